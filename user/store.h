@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The store: one directory per user under the data dir, each holding append-only segment
+ * files of framed blocks. Only evtapd opens it. Format: docs/STORE.md.
+ */
+#ifndef EVTAP_STORE_H
+#define EVTAP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "record.h"
+
+/* Why records could not be persisted; indexes of store_stats.unpersisted. */
+enum store_loss {
+	STORE_LOSS_NO_SPACE = 0, /* ENOSPC, EDQUOT */
+	STORE_LOSS_IO,		 /* EIO and other write errors */
+	STORE_LOSS_FSYNC,	 /* fsync failed: the segment's unflushed blocks are gone */
+	STORE_LOSS_DISCARDED,	 /* dropped on purpose: the user opted out before the flush */
+	STORE_LOSS_MAX,
+};
+
+struct store_stats {
+	uint64_t records_persisted; /* in blocks that were fsync'ed */
+	uint64_t blocks_persisted;
+	uint64_t bytes_persisted;
+	uint64_t unpersisted[STORE_LOSS_MAX]; /* records, by reason */
+};
+
+struct store_opts {
+	size_t segment_bytes; /* rotate a segment once it reaches this size */
+	size_t block_bytes;   /* cut a block once its encoded records reach this size */
+};
+
+struct store;
+
+/* Creates data_dir (0700) if needed. Returns 0 or a negative errno. */
+int store_open(struct store **out, const char *data_dir, const struct store_opts *opts);
+void store_close(struct store *st); /* flushes first */
+
+/* Buffers one record in memory; dev is the identity of rec->dev (NULL: none or unknown). */
+int store_append(struct store *st, const struct evtap_record *rec, const struct evtap_device *dev);
+
+/* Writes and fsyncs every buffered block. Returns 0 or the first negative errno. */
+int store_flush(struct store *st);
+
+/* Drops what is buffered for uid and not yet persisted (an opt-out). */
+void store_discard(struct store *st, uint32_t uid);
+
+/* Unlinks all of uid's segments and its directory. */
+int store_forget(struct store *st, uint32_t uid);
+
+const struct store_stats *store_stats(const struct store *st);
+
+/* Reading: used by export. */
+struct store_read_cb {
+	/* Called per record in order; dev is its identity if the segment recorded one. */
+	int (*record)(void *ctx, const struct evtap_record *rec, const struct evtap_device *dev);
+	/* Called per corrupt or torn block skipped: file and byte offset, and why. */
+	void (*corrupt)(void *ctx, const char *file, uint64_t offset, const char *why);
+	void *ctx;
+};
+
+/*
+ * Reads uid's records with since_ns <= ts_ns < until_ns in time order, segment by segment.
+ * A callback's non-zero return stops the walk and is returned.
+ */
+int store_read_user(const char *data_dir, uint32_t uid, int64_t since_ns, int64_t until_ns,
+		    const struct store_read_cb *cb);
+
+/* Lists the uids that have a directory in the store; returns the count or a negative errno. */
+int store_list_users(const char *data_dir, uint32_t *uids, int max);
+
+#endif /* EVTAP_STORE_H */
