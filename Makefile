@@ -38,7 +38,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
 .PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format
-all: $(BUILD)/evtapd $(BUILD)/evtap
+all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-inject
 
 deps:
 	./tests/deps.sh
@@ -54,7 +54,11 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS)
+$(BUILD)/codenames.gen.h: user/codenames.sh /usr/include/linux/input-event-codes.h
+	@mkdir -p $(@D)
+	./user/codenames.sh > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) $(BUILD)/codenames.gen.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -66,6 +70,10 @@ $(BUILD)/evtapd: $(BUILD)/user/evtapd.o $(BUILD)/libevtap.a
 
 $(BUILD)/evtap: $(BUILD)/user/evtap.o $(BUILD)/libevtap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The uinput injector that the VM tests drive.
+$(BUILD)/evtap-inject: tests/inject.c $(BUILD)/libevtap.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libevtap.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/check.h $(BUILD)/libevtap.a
 	@mkdir -p $(@D)

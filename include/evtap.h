@@ -60,6 +60,11 @@ enum evtap_key_class {
  * Per-CPU counters, indexed by this enum (map "stats"). Every event that enters a program is
  * counted once as SEEN and then exactly once under one outcome, so that
  * SEEN == sum(outcomes) and nothing is lost silently.
+ * The outcomes count events, not records: each REL event folded into a frame is COALESCED, and
+ * the SYN_REPORT that closes the frame is one event however many records (motion, wheel) it
+ * emits: EMITTED when all of them were submitted, LOST_RINGBUF_FULL when one was lost, COALESCED
+ * when the frame holds nothing. At level counts every event that passed the gate is COUNTED,
+ * whether or not it adds to a counter (key releases, ABS).
  */
 enum evtap_stat {
 	EVTAP_STAT_SEEN = 0,
@@ -73,11 +78,13 @@ enum evtap_stat {
 	EVTAP_STAT_GATE_PAUSED,
 	EVTAP_STAT_GATE_LEVEL_OFF, /* effective level off: fleet, user's choice or default skip */
 	EVTAP_STAT_LOST_RINGBUF_FULL,
-	EVTAP_STAT_LOST_FRAME_MAP_FULL, /* no room to coalesce a frame */
+	EVTAP_STAT_LOST_FRAME_MAP_FULL,	 /* no room to coalesce a frame */
+	EVTAP_STAT_LOST_COUNTS_MAP_FULL, /* no room for one more user at level counts */
 	EVTAP_STAT_MAX,
 };
 
 #define EVTAP_UID_NONE	  0xffffffffu
+#define EVTAP_DEV_UNKNOWN 0xffffffffu /* the device's name could not be read */
 #define EVTAP_MAX_SEATS	  16
 #define EVTAP_MAX_USERS	  4096
 #define EVTAP_MAX_DEVICES 1024
@@ -115,7 +122,7 @@ struct evtap_fleet {
 	__u8 level;	      /* enum evtap_level */
 	__u8 default_consent; /* enum evtap_default_consent */
 	__u8 pad[2];
-	__u32 wakeup_bytes;	   /* wake the collector only once this much is buffered */
+	__u32 wakeup_bytes; /* wake the collector only once this much is buffered (0: always) */
 	__u64 time_granularity_ns; /* 0 or 1: exact */
 };
 

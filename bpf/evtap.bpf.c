@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The capture programs: every input event a driver reports (input_event) or a handler injects
+ * (input_inject_event, e.g. a write to an evdev node) goes through evtap_capture.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "capture.bpf.h"
+#include "device.bpf.h"
+
+/* GPL: bpf_probe_read_kernel_str and the tracing program type require it. */
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("fentry/input_event")
+int BPF_PROG(evtap_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
+	     int value)
+{
+	evtap_capture(evtap_device_index(dev), type, code, value, 0);
+	return 0;
+}
+
+SEC("fentry/input_inject_event")
+int BPF_PROG(evtap_input_inject_event, struct input_handle *handle, unsigned int type,
+	     unsigned int code, int value)
+{
+	evtap_capture(evtap_device_index(handle->dev), type, code, value, 0);
+	return 0;
+}

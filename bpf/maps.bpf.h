@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The maps and the fleet policy shared by the capture programs (evtap.bpf.c) and their test
+ * wrapper (evtap_test.bpf.c): both skeletons expose the same maps, so the tests exercise the
+ * same layout the collector fills.
+ */
+#ifndef EVTAP_MAPS_BPF_H
+#define EVTAP_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "evtap.h"
+
+/* Records to the collector; userspace may resize it before load (a power of two of pages). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+/* Outcome counters, indexed by enum evtap_stat: per-CPU, so counting takes no lock. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EVTAP_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Seat state by seat id: who is active and whether the session is locked. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EVTAP_MAX_SEATS);
+	__type(key, __u32);
+	__type(value, struct evtap_seat);
+} seats SEC(".maps");
+
+/* Device index to seat id, for devices not on seat0 (absent: seat0). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EVTAP_MAX_DEVICES);
+	__type(key, __u32);
+	__type(value, __u32);
+} device_seats SEC(".maps");
+
+/* Each user's own choice, by uid; a user with no entry never chose. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EVTAP_MAX_USERS);
+	__type(key, __u32);
+	__type(value, struct evtap_consent);
+} consent SEC(".maps");
+
+/* Level counts aggregates by uid, cumulative since load: the collector takes deltas. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, EVTAP_MAX_USERS);
+	__type(key, __u32);
+	__type(value, struct evtap_counts);
+} counts SEC(".maps");
+
+/*
+ * A device's REL events since its last SYN_REPORT. The source is that of the frame's first
+ * event: its user, level and (coarsened) time.
+ */
+struct evtap_source {
+	__u64 ts_ns;
+	__u32 uid;
+	__u32 dev;
+	__u32 level;
+};
+
+struct evtap_frame {
+	struct evtap_source src;
+	__s32 dx;
+	__s32 dy;
+	__s32 wheel;
+	__s32 hwheel;
+	__u32 pending; /* 1 once an event was folded in since the last SYN_REPORT */
+};
+
+/*
+ * Pending frames by device index. LRU because device indexes are never reused within a boot:
+ * a plain hash would fill up with devices unplugged long ago.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EVTAP_MAX_DEVICES);
+	__type(key, __u32);
+	__type(value, struct evtap_frame);
+} frames SEC(".maps");
+
+/*
+ * The fleet policy, in .data so that the collector sets it before load and updates it live
+ * through the skeleton's mmap; volatile so that every event reads the current policy. Until
+ * the collector says otherwise, nothing is captured.
+ */
+volatile struct evtap_fleet fleet SEC(".data") = {
+	.level = EVTAP_LEVEL_OFF,
+	.default_consent = EVTAP_DEFAULT_SKIP,
+};
+
+#endif /* EVTAP_MAPS_BPF_H */

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The control-socket request parser: every bad input gets a clear error, never a crash. */
+#include <string.h>
+#include "check.h"
+#include "evtap.h"
+#include "request.h"
+
+static int parse(const char *s, struct request *req, char *err)
+{
+	return request_parse(s, strlen(s), req, err, 256);
+}
+
+static void test_valid_requests(void)
+{
+	struct request req;
+	char err[256];
+
+	CHECK_EQ(parse("{\"op\":\"status\"}", &req, err), 0);
+	CHECK_EQ(req.op, REQ_STATUS);
+	CHECK_EQ(req.has_uid, 0);
+	CHECK_EQ(parse("{\"op\":\"opt-out\",\"uid\":1001}", &req, err), 0);
+	CHECK_EQ(req.op, REQ_OPT_OUT);
+	CHECK_EQ(req.has_uid, 1);
+	CHECK_EQ(req.uid, 1001);
+	CHECK_EQ(parse("{\"op\":\"level\",\"level\":\"counts\"}", &req, err), 0);
+	CHECK_EQ(req.level, EVTAP_LEVEL_COUNTS);
+	CHECK_EQ(parse("{\"op\":\"pause\",\"seconds\":900}", &req, err), 0);
+	CHECK_EQ(req.pause_s, 900);
+	CHECK_EQ(parse("{\"op\":\"export\",\"format\":\"csv\",\"since_ns\":5,\"until_ns\":9,"
+		       "\"all\":true}",
+		       &req, err),
+		 0);
+	CHECK_EQ(req.format, EXPORT_CSV);
+	CHECK_EQ(req.since_ns, 5);
+	CHECK_EQ(req.until_ns, 9);
+	CHECK_EQ(req.all_users, 1);
+}
+
+static void test_export_defaults(void)
+{
+	struct request req;
+	char err[256];
+
+	CHECK_EQ(parse("{\"op\":\"export\"}", &req, err), 0);
+	CHECK_EQ(req.format, EXPORT_JSONL);
+	CHECK(req.since_ns == INT64_MIN && req.until_ns == INT64_MAX);
+	CHECK_EQ(req.all_users, 0);
+}
+
+struct bad_case {
+	const char *input;
+	const char *error; /* a substring the error must contain */
+};
+
+static void test_bad_requests(void)
+{
+	static const struct bad_case cases[] = {
+		{ "", "malformed" },
+		{ "{", "malformed" },
+		{ "[1,2]", "expected a JSON object" },
+		{ "{\"op\":\"status\"} trailing", "malformed" },
+		{ "{}", "\"op\" is missing" },
+		{ "{\"op\":7}", "\"op\": expected a string" },
+		{ "{\"op\":\"reboot\"}", "unknown operation" },
+		{ "{\"op\":\"status\",\"uid\":-1}", "\"uid\": expected an integer from 0" },
+		{ "{\"op\":\"status\",\"uid\":\"bob\"}", "\"uid\": expected an integer" },
+		{ "{\"op\":\"status\",\"uid\":4294967295}", "\"uid\"" },
+		{ "{\"op\":\"level\"}", "\"level\": expected" },
+		{ "{\"op\":\"level\",\"level\":\"max\"}", "\"level\": expected" },
+		{ "{\"op\":\"pause\"}", "\"seconds\" is missing" },
+		{ "{\"op\":\"pause\",\"seconds\":0}", "\"seconds\": expected an integer from 1" },
+		{ "{\"op\":\"export\",\"format\":\"xml\"}", "\"format\"" },
+		{ "{\"op\":\"export\",\"all\":1}", "\"all\"" },
+		{ "{\"op\":\"export\",\"since_ns\":1.5}", "\"since_ns\"" },
+		{ "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":1}}}}}", "malformed" },
+	};
+	struct request req;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		CHECK(parse(cases[i].input, &req, err) < 0, "accepted: %s", cases[i].input);
+		CHECK(strstr(err, cases[i].error), "input %s: error '%s' lacks '%s'", cases[i].input,
+		      err, cases[i].error);
+	}
+}
+
+static void test_oversized_request(void)
+{
+	static char big[REQUEST_MAX_BYTES + 2];
+	struct request req;
+	char err[256];
+
+	memset(big, ' ', sizeof(big) - 1);
+	CHECK(request_parse(big, sizeof(big) - 1, &req, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "longer than"));
+}
+
+int main(void)
+{
+	RUN(test_valid_requests);
+	RUN(test_export_defaults);
+	RUN(test_bad_requests);
+	RUN(test_oversized_request);
+	CHECK_EXIT();
+}

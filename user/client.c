@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "client.h"
+
+static int connect_socket(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static const char *get_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static int get_bool(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+static void print_status(json_object *o)
+{
+	const char *why = get_str(o, "why_not"), *until = get_str(o, "paused_until");
+	const char *user_level = get_str(o, "user_level");
+
+	if (get_bool(o, "recording"))
+		printf("Your input is being recorded now, at level %s.\n", get_str(o, "level"));
+	else
+		printf("Your input is NOT being recorded now: %s.\n", why ? why : "level off");
+	printf("Fleet level: %s; your own ceiling: %s%s.\n", get_str(o, "fleet_level"),
+	       user_level ? user_level : "none chosen",
+	       get_bool(o, "opted_out") ? " (opted out)" : "");
+	if (until)
+		printf("Paused until %s.\n", until);
+	if (get_bool(o, "opted_out"))
+		printf("To be recorded again: evtap opt-in\n");
+	else
+		printf("To stop: evtap opt-out (or evtap pause 15m, or evtap level counts)\n");
+}
+
+static void print_flat(json_object *o, const char *prefix)
+{
+	json_object_object_foreach(o, key, val)
+	{
+		char name[256];
+
+		snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", key);
+		if (json_object_is_type(val, json_type_object))
+			print_flat(val, name);
+		else if (strcmp(key, "ok"))
+			printf("%s %s\n", name, json_object_get_string(val));
+	}
+}
+
+static void print_devices(json_object *o)
+{
+	json_object *list;
+
+	if (!json_object_object_get_ex(o, "devices", &list))
+		return;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *d = json_object_array_get_idx(list, i);
+		printf("input%-4s %-9s %s\n", get_str(d, "index"), get_str(d, "class"),
+		       get_str(d, "name"));
+	}
+}
+
+/* One exported JSON line as a person reads it. */
+static void print_text_record(const char *line)
+{
+	json_object *r = json_tokener_parse(line);
+	const char *kind;
+
+	if (!r)
+		return;
+	kind = get_str(r, "kind");
+	printf("%s  uid %-5s %-10s", get_str(r, "ts"), get_str(r, "uid"), kind);
+	if (!strcmp(kind, "key") || !strcmp(kind, "button")) {
+		const char *v = get_str(r, "value");
+		printf(" %-14s %-8s", get_str(r, "name"),
+		       !strcmp(v, "1") ? "press" : !strcmp(v, "0") ? "release" : "repeat");
+	} else if (!strcmp(kind, "motion")) {
+		printf(" dx %-5s dy %-5s   ", get_str(r, "dx"), get_str(r, "dy"));
+	} else if (!strcmp(kind, "wheel")) {
+		printf(" %-23s", get_str(r, "value"));
+	} else if (!strcmp(kind, "keyclass")) {
+		printf(" %-14s %-8s", get_str(r, "class"),
+		       !strcmp(get_str(r, "value"), "1") ? "press" : "release");
+	}
+	if (get_str(r, "device"))
+		printf(" on %s", get_str(r, "device"));
+	putchar('\n');
+	json_object_put(r);
+}
+
+static int stream_body(FILE *in, const char *format)
+{
+	char line[8192];
+
+	while (fgets(line, sizeof(line), in)) {
+		if (!strcmp(format, "text"))
+			print_text_record(line);
+		else
+			fputs(line, stdout);
+	}
+	return ferror(in) || fflush(stdout) ? 1 : 0;
+}
+
+static int print_answer(const char *command, json_object *o, FILE *in, const char *format,
+			int raw_json)
+{
+	if (!strcmp(command, "export") || !strcmp(command, "audit"))
+		return stream_body(in, format);
+	if (raw_json)
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	else if (!strcmp(command, "stats"))
+		print_flat(o, "");
+	else if (!strcmp(command, "devices"))
+		print_devices(o);
+	else if (!strcmp(command, "forget"))
+		printf("All stored data erased.\n");
+	else
+		print_status(o);
+	return 0;
+}
+
+int client_call(const char *socket_path, const char *command, json_object *req,
+		const char *format, int raw_json)
+{
+	const char *msg = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	char line[8192];
+	json_object *answer;
+	FILE *in;
+	int fd, ret = 1;
+
+	fd = connect_socket(socket_path);
+	if (fd < 0) {
+		fprintf(stderr, "evtap: cannot reach evtapd at %s: %s\n", socket_path,
+			strerror(-fd));
+		return 3;
+	}
+	if (dprintf(fd, "%s\n", msg) < 0 || !(in = fdopen(fd, "r"))) {
+		fprintf(stderr, "evtap: %s: %s\n", socket_path, strerror(errno));
+		close(fd);
+		return 3;
+	}
+	answer = fgets(line, sizeof(line), in) ? json_tokener_parse(line) : NULL;
+	if (!answer)
+		fprintf(stderr, "evtap: evtapd closed the connection without an answer\n");
+	else if (!get_bool(answer, "ok"))
+		fprintf(stderr, "evtap: %s\n", get_str(answer, "error"));
+	else
+		ret = print_answer(command, answer, in, format, raw_json);
+	json_object_put(answer);
+	fclose(in);
+	return ret;
+}

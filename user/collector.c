@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The collector's second check: the kernel gated every event, but a record reserved before an
+ * opt-out, a pause or a lower level took effect may still be in the ring buffer. Each record
+ * is checked against the user's consent as it is now, and dropped if it is no longer allowed.
+ */
+#include <string.h>
+#include "clock.h"
+#include "daemon.h"
+#include "evtap_policy.h"
+#include "kernel.h"
+#include "log.h"
+
+int collector_on_event(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+	const struct evtap_event *ev = data;
+	struct evtap_record rec;
+	int reason = EVTAP_STAT_GATE_LEVEL_OFF;
+
+	d->stats.received++;
+	if (size < sizeof(*ev)) {
+		d->stats.malformed++;
+		return 0;
+	}
+	if (daemon_user_level(d, ev->uid, &reason) < evtap_kind_min_level(ev->kind)) {
+		d->stats.dropped[reason]++;
+		return 0;
+	}
+	memset(&rec, 0, sizeof(rec));
+	rec.ts_ns = clock_mono_to_wall(ev->ts_ns);
+	rec.uid = ev->uid;
+	rec.dev = ev->dev;
+	rec.kind = ev->kind;
+	rec.code = ev->code;
+	rec.value = ev->value;
+	rec.value2 = ev->value2;
+	store_append(d->store, &rec, devices_get(d->devices, ev->dev));
+	return 0;
+}
+
+static struct counts_prev *counts_prev_of(struct daemon *d, uint32_t uid)
+{
+	struct counts_prev *p;
+
+	for (size_t i = 0; i < d->ncounts_prev; i++)
+		if (d->counts_prev[i].uid == uid)
+			return &d->counts_prev[i];
+	p = reallocarray(d->counts_prev, d->ncounts_prev + 1, sizeof(*p));
+	if (!p)
+		return NULL;
+	d->counts_prev = p;
+	p = &d->counts_prev[d->ncounts_prev++];
+	memset(p, 0, sizeof(*p));
+	p->uid = uid;
+	return p;
+}
+
+/* The difference since the last interval; returns whether anything happened. */
+static int counts_delta(const struct evtap_counts *now, const struct evtap_counts *prev,
+			struct evtap_counts_rec *out)
+{
+	uint64_t any = 0;
+
+	for (int i = 0; i < EVTAP_CLASS_MAX; i++)
+		any |= out->keys[i] = now->keys[i] - prev->keys[i];
+	any |= out->clicks = now->clicks - prev->clicks;
+	any |= out->motion = now->motion - prev->motion;
+	any |= out->scroll = now->scroll - prev->scroll;
+	return any != 0;
+}
+
+static void on_counts(void *ctx, uint32_t uid, const struct evtap_counts *totals)
+{
+	struct daemon *d = ctx;
+	struct counts_prev *prev = counts_prev_of(d, uid);
+	struct evtap_record rec = { .kind = EVTAP_KIND_COUNTS, .uid = uid };
+	int reason = EVTAP_STAT_GATE_LEVEL_OFF;
+
+	if (!prev)
+		return;
+	if (counts_delta(totals, &prev->totals, &rec.counts)) {
+		if (daemon_user_level(d, uid, &reason) < EVTAP_LEVEL_COUNTS) {
+			d->stats.dropped[reason]++;
+		} else {
+			rec.ts_ns = clock_mono_to_wall(d->now_mono);
+			rec.counts.interval_ms = (uint32_t)((d->now_mono - d->last_counts) / 1000000);
+			store_append(d->store, &rec, NULL);
+			d->stats.counts_records++;
+		}
+	}
+	prev->totals = *totals;
+}
+
+void collector_take_counts(struct daemon *d)
+{
+	int err = kernel_read_counts(d->kernel, on_counts, d);
+
+	if (err)
+		log_warn("reading the counts map: %s", strerror(-err));
+	d->last_counts = d->now_mono;
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "clock.h"
+#include "consent.h"
+#include "levels.h"
+
+struct consent {
+	char *path;
+	struct consent_user *users;
+	size_t count;
+	size_t cap;
+};
+
+struct parse_ctx {
+	struct consent *c;
+	char *err;
+	size_t errlen;
+};
+
+static struct consent_user *find(const struct consent *c, uint32_t uid)
+{
+	for (size_t i = 0; i < c->count; i++)
+		if (c->users[i].uid == uid)
+			return &c->users[i];
+	return NULL;
+}
+
+const struct consent_user *consent_get(const struct consent *c, uint32_t uid)
+{
+	return find(c, uid);
+}
+
+int consent_set(struct consent *c, const struct consent_user *u)
+{
+	struct consent_user *slot = find(c, u->uid);
+
+	if (!slot) {
+		if (c->count == EVTAP_MAX_USERS)
+			return -ENOSPC;
+		if (c->count == c->cap) {
+			size_t cap = c->cap ? 2 * c->cap : 16;
+			void *p = realloc(c->users, cap * sizeof(*c->users));
+			if (!p)
+				return -ENOMEM;
+			c->users = p;
+			c->cap = cap;
+		}
+		slot = &c->users[c->count++];
+	}
+	*slot = *u;
+	return 0;
+}
+
+static int parse_uid(const char *s, uint32_t *uid)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v >= EVTAP_UID_NONE)
+		return -EINVAL;
+	*uid = (uint32_t)v;
+	return 0;
+}
+
+static int parse_field(struct consent_user *u, const char *name, const char *value)
+{
+	if (!strcmp(name, "opted_out")) {
+		if (strcmp(value, "yes") && strcmp(value, "no"))
+			return -EINVAL;
+		u->opted_out = !strcmp(value, "yes");
+	} else if (!strcmp(name, "level")) {
+		u->level = evtap_level_parse(value);
+		if (u->level < 0)
+			return -EINVAL;
+	} else if (!strcmp(name, "paused_until")) {
+		if (clock_parse_time(value, &u->paused_until_wall))
+			return -EINVAL;
+	} else {
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int on_ini_line(void *data, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx *ctx = data;
+	struct consent_user fresh = { .level = EVTAP_LEVEL_FULL }, *u;
+	int err;
+
+	if (parse_uid(section, &fresh.uid)) {
+		snprintf(ctx->err, ctx->errlen, "section [%s]: expected a numeric uid", section);
+		return 0;
+	}
+	u = find(ctx->c, fresh.uid);
+	if (!u) {
+		if (consent_set(ctx->c, &fresh)) {
+			snprintf(ctx->err, ctx->errlen, "too many users");
+			return 0;
+		}
+		u = find(ctx->c, fresh.uid);
+	}
+	err = parse_field(u, name, value);
+	if (err == -ENOENT)
+		snprintf(ctx->err, ctx->errlen,
+			 "unknown key '%s' (expected opted_out, level or paused_until)", name);
+	else if (err)
+		snprintf(ctx->err, ctx->errlen,
+			 "key '%s': bad value '%s' (opted_out: yes|no; level: off|counts|classes|full; "
+			 "paused_until: RFC 3339 time)",
+			 name, value);
+	return !err;
+}
+
+int consent_load(struct consent **out, const char *path, char *err, size_t errlen)
+{
+	struct consent *c = calloc(1, sizeof(*c));
+	char msg[256] = "";
+	struct parse_ctx ctx = { .c = c, .err = msg, .errlen = sizeof(msg) };
+	int line;
+
+	if (!c || !(c->path = strdup(path))) {
+		free(c);
+		return -ENOMEM;
+	}
+	line = ini_parse(path, on_ini_line, &ctx);
+	if (line == -1 && errno == ENOENT)
+		line = 0;
+	if (line) {
+		if (line > 0)
+			snprintf(err, errlen, "%s:%d: %s", path, line, msg[0] ? msg : "syntax error");
+		else
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		consent_free(c);
+		return -EINVAL;
+	}
+	*out = c;
+	return 0;
+}
+
+void consent_free(struct consent *c)
+{
+	if (!c)
+		return;
+	free(c->users);
+	free(c->path);
+	free(c);
+}
+
+static void write_user(FILE *f, const struct consent_user *u)
+{
+	char when[40];
+
+	fprintf(f, "[%u]\nopted_out = %s\nlevel = %s\n", u->uid, u->opted_out ? "yes" : "no",
+		evtap_level_name(u->level));
+	if (u->paused_until_wall) {
+		clock_format_rfc3339(u->paused_until_wall, when, sizeof(when));
+		fprintf(f, "paused_until = %s\n", when);
+	}
+}
+
+int consent_save(const struct consent *c)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int fd, err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", c->path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	fprintf(f, "# evtap consent, written by evtapd: change it with the evtap command.\n");
+	for (size_t i = 0; i < c->count; i++)
+		write_user(f, &c->users[i]);
+	if (fflush(f) || fsync(fd))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, c->path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+void consent_to_kernel(const struct consent_user *u, struct evtap_consent *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->level = (__u8)u->level;
+	k->opted_out = !!u->opted_out;
+	k->paused_until = u->paused_until_wall ? clock_wall_to_mono(u->paused_until_wall) : 0;
+}
+
+void consent_foreach(const struct consent *c, void (*fn)(void *ctx, const struct consent_user *u),
+		     void *ctx)
+{
+	for (size_t i = 0; i < c->count; i++)
+		fn(ctx, &c->users[i]);
+}

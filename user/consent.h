@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Each user's own choices (opt-out, level ceiling, pause), kept in a root-only INI file in
+ * the data dir and loaded into the kernel's consent map before any program attaches.
+ */
+#ifndef EVTAP_CONSENT_H
+#define EVTAP_CONSENT_H
+
+#include <stdint.h>
+#include "evtap.h"
+
+struct consent_user {
+	uint32_t uid;
+	int opted_out;
+	int level;		    /* the user's ceiling; EVTAP_LEVEL_FULL: none */
+	int64_t paused_until_wall; /* ns since the epoch; 0: not paused */
+};
+
+struct consent;
+
+/* Loads path; a missing file is an empty table. On a bad line, err names file, line, field. */
+int consent_load(struct consent **out, const char *path, char *err, size_t errlen);
+void consent_free(struct consent *c);
+/* Writes the table atomically (temporary file, fsync, rename), mode 0600. */
+int consent_save(const struct consent *c);
+
+/* The user's entry, or NULL if the user never chose. */
+const struct consent_user *consent_get(const struct consent *c, uint32_t uid);
+int consent_set(struct consent *c, const struct consent_user *u);
+
+/* The kernel's view of an entry: paused_until converted to CLOCK_MONOTONIC. */
+void consent_to_kernel(const struct consent_user *u, struct evtap_consent *k);
+
+void consent_foreach(const struct consent *c, void (*fn)(void *ctx, const struct consent_user *u),
+		     void *ctx);
+
+#endif /* EVTAP_CONSENT_H */

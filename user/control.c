@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "clock.h"
+#include "control.h"
+#include "log.h"
+
+#define CONTROL_MAX_CLIENTS 64
+#define CONTROL_DEADLINE_NS (2 * 1000000000LL)
+
+struct control_client {
+	int fd;
+	struct ucred cred;
+	int64_t deadline;
+	size_t len;
+	char buf[REQUEST_MAX_BYTES + 1];
+};
+
+struct control {
+	int listen_fd;
+	int epfd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	control_fn fn;
+	void *ctx;
+	struct control_client *clients[CONTROL_MAX_CLIENTS];
+};
+
+static void drop_client(struct control *ctl, struct control_client *c)
+{
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl->clients[i] == c)
+			ctl->clients[i] = NULL;
+	if (c->fd >= 0) {
+		epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+	}
+	free(c);
+}
+
+void control_reply(struct control *ctl, struct control_client *c, const char *line)
+{
+	/* Replies are short and the socket buffer is empty: one non-blocking send suffices. */
+	size_t len = strlen(line);
+	char *msg = malloc(len + 1);
+
+	if (msg) {
+		memcpy(msg, line, len);
+		msg[len] = '\n';
+		if (send(c->fd, msg, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)(len + 1))
+			log_debug("control: client %d: reply not delivered", c->cred.pid);
+		free(msg);
+	}
+	drop_client(ctl, c);
+}
+
+int control_take_fd(struct control *ctl, struct control_client *c)
+{
+	int fd = c->fd;
+
+	epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, fd, NULL);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	c->fd = -1;
+	drop_client(ctl, c);
+	return fd;
+}
+
+static void accept_client(struct control *ctl)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	socklen_t len = sizeof(struct ucred);
+	struct control_client *c;
+	int fd, slot;
+
+	fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (slot = 0; slot < CONTROL_MAX_CLIENTS && ctl->clients[slot]; slot++)
+		;
+	c = slot < CONTROL_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+	if (!c) {
+		log_warn("control: too many clients, refusing one");
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->deadline = clock_mono_ns() + CONTROL_DEADLINE_NS;
+	ctl->clients[slot] = c;
+	ev.data.ptr = c;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) ||
+	    epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, fd, &ev))
+		drop_client(ctl, c);
+}
+
+static void handle_line(struct control *ctl, struct control_client *c, size_t line_len)
+{
+	char err[256] = "";
+	struct request req;
+
+	while (line_len && (c->buf[line_len - 1] == '\r' || c->buf[line_len - 1] == ' '))
+		line_len--;
+	if (request_parse(c->buf, line_len, &req, err, sizeof(err)))
+		ctl->fn(ctl->ctx, c, &c->cred, NULL, err);
+	else
+		ctl->fn(ctl->ctx, c, &c->cred, &req, NULL);
+}
+
+static void read_client(struct control *ctl, struct control_client *c)
+{
+	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
+	char *nl;
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			drop_client(ctl, c);
+		return;
+	}
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	nl = memchr(c->buf, '\n', c->len);
+	if (nl)
+		handle_line(ctl, c, (size_t)(nl - c->buf));
+	else if (c->len == sizeof(c->buf) - 1)
+		ctl->fn(ctl->ctx, c, &c->cred, NULL, "request too long: at most 4096 bytes");
+}
+
+static void expire_clients(struct control *ctl)
+{
+	int64_t now = clock_mono_ns();
+
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl->clients[i] && ctl->clients[i]->deadline < now)
+			control_reply(ctl, ctl->clients[i],
+				      "{\"ok\":false,\"error\":\"timed out waiting for a request\"}");
+}
+
+void control_dispatch(struct control *ctl)
+{
+	struct epoll_event evs[16];
+	int n = epoll_wait(ctl->epfd, evs, 16, 0);
+
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.ptr == NULL)
+			accept_client(ctl);
+		else
+			read_client(ctl, evs[i].data.ptr);
+	}
+	expire_clients(ctl);
+}
+
+static int bind_socket(struct control *ctl, const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr.sun_path, path);
+	strcpy(ctl->path, path);
+	ctl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ctl->listen_fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(ctl->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    chmod(path, 0666) || listen(ctl->listen_fd, 16))
+		return -errno;
+	return 0;
+}
+
+int control_open(struct control **out, const char *path, control_fn fn, void *ctx)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	struct control *ctl = calloc(1, sizeof(*ctl));
+	int ret;
+
+	if (!ctl)
+		return -ENOMEM;
+	ctl->fn = fn;
+	ctl->ctx = ctx;
+	ctl->listen_fd = -1;
+	ctl->epfd = epoll_create1(EPOLL_CLOEXEC);
+	ret = ctl->epfd < 0 ? -errno : bind_socket(ctl, path);
+	if (!ret && epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, ctl->listen_fd, &ev))
+		ret = -errno;
+	if (ret) {
+		control_close(ctl);
+		return ret;
+	}
+	*out = ctl;
+	return 0;
+}
+
+void control_close(struct control *ctl)
+{
+	if (!ctl)
+		return;
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl->clients[i])
+			drop_client(ctl, ctl->clients[i]);
+	if (ctl->listen_fd >= 0) {
+		close(ctl->listen_fd);
+		unlink(ctl->path);
+	}
+	if (ctl->epfd >= 0)
+		close(ctl->epfd);
+	free(ctl);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* evtapd's state, shared by its lifecycle (daemon.c), collector and request handlers. */
+#ifndef EVTAP_DAEMON_H
+#define EVTAP_DAEMON_H
+
+#include "consent.h"
+#include "control.h"
+#include "devices.h"
+#include "evtap.h"
+#include "options.h"
+#include "session.h"
+#include "store.h"
+
+struct kernel;
+struct ring_buffer;
+
+/* What the collector itself dropped or failed on, beyond the kernel's counters. */
+struct collector_stats {
+	uint64_t received;		   /* records read from the ring buffer */
+	uint64_t dropped[EVTAP_STAT_MAX]; /* by EVTAP_STAT_GATE_* reason, at the second check */
+	uint64_t malformed;		   /* records of the wrong size */
+	uint64_t counts_records;	   /* level counts records made */
+	uint64_t wakeups;		   /* returns from the event loop's wait */
+	uint64_t requests;
+	uint64_t requests_refused;
+};
+
+struct counts_prev {
+	uint32_t uid;
+	struct evtap_counts totals;
+};
+
+struct daemon {
+	const struct daemon_config *cfg;
+	struct kernel *kernel;
+	struct ring_buffer *ringbuf;
+	struct store *store;
+	struct consent *consent;
+	struct devices *devices;
+	struct session_source *session;
+	struct control *control;
+	struct evtap_fleet fleet;
+	char seat_names[EVTAP_MAX_SEATS][SESSION_SEAT_NAME_MAX];
+	struct evtap_seat seats[EVTAP_MAX_SEATS];
+	int nseats;
+	struct counts_prev *counts_prev;
+	size_t ncounts_prev;
+	int64_t now_mono; /* when the current batch of work started */
+	int64_t last_flush;
+	int64_t last_counts;
+	struct collector_stats stats;
+};
+
+/* collector.c: from the ring buffer and the counts map to the store. */
+int collector_on_event(void *ctx, void *data, size_t size);
+void collector_take_counts(struct daemon *d);
+
+/* handlers.c: the control socket's requests. */
+void handlers_on_request(void *ctx, struct control_client *client, const struct ucred *cred,
+			 const struct request *req, const char *err);
+
+/* daemon.c */
+int daemon_seat_id(struct daemon *d, const char *name);
+/* The effective level of uid now; *reason is set when it is off. */
+int daemon_user_level(const struct daemon *d, uint32_t uid, int *reason);
+/* Applies a changed consent entry: kernel map first, then buffered data, then the file. */
+int daemon_set_consent(struct daemon *d, const struct consent_user *u);
+int daemon_run(const struct daemon_config *cfg);
+
+#endif /* EVTAP_DAEMON_H */

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/input-event-codes.h>
+#include <linux/netlink.h>
+#include "devices.h"
+
+/* Open-addressing table keyed by device index; indexes are dense and small within a boot. */
+struct devices {
+	struct devices_opts opts;
+	int uevent_fd;
+	struct evtap_device *slots;
+	unsigned char *used;
+	size_t cap;
+	size_t count;
+};
+
+static size_t slot_of(const struct devices *devs, uint32_t index)
+{
+	size_t i = (index * 2654435761u) & (devs->cap - 1);
+
+	while (devs->used[i] && devs->slots[i].index != index)
+		i = (i + 1) & (devs->cap - 1);
+	return i;
+}
+
+static int table_grow(struct devices *devs)
+{
+	struct devices old = *devs;
+
+	devs->cap = old.cap ? old.cap * 2 : 64;
+	devs->slots = calloc(devs->cap, sizeof(*devs->slots));
+	devs->used = calloc(devs->cap, 1);
+	if (!devs->slots || !devs->used) {
+		free(devs->slots);
+		free(devs->used);
+		*devs = old;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < old.cap; i++) {
+		if (!old.used[i])
+			continue;
+		size_t j = slot_of(devs, old.slots[i].index);
+		devs->slots[j] = old.slots[i];
+		devs->used[j] = 1;
+	}
+	free(old.slots);
+	free(old.used);
+	return 0;
+}
+
+static int read_attr(const struct devices *devs, uint32_t index, const char *attr, char *buf,
+		     size_t len)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/class/input/input%u/%s", devs->opts.sysfs, index, attr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static uint16_t read_hex_attr(const struct devices *devs, uint32_t index, const char *attr)
+{
+	char buf[16];
+
+	return read_attr(devs, index, attr, buf, sizeof(buf)) ? 0 : strtoul(buf, NULL, 16);
+}
+
+/* sysfs capability bitmaps are space-separated hex longs, the most significant first. */
+static int bitmap_has(const char *bitmap, unsigned int bit)
+{
+	const char *words[64];
+	int n = 0;
+	unsigned int word = bit / (8 * sizeof(long));
+
+	for (const char *p = bitmap; *p && n < 64; n++) {
+		words[n] = p;
+		p += strcspn(p, " ");
+		p += strspn(p, " ");
+	}
+	if (word >= (unsigned int)n)
+		return 0;
+	unsigned long v = strtoul(words[n - 1 - word], NULL, 16);
+	return !!(v & (1UL << (bit % (8 * sizeof(long)))));
+}
+
+static uint8_t classify(const struct devices *devs, uint32_t index)
+{
+	char key[1024], rel[64], abs[256];
+
+	if (read_attr(devs, index, "capabilities/key", key, sizeof(key)))
+		key[0] = '\0';
+	if (read_attr(devs, index, "capabilities/rel", rel, sizeof(rel)))
+		rel[0] = '\0';
+	if (read_attr(devs, index, "capabilities/abs", abs, sizeof(abs)))
+		abs[0] = '\0';
+	if (bitmap_has(abs, ABS_X) && bitmap_has(key, BTN_TOOL_FINGER))
+		return EVTAP_DEV_TOUCHPAD;
+	if (bitmap_has(rel, REL_X) && bitmap_has(key, BTN_LEFT))
+		return EVTAP_DEV_MOUSE;
+	if (bitmap_has(key, KEY_A) && bitmap_has(key, KEY_SPACE))
+		return EVTAP_DEV_KEYBOARD;
+	return EVTAP_DEV_OTHER;
+}
+
+/* ID_SEAT of the device's event node in the udev database, or seat0. */
+static void read_seat(const struct devices *devs, uint32_t index, char *seat, size_t len)
+{
+	char dir[256], node[64], path[320], line[256];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(seat, len, "seat0");
+	snprintf(dir, sizeof(dir), "%s/class/input/input%u", devs->opts.sysfs, index);
+	d = opendir(dir);
+	if (!d)
+		return;
+	node[0] = '\0';
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "event", 5)) {
+			snprintf(path, sizeof(path), "%s/dev", de->d_name);
+			if (read_attr(devs, index, path, node, sizeof(node)))
+				node[0] = '\0';
+			break;
+		}
+	closedir(d);
+	if (!node[0])
+		return;
+	snprintf(path, sizeof(path), "%s/c%s", devs->opts.udev_db, node);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "E:ID_SEAT=", 10)) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(seat, len, "%s", line + 10);
+		}
+	fclose(f);
+}
+
+static const struct evtap_device *resolve(struct devices *devs, uint32_t index)
+{
+	struct evtap_device dev = { .index = index };
+	char seat[DEVICES_SEAT_NAME_MAX];
+	size_t i;
+
+	/* A device gone before it was seen keeps its kernel name, once, not a lookup per event. */
+	int gone = read_attr(devs, index, "name", dev.name, sizeof(dev.name));
+
+	if (gone) {
+		snprintf(dev.name, sizeof(dev.name), "input%u", index);
+	} else {
+		dev.bus = read_hex_attr(devs, index, "id/bustype");
+		dev.vendor = read_hex_attr(devs, index, "id/vendor");
+		dev.product = read_hex_attr(devs, index, "id/product");
+		dev.class = classify(devs, index);
+	}
+	if (2 * (devs->count + 1) > devs->cap && table_grow(devs))
+		return NULL;
+	i = slot_of(devs, index);
+	if (!devs->used[i])
+		devs->count++;
+	devs->used[i] = 1;
+	devs->slots[i] = dev;
+	if (gone)
+		return &devs->slots[i];
+	read_seat(devs, index, seat, sizeof(seat));
+	if (devs->opts.on_seat)
+		devs->opts.on_seat(devs->opts.ctx, index, seat);
+	return &devs->slots[i];
+}
+
+const struct evtap_device *devices_get(struct devices *devs, uint32_t index)
+{
+	if (devs->cap) {
+		size_t i = slot_of(devs, index);
+		if (devs->used[i])
+			return &devs->slots[i];
+	}
+	return resolve(devs, index);
+}
+
+void devices_scan(struct devices *devs)
+{
+	char dir[256];
+	struct dirent *de;
+	unsigned int index;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/class/input", devs->opts.sysfs);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (sscanf(de->d_name, "input%u", &index) == 1)
+			resolve(devs, index);
+	closedir(d);
+}
+
+/*
+ * A kernel uevent is "action@devpath" then NUL-separated KEY=value pairs. The inputN add
+ * comes before its eventM node exists, and udev's ID_SEAT is read through that node: the
+ * eventM add reads the seat again.
+ */
+static void handle_uevent(struct devices *devs, const char *msg, size_t len)
+{
+	char seat[DEVICES_SEAT_NAME_MAX];
+	const char *base, *parent;
+	unsigned int index, node;
+	char tail;
+
+	if (len < 5 || strncmp(msg, "add@", 4) || !memchr(msg, '\0', len))
+		return;
+	base = strrchr(msg, '/');
+	if (!base)
+		return;
+	if (sscanf(base + 1, "input%u%c", &index, &tail) == 1) {
+		resolve(devs, index);
+		return;
+	}
+	for (parent = base - 1; parent > msg && *parent != '/'; parent--)
+		;
+	if (sscanf(base + 1, "event%u%c", &node, &tail) == 1 &&
+	    sscanf(parent, "/input%u/", &index) == 1 && devices_get(devs, index) &&
+	    devs->opts.on_seat) {
+		read_seat(devs, index, seat, sizeof(seat));
+		devs->opts.on_seat(devs->opts.ctx, index, seat);
+	}
+}
+
+void devices_handle_uevents(struct devices *devs)
+{
+	char buf[8192];
+	ssize_t n;
+
+	while ((n = recv(devs->uevent_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		buf[n] = '\0';
+		handle_uevent(devs, buf, (size_t)n);
+	}
+}
+
+static int open_uevent_socket(void)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			NETLINK_KOBJECT_UEVENT);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int devices_open(struct devices **out, const struct devices_opts *opts)
+{
+	struct devices *devs = calloc(1, sizeof(*devs));
+
+	if (!devs)
+		return -ENOMEM;
+	devs->opts = *opts;
+	devs->uevent_fd = -1;
+	if (opts->listen_uevents) {
+		devs->uevent_fd = open_uevent_socket();
+		if (devs->uevent_fd < 0) {
+			int err = devs->uevent_fd;
+			free(devs);
+			return err;
+		}
+	}
+	*out = devs;
+	return 0;
+}
+
+void devices_close(struct devices *devs)
+{
+	if (!devs)
+		return;
+	if (devs->uevent_fd >= 0)
+		close(devs->uevent_fd);
+	free(devs->slots);
+	free(devs->used);
+	free(devs);
+}
+
+int devices_fd(const struct devices *devs)
+{
+	return devs->uevent_fd;
+}
+
+void devices_foreach(struct devices *devs, void (*fn)(void *ctx, const struct evtap_device *dev),
+		     void *ctx)
+{
+	for (size_t i = 0; i < devs->cap; i++)
+		if (devs->used[i])
+			fn(ctx, &devs->slots[i]);
+}

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* evtapd: the collector. Usage and behaviour: docs/evtapd.8. */
+#include <stdio.h>
+#include "daemon.h"
+#include "log.h"
+#include "options.h"
+
+int main(int argc, char **argv)
+{
+	struct daemon_config cfg;
+	char err[512];
+
+	options_defaults(&cfg);
+	switch (options_parse(&cfg, argc, argv, err, sizeof(err))) {
+	case OPTIONS_EXIT_OK:
+		options_usage(stdout);
+		return 0;
+	case OPTIONS_USAGE:
+		fprintf(stderr, "evtapd: %s\n", err);
+		options_usage(stderr);
+		return 2;
+	case OPTIONS_RUN:
+		break;
+	}
+	log_init("evtapd", cfg.verbose ? LOG_DEBUG : LOG_INFO);
+	return daemon_run(&cfg);
+}

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "clock.h"
+#include "codenames.h"
+#include "export.h"
+#include "names.h"
+
+#define CSV_HEADER "ts,ts_ns,uid,device,device_class,kind,code,name,value,value2\n"
+
+void export_begin(FILE *out, enum export_format format)
+{
+	if (format == EXPORT_CSV)
+		fputs(CSV_HEADER, out);
+}
+
+static void add_int(json_object *o, const char *key, int64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static const char *record_name(const struct evtap_record *r)
+{
+	switch (r->kind) {
+	case EVTAP_KIND_KEYCLASS:
+		return evtap_class_name(r->code);
+	case EVTAP_KIND_MOTION:
+		return "REL_XY";
+	case EVTAP_KIND_WHEEL:
+		return "REL_WHEEL";
+	default:
+		return evtap_code_name(r->kind, r->code);
+	}
+}
+
+static void add_counts(json_object *o, const struct evtap_counts_rec *c)
+{
+	json_object *keys = json_object_new_object();
+
+	add_int(o, "interval_ms", c->interval_ms);
+	for (int i = 0; i < EVTAP_CLASS_MAX; i++)
+		add_int(keys, evtap_class_name(i), (int64_t)c->keys[i]);
+	json_object_object_add(o, "keys", keys);
+	add_int(o, "clicks", (int64_t)c->clicks);
+	add_int(o, "motion", (int64_t)c->motion);
+	add_int(o, "scroll", (int64_t)c->scroll);
+}
+
+static void add_display(json_object *o, const struct evtap_display_rec *d)
+{
+	add_int(o, "crtc", d->crtc);
+	add_int(o, "interval_ms", d->interval_ms);
+	add_int(o, "commits", d->commits);
+	add_int(o, "flips", d->flips);
+	add_int(o, "damage_events", d->damage_events);
+	json_object_object_add(o, "damage_fraction",
+			       json_object_new_double(d->damage_ppm / 1000000.0));
+}
+
+static void add_input(json_object *o, const struct evtap_record *r)
+{
+	const char *name = record_name(r);
+
+	switch (r->kind) {
+	case EVTAP_KIND_MOTION:
+		add_int(o, "dx", r->value);
+		add_int(o, "dy", r->value2);
+		break;
+	case EVTAP_KIND_WHEEL:
+		add_int(o, "value", r->value);
+		add_int(o, "hvalue", r->value2);
+		break;
+	case EVTAP_KIND_KEYCLASS:
+		json_object_object_add(o, "class", json_object_new_string(name));
+		add_int(o, "value", r->value);
+		break;
+	default:
+		add_int(o, "code", r->code);
+		json_object_object_add(o, "name", name ? json_object_new_string(name) : NULL);
+		add_int(o, "value", r->value);
+	}
+}
+
+static int write_json(FILE *out, const struct evtap_record *r, const struct evtap_device *dev)
+{
+	json_object *o = json_object_new_object();
+	char ts[40];
+	int ret;
+
+	clock_format_rfc3339(r->ts_ns, ts, sizeof(ts));
+	json_object_object_add(o, "ts", json_object_new_string(ts));
+	add_int(o, "ts_ns", r->ts_ns);
+	add_int(o, "uid", r->uid);
+	json_object_object_add(o, "kind", json_object_new_string(evtap_kind_name(r->kind)));
+	if (r->kind == EVTAP_KIND_COUNTS) {
+		add_counts(o, &r->counts);
+	} else if (r->kind == EVTAP_KIND_DISPLAY) {
+		add_display(o, &r->display);
+	} else {
+		json_object_object_add(o, "device",
+				       dev ? json_object_new_string(dev->name) : NULL);
+		json_object_object_add(
+			o, "device_class",
+			json_object_new_string(evtap_device_class_name(dev ? dev->class : 0)));
+		add_input(o, r);
+	}
+	ret = fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return ret < 0 ? -EIO : 0;
+}
+
+/* RFC 4180: quote a field that holds a comma, a quote or a line break; double the quotes. */
+static void csv_field(FILE *out, const char *s)
+{
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void csv_row(FILE *out, const struct evtap_record *r, const char *device,
+		    const char *device_class, const char *name, int64_t value, int64_t value2)
+{
+	char ts[40];
+
+	clock_format_rfc3339(r->ts_ns, ts, sizeof(ts));
+	fprintf(out, "%s,%" PRId64 ",%u,", ts, r->ts_ns, r->uid);
+	csv_field(out, device);
+	fprintf(out, ",%s,%s,%u,", device_class, evtap_kind_name(r->kind), r->code);
+	csv_field(out, name ? name : "");
+	fprintf(out, ",%" PRId64 ",%" PRId64 "\n", value, value2);
+}
+
+/* Counts and display records become one row per metric, named in the "name" column. */
+static void write_csv_metrics(FILE *out, const struct evtap_record *r)
+{
+	if (r->kind == EVTAP_KIND_COUNTS) {
+		const struct evtap_counts_rec *c = &r->counts;
+		for (int i = 0; i < EVTAP_CLASS_MAX; i++)
+			csv_row(out, r, "", "", evtap_class_name(i), (int64_t)c->keys[i],
+				c->interval_ms);
+		csv_row(out, r, "", "", "clicks", (int64_t)c->clicks, c->interval_ms);
+		csv_row(out, r, "", "", "motion", (int64_t)c->motion, c->interval_ms);
+		csv_row(out, r, "", "", "scroll", (int64_t)c->scroll, c->interval_ms);
+		return;
+	}
+	const struct evtap_display_rec *d = &r->display;
+	csv_row(out, r, "", "", "commits", d->commits, d->interval_ms);
+	csv_row(out, r, "", "", "flips", d->flips, d->interval_ms);
+	csv_row(out, r, "", "", "damage_events", d->damage_events, d->interval_ms);
+	csv_row(out, r, "", "", "damage_ppm", d->damage_ppm, d->interval_ms);
+}
+
+int export_record(FILE *out, enum export_format format, const struct evtap_record *rec,
+		  const struct evtap_device *dev)
+{
+	if (format == EXPORT_JSONL)
+		return write_json(out, rec, dev);
+	if (rec->kind == EVTAP_KIND_COUNTS || rec->kind == EVTAP_KIND_DISPLAY)
+		write_csv_metrics(out, rec);
+	else
+		csv_row(out, rec, dev ? dev->name : "",
+			evtap_device_class_name(dev ? dev->class : 0), record_name(rec),
+			rec->value, rec->value2);
+	return ferror(out) ? -EIO : 0;
+}

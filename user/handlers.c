@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Control requests. The caller is known by SO_PEERCRED: any user may act on their own
+ * consent and data; acting for another user, fleet-wide stats and the audit log are root's.
+ * Every change, export, forget and refusal is audited.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include "audit.h"
+#include "clock.h"
+#include "daemon.h"
+#include "export.h"
+#include "kernel.h"
+#include "levels.h"
+#include "log.h"
+#include "names.h"
+
+struct call {
+	struct daemon *d;
+	struct control_client *client;
+	const struct ucred *cred;
+	const struct request *req;
+	uint32_t uid; /* whom the request is for */
+};
+
+static void reply_json(struct call *c, json_object *o)
+{
+	control_reply(c->d->control, c->client,
+		      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+static void audit(struct call *c, const char *op, int64_t uid, const char *old_value,
+		  const char *new_value, const char *result)
+{
+	struct audit_entry e = {
+		.caller_uid = c->cred->uid,
+		.caller_pid = c->cred->pid,
+		.op = op,
+		.target_uid = uid,
+		.old_value = old_value,
+		.new_value = new_value,
+		.result = result,
+	};
+
+	audit_log(&e);
+}
+
+static void reply_error(struct call *c, const char *msg)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	reply_json(c, o);
+}
+
+static void refuse(struct call *c, const char *op, int64_t uid, const char *why)
+{
+	c->d->stats.requests_refused++;
+	audit(c, op, uid, NULL, NULL, why);
+	reply_error(c, why);
+}
+
+static json_object *ok_object(void)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	return o;
+}
+
+static void add_time(json_object *o, const char *key, int64_t wall_ns)
+{
+	char ts[40];
+
+	clock_format_rfc3339(wall_ns, ts, sizeof(ts));
+	json_object_object_add(o, key, json_object_new_string(ts));
+}
+
+/* The seat uid is active on, if any: the first one, as a person sits at one seat at a time. */
+static int seat_of(const struct daemon *d, uint32_t uid)
+{
+	for (int i = 0; i < d->nseats; i++)
+		if (d->seats[i].uid == uid)
+			return i;
+	return -1;
+}
+
+static const char *gate_reason(int reason)
+{
+	switch (reason) {
+	case EVTAP_STAT_GATE_OPTED_OUT:
+		return "you opted out";
+	case EVTAP_STAT_GATE_PAUSED:
+		return "you paused recording";
+	case EVTAP_STAT_GATE_NO_SESSION:
+		return "you are not the active user of any seat";
+	case EVTAP_STAT_GATE_LOCKED:
+		return "your session is locked";
+	default:
+		return "the level in force is off";
+	}
+}
+
+static json_object *status_object(struct daemon *d, uint32_t uid)
+{
+	const struct consent_user *u = consent_get(d->consent, uid);
+	json_object *o = ok_object();
+	int reason = 0, level, seat;
+
+	d->now_mono = clock_mono_ns();
+	level = daemon_user_level(d, uid, &reason);
+	seat = seat_of(d, uid);
+	if (level != EVTAP_LEVEL_OFF && seat < 0)
+		reason = EVTAP_STAT_GATE_NO_SESSION;
+	else if (level != EVTAP_LEVEL_OFF && d->seats[seat].locked)
+		reason = EVTAP_STAT_GATE_LOCKED;
+	json_object_object_add(o, "uid", json_object_new_int64(uid));
+	json_object_object_add(o, "recording",
+			       json_object_new_boolean(level != EVTAP_LEVEL_OFF && !reason));
+	json_object_object_add(o, "level", json_object_new_string(evtap_level_name(level)));
+	json_object_object_add(o, "fleet_level",
+			       json_object_new_string(evtap_level_name(d->fleet.level)));
+	json_object_object_add(o, "default_consent",
+			       json_object_new_string(d->fleet.default_consent ? "skip" : "record"));
+	json_object_object_add(o, "chose", json_object_new_boolean(u != NULL));
+	if (u) {
+		json_object_object_add(o, "user_level",
+				       json_object_new_string(evtap_level_name(u->level)));
+		json_object_object_add(o, "opted_out", json_object_new_boolean(u->opted_out));
+		if (u->paused_until_wall > clock_wall_ns())
+			add_time(o, "paused_until", u->paused_until_wall);
+	}
+	if (seat >= 0) {
+		json_object_object_add(o, "seat", json_object_new_string(d->seat_names[seat]));
+		json_object_object_add(o, "locked", json_object_new_boolean(d->seats[seat].locked));
+	}
+	if (reason)
+		json_object_object_add(o, "why_not", json_object_new_string(gate_reason(reason)));
+	return o;
+}
+
+static void do_status(struct call *c)
+{
+	reply_json(c, status_object(c->d, c->uid));
+}
+
+static void describe(const struct consent_user *u, char *buf, size_t len)
+{
+	char until[40] = "";
+
+	if (!u) {
+		snprintf(buf, len, "default");
+		return;
+	}
+	if (u->paused_until_wall)
+		clock_format_rfc3339(u->paused_until_wall, until, sizeof(until));
+	snprintf(buf, len, "%s level=%s%s%s", u->opted_out ? "opted-out" : "opted-in",
+		 evtap_level_name(u->level), until[0] ? " paused_until=" : "", until);
+}
+
+static void do_consent_change(struct call *c)
+{
+	const struct consent_user *old = consent_get(c->d->consent, c->uid);
+	struct consent_user u = { .uid = c->uid, .level = EVTAP_LEVEL_FULL };
+	char before[96], after[96];
+	const char *op = request_op_name(c->req->op);
+	int err;
+
+	if (old)
+		u = *old;
+	describe(old, before, sizeof(before));
+	switch (c->req->op) {
+	case REQ_OPT_OUT:
+		u.opted_out = 1;
+		break;
+	case REQ_OPT_IN:
+		u.opted_out = 0;
+		u.paused_until_wall = 0;
+		break;
+	case REQ_LEVEL:
+		u.level = c->req->level;
+		break;
+	default: /* REQ_PAUSE */
+		u.paused_until_wall = clock_wall_ns() + c->req->pause_s * 1000000000LL;
+		break;
+	}
+	describe(&u, after, sizeof(after));
+	err = daemon_set_consent(c->d, &u);
+	audit(c, op, c->uid, before, after, err ? strerror(-err) : "ok");
+	if (err) {
+		/* The kernel already applies the change; only saving it failed. */
+		reply_error(c, "applied, but could not be saved: it will not survive a restart");
+		return;
+	}
+	do_status(c);
+}
+
+static void do_forget(struct call *c)
+{
+	int err;
+
+	store_discard(c->d->store, c->uid);
+	err = store_forget(c->d->store, c->uid);
+	audit(c, "forget", c->uid, NULL, NULL, err ? strerror(-err) : "ok");
+	if (err)
+		reply_error(c, strerror(-err));
+	else
+		reply_json(c, ok_object());
+}
+
+static void add_counters(json_object *o, const char *key, const uint64_t *values, int n,
+			 const char *(*name)(int))
+{
+	json_object *group = json_object_new_object();
+
+	for (int i = 0; i < n; i++)
+		if (name(i))
+			json_object_object_add(group, name(i),
+					       json_object_new_int64((int64_t)values[i]));
+	json_object_object_add(o, key, group);
+}
+
+static const char *store_loss_name(int i)
+{
+	static const char *const names[] = { "no_space", "io", "fsync", "discarded" };
+
+	return i < STORE_LOSS_MAX ? names[i] : NULL;
+}
+
+static void do_stats(struct call *c)
+{
+	const struct store_stats *ss = store_stats(c->d->store);
+	const struct collector_stats *cs = &c->d->stats;
+	__u64 kstats[EVTAP_STAT_MAX] = { 0 };
+	uint64_t kernel[EVTAP_STAT_MAX];
+	json_object *o = ok_object(), *col = json_object_new_object();
+
+	kernel_read_stats(c->d->kernel, kstats);
+	for (int i = 0; i < EVTAP_STAT_MAX; i++)
+		kernel[i] = kstats[i];
+	add_counters(o, "kernel", kernel, EVTAP_STAT_MAX, evtap_stat_name);
+	json_object_object_add(col, "received", json_object_new_int64((int64_t)cs->received));
+	json_object_object_add(col, "malformed", json_object_new_int64((int64_t)cs->malformed));
+	json_object_object_add(col, "counts_records",
+			       json_object_new_int64((int64_t)cs->counts_records));
+	json_object_object_add(col, "wakeups", json_object_new_int64((int64_t)cs->wakeups));
+	json_object_object_add(col, "requests", json_object_new_int64((int64_t)cs->requests));
+	json_object_object_add(col, "requests_refused",
+			       json_object_new_int64((int64_t)cs->requests_refused));
+	add_counters(col, "dropped", cs->dropped, EVTAP_STAT_MAX, evtap_stat_name);
+	json_object_object_add(o, "collector", col);
+	json_object *st = json_object_new_object();
+	json_object_object_add(st, "records_persisted",
+			       json_object_new_int64((int64_t)ss->records_persisted));
+	json_object_object_add(st, "blocks_persisted",
+			       json_object_new_int64((int64_t)ss->blocks_persisted));
+	json_object_object_add(st, "bytes_persisted",
+			       json_object_new_int64((int64_t)ss->bytes_persisted));
+	add_counters(st, "unpersisted", ss->unpersisted, STORE_LOSS_MAX, store_loss_name);
+	json_object_object_add(o, "store", st);
+	reply_json(c, o);
+}
+
+static void add_device(void *ctx, const struct evtap_device *dev)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "index", json_object_new_int64(dev->index));
+	json_object_object_add(o, "name", json_object_new_string(dev->name));
+	json_object_object_add(o, "class",
+			       json_object_new_string(evtap_device_class_name(dev->class)));
+	json_object_object_add(o, "bus", json_object_new_int(dev->bus));
+	json_object_object_add(o, "vendor", json_object_new_int(dev->vendor));
+	json_object_object_add(o, "product", json_object_new_int(dev->product));
+	json_object_array_add(ctx, o);
+}
+
+static void do_devices(struct call *c)
+{
+	json_object *o = ok_object(), *list = json_object_new_array();
+
+	devices_foreach(c->d->devices, add_device, list);
+	json_object_object_add(o, "devices", list);
+	reply_json(c, o);
+}
+
+struct export_ctx {
+	FILE *out;
+	enum export_format format;
+};
+
+static int export_one(void *ctx, const struct evtap_record *rec, const struct evtap_device *dev)
+{
+	struct export_ctx *x = ctx;
+
+	return export_record(x->out, x->format, rec, dev);
+}
+
+/* A corrupt block is reported on stderr of the child, which is the daemon's log. */
+static void export_corrupt(void *ctx, const char *file, uint64_t offset, const char *why)
+{
+	log_warn("export: %s: block at offset %llu skipped: %s", file, (unsigned long long)offset,
+		 why);
+}
+
+static int stream_users(FILE *out, const struct daemon_config *cfg, const struct request *req,
+			uint32_t uid)
+{
+	struct export_ctx x = { .out = out, .format = req->format };
+	struct store_read_cb cb = { .record = export_one, .corrupt = export_corrupt, .ctx = &x };
+	uint32_t uids[EVTAP_MAX_USERS];
+	int n = 1, ret = 0;
+
+	uids[0] = uid;
+	if (req->all_users)
+		n = store_list_users(cfg->data_dir, uids, EVTAP_MAX_USERS);
+	export_begin(out, req->format);
+	for (int i = 0; i < n && !ret; i++)
+		ret = store_read_user(cfg->data_dir, uids[i], req->since_ns, req->until_ns, &cb);
+	return ret;
+}
+
+static int stream_audit(FILE *out, const struct daemon_config *cfg)
+{
+	char path[512], buf[8192];
+	size_t n;
+	FILE *in;
+
+	snprintf(path, sizeof(path), "%s/audit.log", cfg->data_dir);
+	in = fopen(path, "re");
+	if (!in)
+		return -errno;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	fclose(in);
+	return 0;
+}
+
+/*
+ * Long answers are streamed by a child, so that a slow reader never holds up capture. The
+ * store is flushed first: an export includes everything captured up to the request.
+ */
+static void stream_in_child(struct call *c)
+{
+	const struct daemon_config *cfg = c->d->cfg;
+	const struct request req = *c->req;
+	uint32_t uid = c->uid;
+	int fd;
+	pid_t pid;
+
+	store_flush(c->d->store);
+	fd = control_take_fd(c->d->control, c->client);
+	pid = fork();
+	if (pid == 0) {
+		FILE *out = fdopen(fd, "w");
+		int ret;
+		if (!out)
+			_exit(1);
+		fputs("{\"ok\":true}\n", out);
+		ret = req.op == REQ_AUDIT ? stream_audit(out, cfg) : stream_users(out, cfg, &req, uid);
+		_exit(fclose(out) || ret ? 1 : 0);
+	}
+	if (pid < 0)
+		log_err("export: fork: %s", strerror(errno));
+	close(fd);
+}
+
+static void do_export(struct call *c)
+{
+	audit(c, "export", c->req->all_users ? -1 : c->uid, NULL, NULL, "ok");
+	stream_in_child(c);
+}
+
+static int permitted(struct call *c, const char **why)
+{
+	int root = c->cred->uid == 0;
+
+	*why = NULL;
+	if (!root && c->req->has_uid && c->req->uid != c->cred->uid)
+		*why = "permission denied: only root may act for another user";
+	else if (!root && c->req->all_users)
+		*why = "permission denied: only root may export every user's data";
+	else if (!root && (c->req->op == REQ_STATS || c->req->op == REQ_AUDIT))
+		*why = "permission denied: only root may read fleet-wide stats and the audit log";
+	return *why == NULL;
+}
+
+void handlers_on_request(void *ctx, struct control_client *client, const struct ucred *cred,
+			 const struct request *req, const char *err)
+{
+	struct call c = { .d = ctx, .client = client, .cred = cred, .req = req };
+	const char *why;
+
+	c.d->stats.requests++;
+	if (!req) {
+		refuse(&c, "malformed", -1, err);
+		return;
+	}
+	c.uid = req->has_uid ? req->uid : cred->uid;
+	if (!permitted(&c, &why)) {
+		refuse(&c, request_op_name(req->op), req->has_uid ? req->uid : -1, why);
+		return;
+	}
+	switch (req->op) {
+	case REQ_STATUS:
+		do_status(&c);
+		break;
+	case REQ_STATS:
+		do_stats(&c);
+		break;
+	case REQ_DEVICES:
+		do_devices(&c);
+		break;
+	case REQ_EXPORT:
+		do_export(&c);
+		break;
+	case REQ_AUDIT:
+		stream_in_child(&c);
+		break;
+	case REQ_FORGET:
+		do_forget(&c);
+		break;
+	default:
+		do_consent_change(&c);
+		break;
+	}
+}

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The kernel side's lifecycle around the evtap skeleton (libbpf-bootstrap style). What the
+ * programs need from the running kernel is checked before load, so that a kernel that cannot
+ * host them gets a message naming what is missing instead of a verifier log.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "evtap.h"
+#include "evtap.skel.h"
+#include "kernel.h"
+#include "log.h"
+
+struct kernel {
+	struct evtap_bpf *skel;
+};
+
+static bool libbpf_verbose;
+
+/* libbpf's messages through our log: warnings always, the rest only when verbose. */
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	static const int priority[] = {
+		[LIBBPF_WARN] = LOG_WARNING,
+		[LIBBPF_INFO] = LOG_INFO,
+		[LIBBPF_DEBUG] = LOG_DEBUG,
+	};
+	char *msg;
+	int len;
+
+	if (level != LIBBPF_WARN && !libbpf_verbose)
+		return 0;
+	len = vasprintf(&msg, fmt, args);
+	if (len < 0)
+		return len;
+	while (len > 0 && msg[len - 1] == '\n')
+		len--;
+	log_msg(priority[level], "%.*s", len, msg);
+	free(msg);
+	return 0;
+}
+
+/* Each program's section is "fentry/FUNCTION": the hook must exist in the kernel's BTF. */
+static int check_hooks(struct evtap_bpf *skel, const struct btf *vmlinux)
+{
+	struct bpf_program *prog;
+	const char *hook;
+	int ret = 0;
+
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		hook = strchr(bpf_program__section_name(prog), '/') + 1;
+		if (btf__find_by_name_kind(vmlinux, hook, BTF_KIND_FUNC) < 0) {
+			log_err("the kernel has no function %s() to hook: no input subsystem?",
+				hook);
+			ret = KERNEL_EUNSUPPORTED;
+		}
+	}
+	return ret;
+}
+
+static int check_support(struct evtap_bpf *skel)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int ret;
+
+	if (!vmlinux) {
+		log_err("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
+			"it needs CONFIG_DEBUG_INFO_BTF=y");
+		return KERNEL_EUNSUPPORTED;
+	}
+	ret = check_hooks(skel, vmlinux);
+	btf__free(vmlinux);
+	if (ret)
+		return ret;
+	ret = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	if (ret == 0) {
+		log_err("the kernel has no BPF ring buffer: it needs Linux 5.8 or later");
+		return KERNEL_EUNSUPPORTED;
+	}
+	if (ret < 0)
+		log_err("cannot create BPF maps: %s", strerror(-ret));
+	return ret < 0 ? ret : 0;
+}
+
+static int configure(struct evtap_bpf *skel, const struct kernel_opts *opts)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	__u32 size = opts->ringbuf_bytes;
+
+	skel->data->fleet = opts->fleet;
+	if (!size)
+		return 0;
+	if (size < page || (size & (size - 1))) {
+		log_err("ring buffer size %u: must be a power of two of at least %ld bytes", size,
+			page);
+		return -EINVAL;
+	}
+	return bpf_map__set_max_entries(skel->maps.events, size);
+}
+
+static int load(struct evtap_bpf *skel)
+{
+	int err = evtap_bpf__load(skel);
+
+	if (err)
+		log_err("cannot load the BPF programs: %s%s", strerror(-err),
+			err == -EPERM ? " (needs root, and a kernel whose lockdown mode, if any, "
+					"allows tracing programs)"
+				      : "");
+	return err;
+}
+
+int kernel_open(struct kernel **out, const struct kernel_opts *opts)
+{
+	struct kernel *k;
+	int err;
+
+	libbpf_verbose = opts->verbose;
+	libbpf_set_print(print_libbpf);
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->skel = evtap_bpf__open();
+	if (!k->skel) {
+		err = -errno;
+		log_err("cannot open the BPF object: %s", strerror(errno));
+	} else {
+		err = check_support(k->skel) ?: configure(k->skel, opts) ?: load(k->skel);
+	}
+	if (err) {
+		kernel_close(k);
+		return err;
+	}
+	*out = k;
+	return 0;
+}
+
+int kernel_attach(struct kernel *k)
+{
+	int err = evtap_bpf__attach(k->skel);
+
+	if (err)
+		log_err("cannot attach the BPF programs: %s", strerror(-err));
+	return err;
+}
+
+void kernel_detach(struct kernel *k)
+{
+	evtap_bpf__detach(k->skel);
+}
+
+void kernel_close(struct kernel *k)
+{
+	if (!k)
+		return;
+	evtap_bpf__destroy(k->skel);
+	free(k);
+}
+
+int kernel_ringbuf(struct kernel *k, ring_buffer_sample_fn fn, void *ctx, struct ring_buffer **rb)
+{
+	*rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), fn, ctx, NULL);
+	return *rb ? 0 : -errno;
+}
+
+void kernel_set_fleet(struct kernel *k, const struct evtap_fleet *fleet)
+{
+	k->skel->data->fleet = *fleet;
+}
+
+int kernel_set_seat(struct kernel *k, __u32 seat, const struct evtap_seat *s)
+{
+	return bpf_map__update_elem(k->skel->maps.seats, &seat, sizeof(seat), s, sizeof(*s),
+				    BPF_ANY);
+}
+
+/* Deleting what is not there is success: the map already says what the caller wants. */
+static int delete_key(struct bpf_map *map, __u32 key)
+{
+	int err = bpf_map__delete_elem(map, &key, sizeof(key), 0);
+
+	return err == -ENOENT ? 0 : err;
+}
+
+int kernel_set_device_seat(struct kernel *k, __u32 dev, __u32 seat)
+{
+	if (!seat)
+		return delete_key(k->skel->maps.device_seats, dev);
+	return bpf_map__update_elem(k->skel->maps.device_seats, &dev, sizeof(dev), &seat,
+				    sizeof(seat), BPF_ANY);
+}
+
+int kernel_set_consent(struct kernel *k, __u32 uid, const struct evtap_consent *c)
+{
+	return bpf_map__update_elem(k->skel->maps.consent, &uid, sizeof(uid), c, sizeof(*c),
+				    BPF_ANY);
+}
+
+int kernel_clear_consent(struct kernel *k, __u32 uid)
+{
+	return delete_key(k->skel->maps.consent, uid);
+}
+
+int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX])
+{
+	int ncpus = libbpf_num_possible_cpus(), err = 0;
+	__u64 *per_cpu;
+
+	if (ncpus < 0)
+		return ncpus;
+	per_cpu = calloc(ncpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	for (__u32 stat = 0; stat < EVTAP_STAT_MAX && !err; stat++) {
+		err = bpf_map__lookup_elem(k->skel->maps.stats, &stat, sizeof(stat), per_cpu,
+					   ncpus * sizeof(*per_cpu), 0);
+		out[stat] = 0;
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			out[stat] += per_cpu[cpu];
+	}
+	free(per_cpu);
+	return err;
+}
+
+static void counts_add(struct evtap_counts *sum, const struct evtap_counts *c)
+{
+	for (int i = 0; i < EVTAP_CLASS_MAX; i++)
+		sum->keys[i] += c->keys[i];
+	sum->clicks += c->clicks;
+	sum->motion += c->motion;
+	sum->scroll += c->scroll;
+}
+
+/* One user's entry summed over CPUs; -ENOENT when it went away since get_next_key. */
+static int read_user_counts(struct bpf_map *map, __u32 uid, struct evtap_counts *per_cpu, int ncpus,
+			    struct evtap_counts *sum)
+{
+	int err =
+		bpf_map__lookup_elem(map, &uid, sizeof(uid), per_cpu, ncpus * sizeof(*per_cpu), 0);
+
+	memset(sum, 0, sizeof(*sum));
+	for (int cpu = 0; !err && cpu < ncpus; cpu++)
+		counts_add(sum, &per_cpu[cpu]);
+	return err;
+}
+
+int kernel_read_counts(struct kernel *k, kernel_counts_fn fn, void *ctx)
+{
+	struct bpf_map *map = k->skel->maps.counts;
+	int ncpus = libbpf_num_possible_cpus(), err;
+	struct evtap_counts *per_cpu, sum;
+	__u32 uid, *prev = NULL;
+
+	if (ncpus < 0)
+		return ncpus;
+	per_cpu = calloc(ncpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	while (!(err = bpf_map__get_next_key(map, prev, &uid, sizeof(uid)))) {
+		err = read_user_counts(map, uid, per_cpu, ncpus, &sum);
+		if (err && err != -ENOENT)
+			break;
+		if (!err)
+			fn(ctx, uid, &sum);
+		prev = &uid;
+	}
+	free(per_cpu);
+	return err == -ENOENT ? 0 : err;
+}

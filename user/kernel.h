@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The kernel side's lifecycle, around the evtap skeleton: open and load (kernel_open), fill the
+ * maps with consent, seats and device routes, only then attach (kernel_attach), so that no
+ * event is ever captured under a policy the collector has not loaded yet; on shutdown detach,
+ * drain the ring buffer and read the counters one last time, then close.
+ */
+#ifndef EVTAP_KERNEL_H
+#define EVTAP_KERNEL_H
+
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+#include "evtap.h"
+
+/*
+ * kernel_open's answer when the running kernel cannot host the programs (no BTF, no BPF ring
+ * buffer, no hook function): the message already names what is missing. Outside errno's range.
+ */
+#define KERNEL_EUNSUPPORTED (-10000)
+
+struct kernel;
+
+struct kernel_opts {
+	struct evtap_fleet fleet; /* the policy in force from the first event on */
+	__u32 ringbuf_bytes;	  /* 0: 4 MiB; else a power of two, at least a page */
+	bool verbose;		  /* libbpf's info and debug messages too, not only warnings */
+};
+
+/*
+ * Opens and loads the programs without attaching them. Returns 0, KERNEL_EUNSUPPORTED or a
+ * negative errno; the reason has been logged.
+ */
+int kernel_open(struct kernel **k, const struct kernel_opts *opts);
+
+/* Starts capturing. Call after the maps hold the consent, the seats and the device routes. */
+int kernel_attach(struct kernel *k);
+
+/* Stops capturing; the maps and the ring buffer stay readable for a last drain. */
+void kernel_detach(struct kernel *k);
+
+/* Detaches if needed and frees everything; k may be NULL. Free the ring buffer first. */
+void kernel_close(struct kernel *k);
+
+/*
+ * A libbpf ring buffer over the records (struct evtap_event), for the caller to poll, consume
+ * and free. Wakeups are batched by fleet.wakeup_bytes: poll with a timeout and consume after
+ * every wait, timed out or not, or records wait until the next batch.
+ */
+int kernel_ringbuf(struct kernel *k, ring_buffer_sample_fn fn, void *ctx, struct ring_buffer **rb);
+
+/* Takes effect from the next event on; each field is read as a whole. */
+void kernel_set_fleet(struct kernel *k, const struct evtap_fleet *fleet);
+
+/* seat < EVTAP_MAX_SEATS; seat0 is 0. */
+int kernel_set_seat(struct kernel *k, __u32 seat, const struct evtap_seat *s);
+
+/* Routes device inputN to a seat; seat 0 removes the route: call it when the device goes away. */
+int kernel_set_device_seat(struct kernel *k, __u32 dev, __u32 seat);
+
+int kernel_set_consent(struct kernel *k, __u32 uid, const struct evtap_consent *c);
+
+/* The user is back to never having chosen: the fleet's default consent applies. */
+int kernel_clear_consent(struct kernel *k, __u32 uid);
+
+/* The outcome counters, indexed by enum evtap_stat, summed over CPUs. */
+int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX]);
+
+typedef void (*kernel_counts_fn)(void *ctx, __u32 uid, const struct evtap_counts *counts);
+
+/* Calls fn with each user's cumulative level-counts aggregates, summed over CPUs. */
+int kernel_read_counts(struct kernel *k, kernel_counts_fn fn, void *ctx);
+
+#endif /* EVTAP_KERNEL_H */

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * One table describes every setting: its flag, its argument and how to parse it, so that the
+ * usage text and the parser cannot drift apart.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "clock.h"
+#include "evtap.h"
+#include "levels.h"
+#include "options.h"
+#include "session.h"
+
+struct option_def {
+	const char *name;
+	const char *arg;
+	const char *help;
+	int (*set)(struct daemon_config *cfg, const char *value);
+};
+
+static int set_data_dir(struct daemon_config *cfg, const char *v)
+{
+	cfg->data_dir = v;
+	return *v ? 0 : -EINVAL;
+}
+
+static int set_socket(struct daemon_config *cfg, const char *v)
+{
+	cfg->socket_path = v;
+	return *v ? 0 : -EINVAL;
+}
+
+static int set_session(struct daemon_config *cfg, const char *v)
+{
+	cfg->session_spec = v;
+	if (!strcmp(v, "logind") || !strcmp(v, "tty") || (!strncmp(v, "file:", 5) && v[5]))
+		return 0;
+	if (!strncmp(v, "static:", 7) && v[7]) {
+		char *end;
+		errno = 0;
+		unsigned long uid = strtoul(v + 7, &end, 10);
+		return *end || errno || uid >= EVTAP_UID_NONE ? -EINVAL : 0;
+	}
+	return -EINVAL;
+}
+
+static int set_level(struct daemon_config *cfg, const char *v)
+{
+	cfg->level = evtap_level_parse(v);
+	return cfg->level < 0 ? -EINVAL : 0;
+}
+
+static int set_default_consent(struct daemon_config *cfg, const char *v)
+{
+	if (!strcmp(v, "record"))
+		cfg->default_consent = EVTAP_DEFAULT_RECORD;
+	else if (!strcmp(v, "skip"))
+		cfg->default_consent = EVTAP_DEFAULT_SKIP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_count(const char *v, long long min, long long max, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	return !*v || *end || errno || *out < min || *out > max ? -EINVAL : 0;
+}
+
+static int set_time_granularity(struct daemon_config *cfg, const char *v)
+{
+	long long ms;
+
+	if (parse_count(v, 0, 3600 * 1000, &ms))
+		return -EINVAL;
+	cfg->time_granularity_ns = ms * 1000000;
+	return 0;
+}
+
+static int set_interval(int64_t *out, const char *v)
+{
+	int64_t ns;
+
+	if (clock_parse_duration(v, &ns) || ns < 10000000 || ns > 3600 * 1000000000LL)
+		return -EINVAL;
+	*out = ns;
+	return 0;
+}
+
+static int set_flush_interval(struct daemon_config *cfg, const char *v)
+{
+	return set_interval(&cfg->flush_interval_ns, v);
+}
+
+static int set_count_interval(struct daemon_config *cfg, const char *v)
+{
+	return set_interval(&cfg->count_interval_ns, v);
+}
+
+static int set_poll_interval(struct daemon_config *cfg, const char *v)
+{
+	return set_interval(&cfg->poll_interval_ns, v);
+}
+
+/* The ring buffer's size must be a power of two pages. */
+static int set_ringbuf_kb(struct daemon_config *cfg, const char *v)
+{
+	long long kb;
+
+	if (parse_count(v, 4, 1 << 20, &kb) || (kb & (kb - 1)))
+		return -EINVAL;
+	cfg->ringbuf_bytes = (uint32_t)kb * 1024;
+	return 0;
+}
+
+static int set_wakeup_kb(struct daemon_config *cfg, const char *v)
+{
+	long long kb;
+
+	if (parse_count(v, 0, 1 << 20, &kb))
+		return -EINVAL;
+	cfg->wakeup_bytes = (uint32_t)kb * 1024;
+	return 0;
+}
+
+static const struct option_def option_defs[] = {
+	{ "data-dir", "DIR", "the store, consent and audit log (/var/lib/evtap)", set_data_dir },
+	{ "socket", "PATH", "the control socket (/run/evtap/evtap.sock)", set_socket },
+	{ "session-source", "SPEC", "logind, tty, file:PATH or static:UID (logind where it runs)",
+	  set_session },
+	{ "level", "LEVEL", "the fleet's level: off, counts, classes or full (classes)", set_level },
+	{ "default-consent", "WHAT", "for users who never chose: record or skip (record)",
+	  set_default_consent },
+	{ "time-granularity", "MS", "round timestamps down to this many ms in the kernel (0)",
+	  set_time_granularity },
+	{ "flush-interval", "DUR", "fsync the store this often: bounds crash loss (1s)",
+	  set_flush_interval },
+	{ "count-interval", "DUR", "level counts: one record per user per interval (1s)",
+	  set_count_interval },
+	{ "poll-interval", "DUR", "read the ring buffer at least this often (250ms)",
+	  set_poll_interval },
+	{ "ringbuf-kb", "KB", "ring buffer size, a power of two (4096)", set_ringbuf_kb },
+	{ "wakeup-kb", "KB", "wake the collector early once this much is buffered (1024)",
+	  set_wakeup_kb },
+};
+
+#define N_DEFS (sizeof(option_defs) / sizeof(option_defs[0]))
+
+void options_defaults(struct daemon_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->data_dir = "/var/lib/evtap";
+	cfg->socket_path = "/run/evtap/evtap.sock";
+	cfg->level = EVTAP_LEVEL_CLASSES;
+	cfg->default_consent = EVTAP_DEFAULT_RECORD;
+	cfg->flush_interval_ns = 1000000000LL;
+	cfg->count_interval_ns = 1000000000LL;
+	cfg->poll_interval_ns = 250000000LL;
+	cfg->ringbuf_bytes = 4 << 20;
+	cfg->wakeup_bytes = 1 << 20;
+}
+
+void options_usage(FILE *out)
+{
+	fprintf(out, "usage: evtapd [OPTION]...\n\nCaptures keyboard and mouse activity with eBPF "
+		     "and stores it for the users who consent.\n\n");
+	for (size_t i = 0; i < N_DEFS; i++)
+		fprintf(out, "  --%s %-6s %s\n", option_defs[i].name, option_defs[i].arg,
+			option_defs[i].help);
+	fprintf(out, "  --verbose        log debug messages, and libbpf's\n"
+		     "  --help           show this help\n");
+}
+
+enum options_result options_parse(struct daemon_config *cfg, int argc, char **argv, char *err,
+				  size_t errlen)
+{
+	struct option longopts[N_DEFS + 3] = {
+		[N_DEFS] = { "verbose", no_argument, NULL, 'v' },
+		[N_DEFS + 1] = { "help", no_argument, NULL, 'h' },
+	};
+	int c;
+
+	for (size_t i = 0; i < N_DEFS; i++)
+		longopts[i] = (struct option){ option_defs[i].name, required_argument, NULL,
+					       256 + (int)i };
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+		if (c >= 256) {
+			const struct option_def *d = &option_defs[c - 256];
+			if (d->set(cfg, optarg) == 0)
+				continue;
+			snprintf(err, errlen, "--%s: bad value '%s': expected %s", d->name, optarg,
+				 d->help);
+			return OPTIONS_USAGE;
+		}
+		if (c == 'v') {
+			cfg->verbose = 1;
+		} else if (c == 'h') {
+			return OPTIONS_EXIT_OK;
+		} else if (c == ':') {
+			snprintf(err, errlen, "%s: expected an argument", argv[optind - 1]);
+			return OPTIONS_USAGE;
+		} else {
+			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			return OPTIONS_USAGE;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return OPTIONS_USAGE;
+	}
+	if (!cfg->session_spec)
+		cfg->session_spec = session_default_spec();
+	return OPTIONS_RUN;
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "evtap.h"
+#include "levels.h"
+#include "request.h"
+
+static const char *const op_names[] = {
+	[REQ_STATUS] = "status",   [REQ_STATS] = "stats", [REQ_DEVICES] = "devices",
+	[REQ_EXPORT] = "export",   [REQ_OPT_OUT] = "opt-out", [REQ_OPT_IN] = "opt-in",
+	[REQ_LEVEL] = "level",	   [REQ_PAUSE] = "pause", [REQ_FORGET] = "forget",
+	[REQ_AUDIT] = "audit",
+};
+
+const char *request_op_name(enum request_op op)
+{
+	return op_names[op];
+}
+
+/* Field checks fill err and return -EINVAL; an absent optional field is fine. */
+static int get_int(json_object *obj, const char *key, int64_t min, int64_t max, int64_t *out,
+		   char *err, size_t errlen)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 1;
+	if (!json_object_is_type(v, json_type_int)) {
+		snprintf(err, errlen, "field \"%s\": expected an integer", key);
+		return -EINVAL;
+	}
+	errno = 0;
+	*out = json_object_get_int64(v);
+	if (errno || *out < min || *out > max) {
+		snprintf(err, errlen, "field \"%s\": expected an integer from %lld to %lld", key,
+			 (long long)min, (long long)max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int get_string(json_object *obj, const char *key, const char **out, char *err,
+		      size_t errlen)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 1;
+	if (!json_object_is_type(v, json_type_string)) {
+		snprintf(err, errlen, "field \"%s\": expected a string", key);
+		return -EINVAL;
+	}
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+static int parse_op(json_object *obj, struct request *req, char *err, size_t errlen)
+{
+	const char *op;
+	int ret = get_string(obj, "op", &op, err, errlen);
+
+	if (ret > 0)
+		snprintf(err, errlen, "field \"op\" is missing");
+	if (ret)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++)
+		if (!strcmp(op, op_names[i])) {
+			req->op = (enum request_op)i;
+			return 0;
+		}
+	snprintf(err, errlen, "field \"op\": unknown operation (expected status, stats, devices, "
+			      "export, opt-out, opt-in, level, pause, forget or audit)");
+	return -EINVAL;
+}
+
+static int parse_export(json_object *obj, struct request *req, char *err, size_t errlen)
+{
+	const char *format = "jsonl";
+	json_object *all;
+	int ret;
+
+	if (get_int(obj, "since_ns", INT64_MIN, INT64_MAX, &req->since_ns, err, errlen) < 0 ||
+	    get_int(obj, "until_ns", INT64_MIN, INT64_MAX, &req->until_ns, err, errlen) < 0)
+		return -EINVAL;
+	ret = get_string(obj, "format", &format, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (!strcmp(format, "csv"))
+		req->format = EXPORT_CSV;
+	else if (strcmp(format, "jsonl")) {
+		snprintf(err, errlen, "field \"format\": expected \"jsonl\" or \"csv\"");
+		return -EINVAL;
+	}
+	if (json_object_object_get_ex(obj, "all", &all)) {
+		if (!json_object_is_type(all, json_type_boolean)) {
+			snprintf(err, errlen, "field \"all\": expected true or false");
+			return -EINVAL;
+		}
+		req->all_users = json_object_get_boolean(all);
+	}
+	return 0;
+}
+
+static int parse_args(json_object *obj, struct request *req, char *err, size_t errlen)
+{
+	const char *level;
+	int64_t v;
+	int ret = get_int(obj, "uid", 0, EVTAP_UID_NONE - 1, &v, err, errlen);
+
+	if (ret < 0)
+		return ret;
+	req->has_uid = !ret;
+	req->uid = req->has_uid ? (uint32_t)v : 0;
+	switch (req->op) {
+	case REQ_EXPORT:
+		return parse_export(obj, req, err, errlen);
+	case REQ_LEVEL:
+		ret = get_string(obj, "level", &level, err, errlen);
+		if (ret < 0)
+			return ret;
+		req->level = ret ? -1 : evtap_level_parse(level);
+		if (req->level < 0) {
+			snprintf(err, errlen,
+				 "field \"level\": expected \"off\", \"counts\", \"classes\" or \"full\"");
+			return -EINVAL;
+		}
+		return 0;
+	case REQ_PAUSE:
+		ret = get_int(obj, "seconds", 1, 366LL * 24 * 3600, &req->pause_s, err, errlen);
+		if (ret > 0)
+			snprintf(err, errlen, "field \"seconds\" is missing");
+		return ret ? -EINVAL : 0;
+	default:
+		return 0;
+	}
+}
+
+int request_parse(const char *buf, size_t len, struct request *req, char *err, size_t errlen)
+{
+	json_tokener *tok;
+	json_object *obj;
+	int ret;
+
+	memset(req, 0, sizeof(*req));
+	req->since_ns = INT64_MIN;
+	req->until_ns = INT64_MAX;
+	if (len > REQUEST_MAX_BYTES) {
+		snprintf(err, errlen, "request longer than %d bytes", REQUEST_MAX_BYTES);
+		return -EINVAL;
+	}
+	tok = json_tokener_new_ex(4);
+	if (!tok) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	obj = json_tokener_parse_ex(tok, buf, (int)len);
+	if (!obj || json_tokener_get_error(tok) != json_tokener_success ||
+	    tok->char_offset != (int)len) {
+		snprintf(err, errlen, "malformed request: expected one JSON object");
+		ret = -EINVAL;
+	} else if (!json_object_is_type(obj, json_type_object)) {
+		snprintf(err, errlen, "malformed request: expected a JSON object");
+		ret = -EINVAL;
+	} else {
+		ret = parse_op(obj, req, err, errlen);
+		if (!ret)
+			ret = parse_args(obj, req, err, errlen);
+	}
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return ret;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Control-socket requests: one JSON object on one line. Protocol: docs/PROTOCOL.md. */
+#ifndef EVTAP_REQUEST_H
+#define EVTAP_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define REQUEST_MAX_BYTES 4096
+
+enum request_op {
+	REQ_STATUS,
+	REQ_STATS,
+	REQ_DEVICES,
+	REQ_EXPORT,
+	REQ_OPT_OUT,
+	REQ_OPT_IN,
+	REQ_LEVEL,
+	REQ_PAUSE,
+	REQ_FORGET,
+	REQ_AUDIT,
+};
+
+enum export_format { EXPORT_JSONL, EXPORT_CSV };
+
+struct request {
+	enum request_op op;
+	int has_uid;	/* "uid" given: act for that user (root only, unless it is the caller) */
+	uint32_t uid;
+	int all_users;	/* export: "all": true (root only) */
+	int level;	/* level: enum evtap_level */
+	int64_t pause_s; /* pause: seconds, > 0 */
+	int64_t since_ns; /* export: wall-clock bounds, [since, until) */
+	int64_t until_ns;
+	enum export_format format;
+};
+
+/* Parses one request; on error returns -EINVAL with a message for the client in err. */
+int request_parse(const char *buf, size_t len, struct request *req, char *err, size_t errlen);
+const char *request_op_name(enum request_op op);
+
+#endif /* EVTAP_REQUEST_H */

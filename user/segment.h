@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Segment files: a fixed header, then framed blocks, each a checksummed zlib payload of
+ * encoded records (codec.h). Writing a block is encode -> compress -> (seal) -> frame ->
+ * write; reading undoes it block by block and resyncs past damage. Format: docs/STORE.md.
+ */
+#ifndef EVTAP_SEGMENT_H
+#define EVTAP_SEGMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "codec.h"
+#include "record.h"
+
+#define SEG_MAGIC	      "EVTAPSEG"
+#define SEG_VERSION	      1
+#define SEG_FLAG_ENCRYPTED    0x1 /* reserved: payloads are sealed (encryption issue) */
+#define SEG_HEADER_SIZE	      32
+#define SEG_BLOCK_MAGIC	      0x42545645u /* "EVTB" in file order */
+#define SEG_BLOCK_HEADER_SIZE 16
+/* zlib's worst case for a CODEC_BLOCK_MAX block is 333 bytes more; the rest is for a seal. */
+#define SEG_PAYLOAD_MAX	      (CODEC_BLOCK_MAX + 4096)
+#define SEG_CODEC_ZLIB	      1
+#define SEG_NAME_SIZE	      21 /* 16 hex digits, ".seg", NUL */
+
+/* "<16 hex digits of seq>.seg" */
+void seg_name(char name[SEG_NAME_SIZE], uint64_t seq);
+
+/* The seqs of the segments in a user's directory, ascending; *seqs is to be freed. */
+int seg_list(int dir_fd, uint64_t **seqs, size_t *count);
+
+/* Writing. */
+struct seg_writer {
+	int fd; /* -1: none open */
+	uint64_t seq;
+	uint64_t size;
+	bool broken; /* a failed write left a partial block that could not be cut off */
+};
+
+/*
+ * Creates segment seq in dir_fd (0600, O_APPEND) and writes its header. The caller fsyncs the
+ * directory. Returns 0 or a negative errno; on failure no file is left behind.
+ */
+int seg_create(struct seg_writer *w, int dir_fd, uint32_t uid, uint64_t seq, int64_t created_ns);
+
+/*
+ * Appends a framed block. On failure returns the negative errno and cuts the file back to where
+ * the block started; if even that fails, w->broken is set and the segment must not grow.
+ */
+int seg_append(struct seg_writer *w, const uint8_t *frame, size_t len);
+
+/* Cuts the segment back to size bytes. Returns 0 or a negative errno. */
+int seg_truncate(struct seg_writer *w, uint64_t size);
+void seg_close(struct seg_writer *w);
+
+/* Turns encoded blocks into framed blocks, reusing its buffers: no allocation per block. */
+struct seg_packer;
+
+/* raw_max bounds the encoded blocks it will pack. Returns 0 or a negative errno. */
+int seg_packer_new(struct seg_packer **out, size_t raw_max);
+void seg_packer_free(struct seg_packer *pk);
+
+/* Compresses and frames raw; *frame stays valid until the next call. Returns 0 or -errno. */
+int seg_pack(struct seg_packer *pk, const uint8_t *raw, size_t raw_len, const uint8_t **frame,
+	     size_t *frame_len);
+
+/* Reading. */
+struct seg_read_cb {
+	/* Per record, uid set; dev is its identity if its block has one. Non-zero stops. */
+	int (*record)(void *ctx, const struct evtap_record *rec, const struct evtap_device *dev);
+	/* Per stretch of bytes skipped (may be NULL): offset in the file, and why. */
+	void (*corrupt)(void *ctx, uint64_t offset, const char *why);
+	void *ctx;
+};
+
+/* Holds the reading buffers, bounded by the block size whatever the segment's size. */
+struct seg_reader;
+
+struct seg_reader *seg_reader_new(void);
+void seg_reader_free(struct seg_reader *rd);
+
+/*
+ * Reads segment file fd of user uid: every verifiable block is delivered, every damaged or torn
+ * one reported, and reading goes on after it. Returns 0, the record callback's non-zero
+ * return, or a negative errno if the file cannot be read at all.
+ */
+int seg_read_fd(struct seg_reader *rd, int fd, uint32_t uid, const struct seg_read_cb *cb);
+
+/* The same for a segment held in memory (the fuzz target reads this way). */
+int seg_read_mem(struct seg_reader *rd, const uint8_t *buf, size_t len, uint32_t uid,
+		 const struct seg_read_cb *cb);
+
+#endif /* EVTAP_SEGMENT_H */
