@@ -139,8 +139,8 @@ static uint8_t *put_record(uint8_t *p, const struct evtap_record *rec, int64_t p
 	bool back = rec->ts_ns < prev_ts;
 
 	*p++ = rec->kind | (back ? CODEC_TS_BACK : 0);
-	p = put_varint(p, back ? (uint64_t)prev_ts - (uint64_t)rec->ts_ns :
-				 (uint64_t)rec->ts_ns - (uint64_t)prev_ts);
+	p = put_varint(p, back ? (uint64_t)prev_ts - (uint64_t)rec->ts_ns
+			       : (uint64_t)rec->ts_ns - (uint64_t)prev_ts);
 	if (fields & FIELD_DEV)
 		p = put_varint(p, rec->dev);
 	if (fields & FIELD_CODE)
@@ -352,8 +352,7 @@ static int get_record(struct codec_dec *dec, uint8_t kind_byte, struct evtap_rec
 	return dec->why ? -EBADMSG : 0;
 }
 
-int codec_dec_next(struct codec_dec *dec, struct evtap_record *rec,
-		   const struct evtap_device **dev)
+int codec_dec_next(struct codec_dec *dec, struct evtap_record *rec, const struct evtap_device **dev)
 {
 	uint8_t kind_byte;
 	int err;

@@ -4,6 +4,7 @@
  * opt-out, a pause or a lower level took effect may still be in the ring buffer. Each record
  * is checked against the user's consent as it is now, and dropped if it is no longer allowed.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "clock.h"
 #include "daemon.h"

@@ -211,3 +211,8 @@ void control_close(struct control *ctl)
 		close(ctl->epfd);
 	free(ctl);
 }
+
+int control_fd(const struct control *ctl)
+{
+	return ctl->epfd;
+}

@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "evtap_policy.h"
 #include "kernel.h"
+#include "levels.h"
 #include "log.h"
 
 enum loop_source { SRC_SIGNAL = 1, SRC_RINGBUF, SRC_CONTROL, SRC_DEVICES, SRC_SESSION };
@@ -358,7 +359,8 @@ int daemon_run(const struct daemon_config *cfg)
 	d.last_flush = d.last_counts = d.now_mono;
 	ret = start(&d, &epfd, &sigfd);
 	if (!ret) {
-		log_info("capturing: level %d, session source %s", cfg->level, cfg->session_spec);
+		log_info("capturing: level %s, session source %s", evtap_level_name(cfg->level),
+			 cfg->session_spec);
 		run_loop(&d, epfd, sigfd);
 		shutdown_daemon(&d);
 	}

@@ -149,8 +149,12 @@ static void read_seat(const struct devices *devs, uint32_t index, char *seat, si
 		return;
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, "E:ID_SEAT=", 10)) {
-			line[strcspn(line, "\n")] = '\0';
-			snprintf(seat, len, "%s", line + 10);
+			size_t n = strcspn(line + 10, "\n");
+			/* Seat names are short: "seat0", "seat-1"; a longer one would not match. */
+			if (n < len) {
+				memcpy(seat, line + 10, n);
+				seat[n] = '\0';
+			}
 		}
 	fclose(f);
 }

@@ -374,7 +374,7 @@ static void stream_in_child(struct call *c)
 
 static void do_export(struct call *c)
 {
-	audit(c, "export", c->req->all_users ? -1 : c->uid, NULL, NULL, "ok");
+	audit(c, "export", c->req->all_users ? -1 : (int64_t)c->uid, NULL, NULL, "ok");
 	stream_in_child(c);
 }
 
@@ -405,7 +405,7 @@ void handlers_on_request(void *ctx, struct control_client *client, const struct 
 	}
 	c.uid = req->has_uid ? req->uid : cred->uid;
 	if (!permitted(&c, &why)) {
-		refuse(&c, request_op_name(req->op), req->has_uid ? req->uid : -1, why);
+		refuse(&c, request_op_name(req->op), req->has_uid ? (int64_t)req->uid : -1, why);
 		return;
 	}
 	switch (req->op) {

@@ -218,15 +218,37 @@ int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX])
 	per_cpu = calloc(ncpus, sizeof(*per_cpu));
 	if (!per_cpu)
 		return -ENOMEM;
-	for (__u32 stat = 0; stat < EVTAP_STAT_MAX && !err; stat++) {
+	for (__u32 stat = 0; stat < EVTAP_STAT_MAX; stat++) {
 		err = bpf_map__lookup_elem(k->skel->maps.stats, &stat, sizeof(stat), per_cpu,
 					   ncpus * sizeof(*per_cpu), 0);
+		if (err)
+			break;
 		out[stat] = 0;
 		for (int cpu = 0; cpu < ncpus; cpu++)
 			out[stat] += per_cpu[cpu];
 	}
 	free(per_cpu);
 	return err;
+}
+
+int kernel_read_misses(struct kernel *k, __u64 *misses)
+{
+	struct bpf_prog_info info;
+	struct bpf_program *prog;
+	__u32 len;
+	int err;
+
+	*misses = 0;
+	bpf_object__for_each_program(prog, k->skel->obj)
+	{
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		err = bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len);
+		if (err)
+			return err;
+		*misses += info.recursion_misses;
+	}
+	return 0;
 }
 
 static void counts_add(struct evtap_counts *sum, const struct evtap_counts *c)

@@ -65,6 +65,13 @@ int kernel_clear_consent(struct kernel *k, __u32 uid);
 /* The outcome counters, indexed by enum evtap_stat, summed over CPUs. */
 int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX]);
 
+/*
+ * Events that never entered the programs, so are in no counter: a program does not run again
+ * on a CPU where it is already running, e.g. when a keyboard interrupt arrives while it
+ * handles an injected event. The kernel counts these as the programs' recursion misses.
+ */
+int kernel_read_misses(struct kernel *k, __u64 *misses);
+
 typedef void (*kernel_counts_fn)(void *ctx, __u32 uid, const struct evtap_counts *counts);
 
 /* Calls fn with each user's cumulative level-counts aggregates, summed over CPUs. */

@@ -169,11 +169,14 @@ void options_usage(FILE *out)
 {
 	fprintf(out, "usage: evtapd [OPTION]...\n\nCaptures keyboard and mouse activity with eBPF "
 		     "and stores it for the users who consent.\n\n");
-	for (size_t i = 0; i < N_DEFS; i++)
-		fprintf(out, "  --%s %-6s %s\n", option_defs[i].name, option_defs[i].arg,
-			option_defs[i].help);
-	fprintf(out, "  --verbose        log debug messages, and libbpf's\n"
-		     "  --help           show this help\n");
+	char flag[64];
+
+	for (size_t i = 0; i < N_DEFS; i++) {
+		snprintf(flag, sizeof(flag), "--%s %s", option_defs[i].name, option_defs[i].arg);
+		fprintf(out, "  %-24s %s\n", flag, option_defs[i].help);
+	}
+	fprintf(out, "  %-24s log debug messages, and libbpf's\n", "--verbose");
+	fprintf(out, "  %-24s show this help\n", "--help");
 }
 
 enum options_result options_parse(struct daemon_config *cfg, int argc, char **argv, char *err,

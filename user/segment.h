@@ -20,9 +20,9 @@
 #define SEG_BLOCK_MAGIC	      0x42545645u /* "EVTB" in file order */
 #define SEG_BLOCK_HEADER_SIZE 16
 /* zlib's worst case for a CODEC_BLOCK_MAX block is 333 bytes more; the rest is for a seal. */
-#define SEG_PAYLOAD_MAX	      (CODEC_BLOCK_MAX + 4096)
-#define SEG_CODEC_ZLIB	      1
-#define SEG_NAME_SIZE	      21 /* 16 hex digits, ".seg", NUL */
+#define SEG_PAYLOAD_MAX (CODEC_BLOCK_MAX + 4096)
+#define SEG_CODEC_ZLIB	1
+#define SEG_NAME_SIZE	21 /* 16 hex digits, ".seg", NUL */
 
 /* "<16 hex digits of seq>.seg" */
 void seg_name(char name[SEG_NAME_SIZE], uint64_t seq);

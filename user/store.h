@@ -26,9 +26,10 @@ struct store_stats {
 	uint64_t unpersisted[STORE_LOSS_MAX]; /* records, by reason */
 };
 
+/* 0 in a field means its default. */
 struct store_opts {
-	size_t segment_bytes; /* rotate a segment once it reaches this size */
-	size_t block_bytes;   /* cut a block once its encoded records reach this size */
+	size_t segment_bytes; /* rotate a segment once it reaches this size (4 MiB) */
+	size_t block_bytes;   /* cut a block at this many encoded bytes (64 KiB, <= 1 MiB - 256) */
 };
 
 struct store;
@@ -37,16 +38,28 @@ struct store;
 int store_open(struct store **out, const char *data_dir, const struct store_opts *opts);
 void store_close(struct store *st); /* flushes first */
 
-/* Buffers one record in memory; dev is the identity of rec->dev (NULL: none or unknown). */
+/*
+ * Buffers one record in memory; dev is the identity of rec->dev (NULL: none or unknown). A
+ * block that fills up is written at once (fsync'ed by the next flush). Returns 0 once the store
+ * accounts for the record: if writing its block fails, the record is counted in unpersisted and
+ * the next store_flush returns the error. Else -EINVAL (malformed record or device, uid
+ * EVTAP_UID_NONE), -ENOMEM, or -EUSERS past EVTAP_MAX_USERS users.
+ */
 int store_append(struct store *st, const struct evtap_record *rec, const struct evtap_device *dev);
 
-/* Writes and fsyncs every buffered block. Returns 0 or the first negative errno. */
+/*
+ * Writes and fsyncs every buffered block. Returns 0 or the first negative errno since the last
+ * flush. Records that failed are counted in unpersisted and dropped, never retried.
+ */
 int store_flush(struct store *st);
 
-/* Drops what is buffered for uid and not yet persisted (an opt-out). */
+/*
+ * Drops what is buffered for uid and not yet persisted (an opt-out): the records in memory, and
+ * the blocks written since the last fsync, which are cut off the segment.
+ */
 void store_discard(struct store *st, uint32_t uid);
 
-/* Unlinks all of uid's segments and its directory. */
+/* Drops uid's buffered records and unlinks all of uid's segments and its directory. */
 int store_forget(struct store *st, uint32_t uid);
 
 const struct store_stats *store_stats(const struct store *st);
@@ -62,12 +75,16 @@ struct store_read_cb {
 
 /*
  * Reads uid's records with since_ns <= ts_ns < until_ns in time order, segment by segment.
- * A callback's non-zero return stops the walk and is returned.
+ * A callback's non-zero return stops the walk and is returned. A uid with no directory has no
+ * records: 0. Memory use is bounded by the block size, whatever the segments' sizes.
  */
 int store_read_user(const char *data_dir, uint32_t uid, int64_t since_ns, int64_t until_ns,
 		    const struct store_read_cb *cb);
 
-/* Lists the uids that have a directory in the store; returns the count or a negative errno. */
+/*
+ * Lists the uids that have a directory in the store, ascending; returns the count, or a
+ * negative errno: -ENOBUFS if there are more than max.
+ */
 int store_list_users(const char *data_dir, uint32_t *uids, int max);
 
 #endif /* EVTAP_STORE_H */
