@@ -11,12 +11,11 @@
 #include <stdint.h>
 #include "record.h"
 
-#define CODEC_DEVICE	0x80	  /* kind byte of a device identity entry */
-#define CODEC_TS_BACK	0x40	  /* on a record's kind byte: its ts is before the previous one */
-#define CODEC_BLOCK_MAX (1 << 20) /* bound on an encoded block, so that readers can size buffers   \
-				   */
-#define CODEC_APPEND_MAX   256	  /* bound on what one append adds: base ts, device, record */
-#define CODEC_DEVICE_SLOTS 64	  /* descriptions a decoder keeps: slot = index % 64 */
+#define CODEC_DEVICE	   0x80	     /* kind byte of a device identity entry */
+#define CODEC_TS_BACK	   0x40	     /* on a record's kind byte: ts before the previous one */
+#define CODEC_BLOCK_MAX	   (1 << 20) /* bound on an encoded block: readers size buffers by it */
+#define CODEC_APPEND_MAX   256	     /* bound on what one append adds: base ts, device, record */
+#define CODEC_DEVICE_SLOTS 64	     /* descriptions a decoder keeps: slot = index % 64 */
 
 /* Builds one block. Appending never allocates: the buffer is sized once by codec_enc_init. */
 struct codec_enc {

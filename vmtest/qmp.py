@@ -6,6 +6,7 @@ Usage:
                                    capitals and shifted punctuation; the escapes \\n, \\t and
                                    \\\\ in TEXT, and real newlines and tabs, give ret and tab)
   qmp.py SOCKET key QCODE...       press QCODEs together as one chord (e.g. ctrl alt f2)
+  (type and key take --hold MS before SOCKET: how long each key is held, QEMU's default 100)
   qmp.py SOCKET click [left|right|middle]   press and release a mouse button
   qmp.py SOCKET move DX DY         move the mouse by relative DX, DY
   qmp.py SOCKET wheel N            scroll N notches: up for N > 0, down for N < 0
@@ -17,7 +18,7 @@ Usage:
 SOCKET is the path given to `vmtest/run --qmp`. The VM may still be booting: the client waits
 (up to 120 s) for QEMU to create the socket. Each command waits for QEMU's return, which means
 QEMU has queued the input, not that the guest has read it: the guest script must itself wait
-for the events it expects. Key presses are held for --hold MS (QEMU's default 100 ms).
+for the events it expects.
 
 The mouse events only reach the guest once its psmouse driver has enabled the PS/2 mouse;
 vmtest/init waits for that before starting the script. QEMU models the wheel as the buttons
@@ -158,13 +159,16 @@ def wait_file(args):
 
 
 def main(argv):
-    if len(argv) >= 1 and argv[0] == "wait-file":
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stdout.write(__doc__)
+        sys.exit(0 if argv else 2)
+    if argv[0] == "wait-file":
         return wait_file(argv[1:])
     hold = None
     if len(argv) >= 2 and argv[0] == "--hold":
         hold, argv = int(argv[1]), argv[2:]
     if len(argv) < 2:
-        die("usage: see the docstring in " + __file__, 2)
+        die("usage: qmp.py [--hold MS] SOCKET COMMAND ARGS... (see qmp.py --help)", 2)
     path, verb, rest = argv[0], argv[1], argv[2:]
     if verb not in ("type", "key", "click", "move", "wheel", "raw"):
         die("unknown command " + verb, 2)

@@ -15,6 +15,8 @@ seat() {
 	esac
 }
 rows_of() { export_rows --user "$1"; }
+# The time of the last audited change of this op: what follows it obeys the new setting.
+last_change() { evtap audit | grep "\"op\":\"$1\"" | tail -n 1 | sed 's/.*"ts":"\([^"]*\)".*/\1/'; }
 # Waits until the kernel counted N more events under counter $1 than $2.
 wait_counter() { wait_for 30 "[ \$(counter $1) -ge \$(($2 + $3)) ]"; }
 
@@ -45,8 +47,10 @@ check bob-no-store-dir [ ! -e $DATA/1001 ]
 # A switch of the active user in the middle of a stream.
 su bob -c 'evtap opt-in' >/dev/null
 inject "type gh"
+wait_for 30 '[ "$(rows_of 1000 | wc -l)" -ge 12 ]'
 seat 1001
 inject "type ij"
+wait_for 30 '[ "$(rows_of 1001 | wc -l)" -ge 4 ]'
 seat 1000
 inject "type kl"
 wait_for 30 '[ "$(rows_of 1000 | wc -l)" -ge 16 ]'
@@ -57,7 +61,7 @@ check_eq switch-bob "I I J J" \
 
 # Opt-out under a continuous stream: nothing stamped after the acknowledgment is stored.
 seat 1001
-evtap-inject --loop &
+evtap-inject --loop 3>&- &
 LOOP=$!
 wait_for 30 '[ "$(rows_of 1001 | wc -l)" -ge 200 ]'
 su bob -c 'evtap opt-out' >/dev/null
@@ -65,14 +69,14 @@ gated=$(counter kernel.gate_opted_out)
 wait_counter kernel.gate_opted_out "$gated" 500
 kill -TERM $LOOP
 wait $LOOP
-ack=$(evtap audit | grep '"op":"opt-out"' | tail -n 1 | sed 's/.*"ts":"\([^"]*\)".*/\1/')
+ack=$(last_change opt-out)
 last=$(evtap export --user 1001 | tail -n 1 | sed 's/.*"ts":"\([^"]*\)".*/\1/')
 check opt-out-under-stream [ -n "$ack" -a -n "$last" -a "$last" \< "$ack" ]
 bob_rows=$(rows_of 1001 | wc -l)
 
 # Restarted with bob opted out while he types through the start-up.
 stop_evtapd
-evtap-inject --loop &
+evtap-inject --loop 3>&- &
 LOOP=$!
 start_evtapd --session-source file:$SEAT --level full
 gated=$(counter kernel.gate_opted_out)
@@ -85,7 +89,7 @@ check_eq restart-no-emitted 0 "$(counter kernel.emitted)"
 # Level classes: no key code leaves the kernel.
 seat 1000
 su alice -c 'evtap level classes' >/dev/null
-since=$(date +%s)
+since=$(last_change level)
 inject "type a1 ."
 inject "press KEY_LEFTSHIFT"
 wait_for 30 "[ \$(evtap export --user 1000 --since $since | grep -c keyclass) -ge 10 ]"
@@ -97,7 +101,7 @@ check classes-csv-no-key-code sh -c "! evtap export --user 1000 --since $since -
 
 # Level counts: only count records.
 su alice -c 'evtap level counts' >/dev/null
-since=$(date +%s)
+since=$(last_change level)
 inject "type abc"
 inject "click BTN_LEFT"
 wait_for 30 "evtap export --user 1000 --since $since | grep -q '\"kind\":\"counts\"'"

@@ -30,7 +30,8 @@ wait_for() {
 }
 
 start_evtapd() {
-	evtapd --data-dir "$DATA" "$@" >>/tmp/evtapd.log 2>&1 &
+	# 3>&-: the daemon must not hold the injector's fifo open.
+	evtapd --data-dir "$DATA" "$@" >>/tmp/evtapd.log 2>&1 3>&- &
 	EVTAPD=$!
 	wait_for 60 evtap status || { echo "evtapd did not start:"; cat /tmp/evtapd.log; }
 }
