@@ -254,6 +254,13 @@ static __always_inline int evtap_outcome(__u32 dev, __u32 type, __u32 code, __s3
  * read the clock, which is then done only for events that pass the filter and the seat gate.
  * Counts the event as SEEN and under exactly one outcome.
  */
+/* An event the input core will drop, such as a key reported in the state it is already in. */
+static __always_inline void evtap_capture_ignored(void)
+{
+	evtap_stat_inc(EVTAP_STAT_SEEN);
+	evtap_stat_inc(EVTAP_STAT_FILTERED);
+}
+
 static __always_inline void evtap_capture(__u32 dev, __u32 type, __u32 code, __s32 value, __u64 now)
 {
 	evtap_stat_inc(EVTAP_STAT_SEEN);

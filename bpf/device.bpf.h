@@ -31,4 +31,28 @@ static __always_inline __u32 evtap_device_index(const struct input_dev *dev)
 	return n;
 }
 
+/*
+ * Whether the input core will ignore this EV_KEY event: the hooks run before it, and drivers
+ * such as psmouse report every button's state in every packet. Mirrors input_get_disposition():
+ * an unsupported code, or a press or release of a key already in that state (repeats, value 2,
+ * always pass).
+ */
+static __always_inline bool evtap_key_unchanged(const struct input_dev *dev, __u32 code,
+						__s32 value)
+{
+	unsigned long keybit, key;
+	__u32 word = code / 64, bit = code % 64;
+
+	if (code > KEY_MAX)
+		return true;
+	if (bpf_probe_read_kernel(&keybit, sizeof(keybit), &dev->keybit[word]) ||
+	    !(keybit & (1UL << bit)))
+		return true;
+	if (value == 2)
+		return false;
+	if (bpf_probe_read_kernel(&key, sizeof(key), &dev->key[word]))
+		return false;
+	return !!(key & (1UL << bit)) == !!value;
+}
+
 #endif /* EVTAP_DEVICE_BPF_H */

@@ -12,11 +12,20 @@
 /* GPL: bpf_probe_read_kernel_str and the tracing program type require it. */
 char LICENSE[] SEC("license") = "GPL";
 
+static __always_inline void evtap_hook(const struct input_dev *dev, __u32 type, __u32 code,
+				       __s32 value)
+{
+	if (type == EV_KEY && evtap_key_unchanged(dev, code, value))
+		evtap_capture_ignored();
+	else
+		evtap_capture(evtap_device_index(dev), type, code, value, 0);
+}
+
 SEC("fentry/input_event")
 int BPF_PROG(evtap_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
 	     int value)
 {
-	evtap_capture(evtap_device_index(dev), type, code, value, 0);
+	evtap_hook(dev, type, code, value);
 	return 0;
 }
 
@@ -24,6 +33,6 @@ SEC("fentry/input_inject_event")
 int BPF_PROG(evtap_input_inject_event, struct input_handle *handle, unsigned int type,
 	     unsigned int code, int value)
 {
-	evtap_capture(evtap_device_index(handle->dev), type, code, value, 0);
+	evtap_hook(handle->dev, type, code, value);
 	return 0;
 }

@@ -106,7 +106,7 @@ static int write_json(FILE *out, const struct evtap_record *r, const struct evta
 			json_object_new_string(evtap_device_class_name(dev ? dev->class : 0)));
 		add_input(o, r);
 	}
-	ret = fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	ret = fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return ret < 0 ? -EIO : 0;
 }

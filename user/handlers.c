@@ -30,7 +30,7 @@ struct call {
 static void reply_json(struct call *c, json_object *o)
 {
 	control_reply(c->d->control, c->client,
-		      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
