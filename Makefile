@@ -85,6 +85,7 @@ $(BUILD)/tests/%: tests/bpf/%.c tests/check.h $(BUILD)/libevtap.a $(SKELS)
 
 # Tests: each suite prints PASS/FAIL lines; tests/run counts them and prints the summary.
 test:
+	./tests/deps.sh
 	./tests/run
 
 test-unit: $(UNIT_TESTS)
@@ -92,7 +93,9 @@ test-bpf: $(BPF_TESTS)
 
 include tests/fuzz/fuzz.mk
 
-demo: all
+demo:
+	./tests/deps.sh
+	$(MAKE) all
 	./vmtest/demo
 
 bench: all

@@ -139,12 +139,16 @@ static void drain_ringbuf(struct daemon *d)
 		log_warn("ring buffer: consume failed");
 }
 
+/* Retention runs at each flush: limits hold within a flush interval and a segment. */
 static void flush_store(struct daemon *d)
 {
 	int err = store_flush(d->store);
 
 	if (err)
 		log_warn("store: flush failed: %s", strerror(-err));
+	err = store_enforce_retention(d->store);
+	if (err)
+		log_warn("store: retention failed: %s", strerror(-err));
 	d->last_flush = d->now_mono;
 }
 
@@ -232,10 +236,14 @@ static void shutdown_daemon(struct daemon *d)
 static int open_state(struct daemon *d)
 {
 	char path[PATH_MAX], err[512];
-	struct store_opts sopts = { 0 };
+	struct store_opts sopts = {
+		.retention_ns = d->cfg->retention_ns,
+		.max_user_bytes = d->cfg->max_user_bytes,
+		.max_total_bytes = d->cfg->max_total_bytes,
+	};
 	int ret;
 
-	ret = store_open(&d->store, d->cfg->data_dir, &sopts);
+	ret = store_open(&d->store, d->cfg->data_dir, d->cfg->key_dir, &sopts);
 	if (ret) {
 		log_err("%s: cannot open the store: %s", d->cfg->data_dir, strerror(-ret));
 		return ret;

@@ -226,6 +226,11 @@ static void add_counters(json_object *o, const char *key, const uint64_t *values
 	json_object_object_add(o, key, group);
 }
 
+static const char *gate_stat_name(int i)
+{
+	return evtap_stat_name(EVTAP_STAT_GATE_NO_SESSION + i);
+}
+
 static const char *store_loss_name(int i)
 {
 	static const char *const names[] = { "no_space", "io", "fsync", "discarded" };
@@ -253,7 +258,9 @@ static void do_stats(struct call *c)
 	json_object_object_add(col, "requests", json_object_new_int64((int64_t)cs->requests));
 	json_object_object_add(col, "requests_refused",
 			       json_object_new_int64((int64_t)cs->requests_refused));
-	add_counters(col, "dropped", cs->dropped, EVTAP_STAT_MAX, evtap_stat_name);
+	/* The collector's second check drops only for the gate's reasons. */
+	add_counters(col, "dropped", cs->dropped + EVTAP_STAT_GATE_NO_SESSION,
+		     EVTAP_STAT_GATE_LEVEL_OFF - EVTAP_STAT_GATE_NO_SESSION + 1, gate_stat_name);
 	json_object_object_add(o, "collector", col);
 	json_object *st = json_object_new_object();
 	json_object_object_add(st, "records_persisted",
@@ -322,7 +329,8 @@ static int stream_users(FILE *out, const struct daemon_config *cfg, const struct
 		n = store_list_users(cfg->data_dir, uids, EVTAP_MAX_USERS);
 	export_begin(out, req->format);
 	for (int i = 0; i < n && !ret; i++)
-		ret = store_read_user(cfg->data_dir, uids[i], req->since_ns, req->until_ns, &cb);
+		ret = store_read_user(cfg->data_dir, cfg->key_dir, uids[i], req->since_ns,
+				      req->until_ns, &cb);
 	return ret;
 }
 

@@ -26,6 +26,12 @@ static int set_data_dir(struct daemon_config *cfg, const char *v)
 	return *v ? 0 : -EINVAL;
 }
 
+static int set_key_dir(struct daemon_config *cfg, const char *v)
+{
+	cfg->key_dir = v;
+	return *v ? 0 : -EINVAL;
+}
+
 static int set_socket(struct daemon_config *cfg, const char *v)
 {
 	cfg->socket_path = v;
@@ -128,8 +134,46 @@ static int set_wakeup_kb(struct daemon_config *cfg, const char *v)
 	return 0;
 }
 
+static int set_retention_days(struct daemon_config *cfg, const char *v)
+{
+	long long days;
+
+	if (parse_count(v, 0, 100 * 366, &days))
+		return -EINVAL;
+	cfg->retention_ns = days * 86400 * 1000000000LL;
+	return 0;
+}
+
+static int set_mb(uint64_t *out, const char *v)
+{
+	long long mb;
+
+	if (parse_count(v, 0, 1LL << 30, &mb))
+		return -EINVAL;
+	*out = (uint64_t)mb << 20;
+	return 0;
+}
+
+static int set_max_disk_mb(struct daemon_config *cfg, const char *v)
+{
+	return set_mb(&cfg->max_user_bytes, v);
+}
+
+static int set_max_total_mb(struct daemon_config *cfg, const char *v)
+{
+	return set_mb(&cfg->max_total_bytes, v);
+}
+
 static const struct option_def option_defs[] = {
 	{ "data-dir", "DIR", "the store, consent and audit log (/var/lib/evtap)", set_data_dir },
+	{ "key-dir", "DIR", "the users' keys, outside the data dir (/var/lib/evtap-keys)",
+	  set_key_dir },
+	{ "retention-days", "N", "delete segments whose newest record is older (0: keep)",
+	  set_retention_days },
+	{ "max-disk-mb", "N", "per user: delete the oldest segments past this (0: no limit)",
+	  set_max_disk_mb },
+	{ "max-total-mb", "N", "all users: delete the oldest segments past this (0: no limit)",
+	  set_max_total_mb },
 	{ "socket", "PATH", "the control socket (/run/evtap/evtap.sock)", set_socket },
 	{ "session-source", "SPEC", "logind, tty, file:PATH or static:UID (logind where it runs)",
 	  set_session },
@@ -155,6 +199,7 @@ void options_defaults(struct daemon_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->data_dir = "/var/lib/evtap";
+	cfg->key_dir = "/var/lib/evtap-keys";
 	cfg->socket_path = "/run/evtap/evtap.sock";
 	cfg->level = EVTAP_LEVEL_CLASSES;
 	cfg->default_consent = EVTAP_DEFAULT_RECORD;

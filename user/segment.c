@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Segment files: naming, writing framed blocks with a cut-back on failure, and reading them
- * back with checksum verification and resync past damage. Format: docs/STORE.md.
+ * Segment files: naming, writing sealed, framed blocks with a cut-back on failure, and reading
+ * them back with checksum verification, opening and resync past damage. Format: docs/STORE.md.
  */
 #define ZLIB_CONST
 #include <dirent.h>
@@ -102,7 +102,7 @@ static void encode_header(uint8_t *h, uint32_t uid, uint64_t seq, int64_t create
 {
 	memcpy(h, SEG_MAGIC, strlen(SEG_MAGIC));
 	put_le16(h + 8, SEG_VERSION);
-	put_le16(h + 10, 0);
+	put_le16(h + 10, SEG_FLAG_ENCRYPTED);
 	put_le32(h + 12, uid);
 	put_le64(h + 16, seq);
 	put_le64(h + 24, (uint64_t)created_ns);
@@ -172,8 +172,9 @@ void seg_close(struct seg_writer *w)
 
 struct seg_packer {
 	z_stream deflater; /* kept across blocks: deflateReset allocates nothing */
-	size_t payload_cap;
-	uint8_t *frame; /* block header, then payload */
+	size_t zlib_cap;
+	uint8_t *zlib; /* the compressed block, before sealing */
+	uint8_t *frame; /* block header, then payload: nonce, ciphertext, tag */
 };
 
 int seg_packer_new(struct seg_packer **out, size_t raw_max)
@@ -189,10 +190,11 @@ int seg_packer_new(struct seg_packer **out, size_t raw_max)
 		free(pk);
 		return -ENOMEM;
 	}
-	/* At most SEG_PAYLOAD_MAX, given raw_max <= CODEC_BLOCK_MAX. */
-	pk->payload_cap = deflateBound(&pk->deflater, (uLong)raw_max);
-	pk->frame = malloc(SEG_BLOCK_HEADER_SIZE + pk->payload_cap);
-	if (!pk->frame) {
+	/* Sealed, at most SEG_PAYLOAD_MAX, given raw_max <= CODEC_BLOCK_MAX. */
+	pk->zlib_cap = deflateBound(&pk->deflater, (uLong)raw_max);
+	pk->zlib = malloc(pk->zlib_cap);
+	pk->frame = malloc(SEG_BLOCK_HEADER_SIZE + SEG_SEAL_SIZE + pk->zlib_cap);
+	if (!pk->zlib || !pk->frame) {
 		seg_packer_free(pk);
 		return -ENOMEM;
 	}
@@ -205,12 +207,13 @@ void seg_packer_free(struct seg_packer *pk)
 	if (!pk)
 		return;
 	deflateEnd(&pk->deflater);
+	free(pk->zlib);
 	free(pk->frame);
 	free(pk);
 }
 
 static int pack_compress(struct seg_packer *pk, const uint8_t *raw, size_t raw_len,
-			 size_t *payload_len)
+			 size_t *zlib_len)
 {
 	z_stream *zs = &pk->deflater;
 
@@ -218,13 +221,39 @@ static int pack_compress(struct seg_packer *pk, const uint8_t *raw, size_t raw_l
 		return -EINVAL;
 	zs->next_in = raw;
 	zs->avail_in = (uInt)raw_len;
-	zs->next_out = pk->frame + SEG_BLOCK_HEADER_SIZE;
-	zs->avail_out = (uInt)pk->payload_cap;
+	zs->next_out = pk->zlib;
+	zs->avail_out = (uInt)pk->zlib_cap;
 	/* The output holds deflateBound(raw_max): one call finishes unless raw_len > raw_max. */
 	if (deflate(zs, Z_FINISH) != Z_STREAM_END)
 		return -ENOBUFS;
-	*payload_len = pk->payload_cap - zs->avail_out;
+	*zlib_len = pk->zlib_cap - zs->avail_out;
 	return 0;
+}
+
+#define SEAL_AD_SIZE 20
+
+/* The seal's associated data: a block opens only for the user, segment and offset it was for. */
+static void seal_ad(uint8_t ad[SEAL_AD_SIZE], const struct seg_place *place)
+{
+	put_le32(ad, place->uid);
+	put_le64(ad + 4, place->seq);
+	put_le64(ad + 12, place->offset);
+}
+
+/* A random nonce per block: 192 bits never repeat by chance, whatever the number of blocks. */
+static void pack_seal(struct seg_packer *pk, size_t zlib_len, const uint8_t key[KEY_SIZE],
+		      const struct seg_place *place, size_t *payload_len)
+{
+	uint8_t *nonce = pk->frame + SEG_BLOCK_HEADER_SIZE;
+	uint8_t *c = nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	uint8_t ad[SEAL_AD_SIZE];
+	unsigned long long c_len;
+
+	randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	seal_ad(ad, place);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(c, &c_len, pk->zlib, zlib_len, ad, sizeof(ad),
+						   NULL, nonce, key);
+	*payload_len = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + (size_t)c_len;
 }
 
 static void pack_frame(uint8_t *frame, size_t payload_len)
@@ -238,15 +267,16 @@ static void pack_frame(uint8_t *frame, size_t payload_len)
 	memset(frame + 13, 0, 3);
 }
 
-int seg_pack(struct seg_packer *pk, const uint8_t *raw, size_t raw_len, const uint8_t **frame,
+int seg_pack(struct seg_packer *pk, const uint8_t *raw, size_t raw_len,
+	     const uint8_t key[KEY_SIZE], const struct seg_place *place, const uint8_t **frame,
 	     size_t *frame_len)
 {
-	size_t payload_len;
-	int err = pack_compress(pk, raw, raw_len, &payload_len);
+	size_t zlib_len, payload_len;
+	int err = pack_compress(pk, raw, raw_len, &zlib_len);
 
 	if (err)
 		return err;
-	/* Sealing (the encryption issue) goes here: between compressing and framing. */
+	pack_seal(pk, zlib_len, key, place, &payload_len);
 	pack_frame(pk->frame, payload_len);
 	*frame = pk->frame;
 	*frame_len = SEG_BLOCK_HEADER_SIZE + payload_len;
@@ -266,10 +296,13 @@ struct seg_source {
 struct seg_reader {
 	struct seg_source src;
 	uint8_t *window;
-	uint8_t *raw; /* the decompressed block */
+	uint8_t *opened; /* the compressed block, once its seal is open */
+	uint8_t *raw;	 /* the decompressed block */
 	z_stream inflater;
 	struct codec_dec dec;
-	uint32_t uid;
+	struct seg_place place; /* of the block being read: what its seal must be bound to */
+	const uint8_t *key;
+	uint64_t good_end;
 	const struct seg_read_cb *cb;
 	char why[128];
 };
@@ -285,8 +318,9 @@ struct seg_reader *seg_reader_new(void)
 		return NULL;
 	}
 	rd->window = malloc(SEG_WINDOW);
+	rd->opened = malloc(SEG_PAYLOAD_MAX);
 	rd->raw = malloc(CODEC_BLOCK_MAX);
-	if (!rd->window || !rd->raw) {
+	if (!rd->window || !rd->opened || !rd->raw) {
 		seg_reader_free(rd);
 		return NULL;
 	}
@@ -299,6 +333,7 @@ void seg_reader_free(struct seg_reader *rd)
 		return;
 	inflateEnd(&rd->inflater);
 	free(rd->window);
+	free(rd->opened);
 	free(rd->raw);
 	free(rd);
 }
@@ -447,16 +482,35 @@ static uint64_t skip_damage(struct seg_reader *rd, uint64_t off, enum verdict v)
 	return next;
 }
 
+/* A checksum that verifies but a seal that does not open: another key, or a moved block. */
+static int unpack_open(struct seg_reader *rd, uint64_t off, const uint8_t *payload, uint32_t len,
+		       size_t *opened_len)
+{
+	const uint8_t *c = payload + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	uint8_t ad[SEAL_AD_SIZE];
+	unsigned long long m_len;
+
+	if (len < SEG_SEAL_SIZE)
+		return -EBADMSG;
+	rd->place.offset = off;
+	seal_ad(ad, &rd->place);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+		    rd->opened, &m_len, NULL, c, len - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+		    ad, sizeof(ad), payload, rd->key))
+		return -EBADMSG;
+	*opened_len = (size_t)m_len;
+	return 0;
+}
+
 /* Z_FINISH into a bounded buffer: a block that inflates past CODEC_BLOCK_MAX is refused. */
-static int unpack_decompress(struct seg_reader *rd, const uint8_t *payload, uint32_t len,
-			     size_t *raw_len)
+static int unpack_decompress(struct seg_reader *rd, size_t len, size_t *raw_len)
 {
 	z_stream *zs = &rd->inflater;
 
 	if (inflateReset(zs) != Z_OK)
 		return -EINVAL;
-	zs->next_in = payload;
-	zs->avail_in = len;
+	zs->next_in = rd->opened;
+	zs->avail_in = (uInt)len;
 	zs->next_out = rd->raw;
 	zs->avail_out = CODEC_BLOCK_MAX;
 	if (inflate(zs, Z_FINISH) != Z_STREAM_END || zs->avail_in)
@@ -483,7 +537,7 @@ static int decode_block(struct seg_reader *rd, uint64_t off, size_t raw_len)
 		return 0;
 	}
 	while ((got = codec_dec_next(&rd->dec, &rec, &dev)) > 0) {
-		rec.uid = rd->uid;
+		rec.uid = rd->place.uid;
 		ret = rd->cb->record(rd->cb->ctx, &rec, dev);
 		if (ret)
 			return ret;
@@ -495,10 +549,14 @@ static int decode_block(struct seg_reader *rd, uint64_t off, size_t raw_len)
 
 static int deliver_block(struct seg_reader *rd, uint64_t off, const uint8_t *payload, uint32_t len)
 {
-	size_t raw_len;
+	size_t opened_len, raw_len;
 
-	/* Opening a sealed payload (the encryption issue) goes here, before decompressing. */
-	if (unpack_decompress(rd, payload, len, &raw_len)) {
+	if (unpack_open(rd, off, payload, len, &opened_len)) {
+		report(rd, off, "undecryptable block: seal does not open");
+		return 0;
+	}
+	rd->good_end = off + SEG_BLOCK_HEADER_SIZE + len;
+	if (unpack_decompress(rd, opened_len, &raw_len)) {
 		report(rd, off, "undecodable block: bad zlib stream");
 		return 0;
 	}
@@ -537,8 +595,8 @@ static const char *header_problem(const uint8_t *h, uint32_t uid)
 		return "not a segment: bad magic";
 	if (get_le16(h + 8) != SEG_VERSION)
 		return "unsupported segment version";
-	/* Encrypted segments, or flags of a newer format, are for a newer reader. */
-	if (get_le16(h + 10))
+	/* This version writes sealed payloads only; other flags are for a newer reader. */
+	if (get_le16(h + 10) != SEG_FLAG_ENCRYPTED)
 		return "unsupported segment flags";
 	/* Never attribute another user's records to this one. */
 	if (get_le32(h + 12) != uid)
@@ -546,13 +604,16 @@ static const char *header_problem(const uint8_t *h, uint32_t uid)
 	return NULL;
 }
 
-static int read_segment(struct seg_reader *rd, uint32_t uid, const struct seg_read_cb *cb)
+static int read_segment(struct seg_reader *rd, uint32_t uid, const uint8_t key[KEY_SIZE],
+			const struct seg_read_cb *cb)
 {
 	const char *problem;
 	const uint8_t *h;
 
-	rd->uid = uid;
+	rd->place = (struct seg_place){ .uid = uid };
+	rd->key = key;
 	rd->cb = cb;
+	rd->good_end = 0;
 	if (rd->src.size < SEG_HEADER_SIZE) {
 		report(rd, 0, "torn tail: partial segment header");
 		return 0;
@@ -563,22 +624,31 @@ static int read_segment(struct seg_reader *rd, uint32_t uid, const struct seg_re
 		report(rd, 0, problem);
 		return 0;
 	}
+	rd->place.seq = get_le64(h + 16);
+	rd->good_end = SEG_HEADER_SIZE;
 	return read_blocks(rd);
 }
 
-int seg_read_fd(struct seg_reader *rd, int fd, uint32_t uid, const struct seg_read_cb *cb)
+int seg_read_fd(struct seg_reader *rd, int fd, uint32_t uid, const uint8_t key[KEY_SIZE],
+		const struct seg_read_cb *cb)
 {
 	struct stat sb;
 
 	if (fstat(fd, &sb))
 		return -errno;
 	rd->src = (struct seg_source){ .fd = fd, .size = (uint64_t)sb.st_size };
-	return read_segment(rd, uid, cb);
+	return read_segment(rd, uid, key, cb);
 }
 
 int seg_read_mem(struct seg_reader *rd, const uint8_t *buf, size_t len, uint32_t uid,
-		 const struct seg_read_cb *cb)
+		 const uint8_t key[KEY_SIZE], const struct seg_read_cb *cb)
 {
 	rd->src = (struct seg_source){ .mem = buf, .fd = -1, .size = len };
-	return read_segment(rd, uid, cb);
+	return read_segment(rd, uid, key, cb);
+}
+
+uint64_t seg_reader_good_end(const struct seg_reader *rd)
+{
+	/* After a read error, what lies beyond is unknown, not damaged. */
+	return rd->src.err ? 0 : rd->good_end;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Segment files: a fixed header, then framed blocks, each a checksummed zlib payload of
- * encoded records (codec.h). Writing a block is encode -> compress -> (seal) -> frame ->
- * write; reading undoes it block by block and resyncs past damage. Format: docs/STORE.md.
+ * Segment files: a fixed header, then framed blocks, each a checksummed, sealed zlib payload of
+ * encoded records (codec.h). Writing a block is encode -> compress -> seal -> frame -> write;
+ * reading undoes it block by block and resyncs past damage. Format: docs/STORE.md.
  */
 #ifndef EVTAP_SEGMENT_H
 #define EVTAP_SEGMENT_H
@@ -11,14 +11,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "codec.h"
+#include "keys.h"
 #include "record.h"
 
 #define SEG_MAGIC	      "EVTAPSEG"
-#define SEG_VERSION	      1
-#define SEG_FLAG_ENCRYPTED    0x1 /* reserved: payloads are sealed (encryption issue) */
+#define SEG_VERSION	      2
+#define SEG_FLAG_ENCRYPTED    0x1 /* payloads are sealed: always set by this version */
 #define SEG_HEADER_SIZE	      32
 #define SEG_BLOCK_MAGIC	      0x42545645u /* "EVTB" in file order */
 #define SEG_BLOCK_HEADER_SIZE 16
+/* A seal adds a nonce before the ciphertext and a tag after it. */
+#define SEG_SEAL_SIZE                                                                              \
+	(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
 /* zlib's worst case for a CODEC_BLOCK_MAX block is 333 bytes more; the rest is for a seal. */
 #define SEG_PAYLOAD_MAX (CODEC_BLOCK_MAX + 4096)
 #define SEG_CODEC_ZLIB	1
@@ -61,8 +65,19 @@ struct seg_packer;
 int seg_packer_new(struct seg_packer **out, size_t raw_max);
 void seg_packer_free(struct seg_packer *pk);
 
-/* Compresses and frames raw; *frame stays valid until the next call. Returns 0 or -errno. */
-int seg_pack(struct seg_packer *pk, const uint8_t *raw, size_t raw_len, const uint8_t **frame,
+/* Where a block lands. Its seal binds it there: a block moved elsewhere does not open. */
+struct seg_place {
+	uint32_t uid;
+	uint64_t seq;
+	uint64_t offset; /* of its block header in the segment */
+};
+
+/*
+ * Compresses raw, seals it with key for place and frames it; *frame stays valid until the next
+ * call. Returns 0 or a negative errno.
+ */
+int seg_pack(struct seg_packer *pk, const uint8_t *raw, size_t raw_len,
+	     const uint8_t key[KEY_SIZE], const struct seg_place *place, const uint8_t **frame,
 	     size_t *frame_len);
 
 /* Reading. */
@@ -81,14 +96,23 @@ struct seg_reader *seg_reader_new(void);
 void seg_reader_free(struct seg_reader *rd);
 
 /*
- * Reads segment file fd of user uid: every verifiable block is delivered, every damaged or torn
- * one reported, and reading goes on after it. Returns 0, the record callback's non-zero
- * return, or a negative errno if the file cannot be read at all.
+ * Reads segment file fd of user uid with the user's key: every block that verifies and opens is
+ * delivered, every damaged, torn or unopenable one reported, and reading goes on after it.
+ * Returns 0, the record callback's non-zero return, or a negative errno if the file cannot be
+ * read at all.
  */
-int seg_read_fd(struct seg_reader *rd, int fd, uint32_t uid, const struct seg_read_cb *cb);
+int seg_read_fd(struct seg_reader *rd, int fd, uint32_t uid, const uint8_t key[KEY_SIZE],
+		const struct seg_read_cb *cb);
 
 /* The same for a segment held in memory (the fuzz target reads this way). */
 int seg_read_mem(struct seg_reader *rd, const uint8_t *buf, size_t len, uint32_t uid,
-		 const struct seg_read_cb *cb);
+		 const uint8_t key[KEY_SIZE], const struct seg_read_cb *cb);
+
+/*
+ * After a read: where the last block that verified and opened ends (the header's end if none
+ * did), or 0 if the header was refused or reading failed. What lies beyond it is a damaged
+ * tail.
+ */
+uint64_t seg_reader_good_end(const struct seg_reader *rd);
 
 #endif /* EVTAP_SEGMENT_H */

@@ -5,7 +5,9 @@
  * what an fsync covered counts as persisted; every other record is counted lost, by reason.
  * I/O errors never stop the store: lost records are dropped (memory stays bounded) and the next
  * block goes to the same segment, or to a new one when the old one cannot be trusted.
- * Format and guarantees: docs/STORE.md.
+ * Every block is sealed with its user's key (keys.h); retention deletes whole segments, using
+ * an index of their sizes and newest records built at open. Format and guarantees:
+ * docs/STORE.md.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +23,8 @@
 #include <unistd.h>
 #include "codec.h"
 #include "fileio.h"
+#include "keys.h"
+#include "log.h"
 #include "segment.h"
 #include "store.h"
 
@@ -38,18 +42,36 @@ struct open_segment {
 	uint64_t unsynced_bytes;
 };
 
+/* What retention needs to know of a segment without reading it. */
+struct seg_info {
+	uint64_t seq;
+	uint64_t bytes;
+	int64_t newest_ns; /* of its records; INT64_MIN if it has none */
+};
+
 struct store_user {
 	uint32_t uid;
 	int dir_fd; /* -1 until its first block is written */
 	uint64_t next_seq;
 	struct open_segment seg;
 	struct codec_enc enc; /* the block being built */
+	int64_t block_newest; /* the newest record in enc */
+	uint8_t key[KEY_SIZE]; /* valid once dir_fd is */
+	struct seg_info *segs; /* ascending seq; the open segment, if any, is the last */
+	size_t n_segs;
+	size_t cap_segs;
+	bool unlinked; /* retention deleted segments: the directory needs an fsync */
 };
 
 struct store {
 	int data_fd;
+	char *data_dir; /* for messages */
+	struct keyring *keys;
 	size_t segment_bytes;
 	size_t block_bytes;
+	int64_t retention_ns;
+	uint64_t max_user_bytes;
+	uint64_t max_total_bytes;
 	struct seg_packer *packer;
 	struct store_user **users;
 	size_t n_users;
@@ -89,6 +111,8 @@ static void user_free(struct store_user *u)
 	if (u->dir_fd >= 0)
 		close(u->dir_fd);
 	codec_enc_free(&u->enc);
+	sodium_memzero(u->key, sizeof(u->key));
+	free(u->segs);
 	free(u);
 }
 
@@ -142,12 +166,129 @@ static int user_get(struct store *st, uint32_t uid, struct store_user **out)
 	return *out ? 0 : user_add(st, uid, out);
 }
 
-/* Opens the user's directory, creating it; new segments number on from the last one there. */
+static int index_push(struct store_user *u, uint64_t seq, uint64_t bytes, int64_t newest_ns)
+{
+	if (u->n_segs == u->cap_segs) {
+		size_t cap = u->cap_segs ? u->cap_segs * 2 : 8;
+		struct seg_info *segs = reallocarray(u->segs, cap, sizeof(*segs));
+
+		if (!segs)
+			return -ENOMEM;
+		u->segs = segs;
+		u->cap_segs = cap;
+	}
+	u->segs[u->n_segs++] = (struct seg_info){ seq, bytes, newest_ns };
+	return 0;
+}
+
+static int scan_record(void *ctx, const struct evtap_record *rec, const struct evtap_device *dev)
+{
+	int64_t *newest = ctx;
+
+	if (rec->ts_ns > *newest)
+		*newest = rec->ts_ns;
+	return 0;
+}
+
+/*
+ * A crash (or a full disk) can leave a segment ending inside a block: cut it after the last
+ * block that verifies and opens, so that the file holds only whole blocks again. Middle damage
+ * stays for readers to report and skip.
+ */
+static uint64_t cut_damaged_tail(struct store *st, struct store_user *u, int fd, uint64_t seq,
+				 uint64_t size, uint64_t good_end)
+{
+	char name[SEG_NAME_SIZE];
+
+	if (good_end < SEG_HEADER_SIZE || good_end >= size)
+		return size;
+	seg_name(name, seq);
+	if (fileio.ftruncate(fd, (off_t)good_end) || fileio.fsync(fd)) {
+		log_warn("store: %s/%" PRIu32 "/%s: cannot cut the damaged tail at offset %" PRIu64
+			 ": %m",
+			 st->data_dir, u->uid, name, good_end);
+		return size;
+	}
+	log_warn("store: %s/%" PRIu32 "/%s: damaged tail cut at offset %" PRIu64 " (%" PRIu64
+		 " bytes)",
+		 st->data_dir, u->uid, name, good_end, size - good_end);
+	return good_end;
+}
+
+/* Indexes one segment found at open: its size, and its newest record, read with the key. */
+static int index_segment(struct store *st, struct store_user *u, struct seg_reader *rd,
+			 uint64_t seq, bool have_key)
+{
+	int64_t newest = INT64_MIN;
+	const struct seg_read_cb cb = { .record = scan_record, .ctx = &newest };
+	char name[SEG_NAME_SIZE];
+	uint64_t size;
+	struct stat sb;
+	int fd, err = 0;
+
+	seg_name(name, seq);
+	fd = openat(u->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &sb)) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	size = (uint64_t)sb.st_size;
+	if (have_key) {
+		err = seg_read_fd(rd, fd, u->uid, u->key, &cb);
+		if (!err)
+			size = cut_damaged_tail(st, u, fd, seq, size, seg_reader_good_end(rd));
+	}
+	close(fd);
+	return err ? err : index_push(u, seq, size, newest);
+}
+
+static int index_segments(struct store *st, struct store_user *u, const uint64_t *seqs,
+			  size_t count, bool have_key)
+{
+	struct seg_reader *rd;
+	int err = 0;
+
+	if (!count)
+		return 0;
+	rd = seg_reader_new();
+	if (!rd)
+		return -ENOMEM;
+	for (size_t i = 0; i < count && !err; i++)
+		err = index_segment(st, u, rd, seqs[i], have_key);
+	seg_reader_free(rd);
+	return err;
+}
+
+/*
+ * Segments without a key cannot be read by anyone (the key dir was lost or replaced): they are
+ * kept, for retention to delete, and the user gets a new key for what comes next.
+ */
+static int user_load_key(struct store *st, struct store_user *u, size_t n_segments,
+			 bool *have_key)
+{
+	int err = keyring_user_key(st->keys, u->uid, false, u->key);
+
+	*have_key = !err;
+	if (err != -ENOENT)
+		return err;
+	if (n_segments)
+		log_warn("store: user %" PRIu32 " has %zu segments but no key: they are unreadable",
+			 u->uid, n_segments);
+	return keyring_user_key(st->keys, u->uid, true, u->key);
+}
+
+/*
+ * Opens the user's directory, creating it, and the user's key; indexes the segments there, and
+ * new segments number on from the last one.
+ */
 static int user_open_dir(struct store *st, struct store_user *u)
 {
 	char name[UID_NAME_SIZE];
 	uint64_t *seqs;
 	size_t count;
+	bool have_key;
 	int fd, err;
 
 	uid_name(name, u->uid);
@@ -159,15 +300,21 @@ static int user_open_dir(struct store *st, struct store_user *u)
 	fd = openat(st->data_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
+	u->dir_fd = fd;
 	err = seg_list(fd, &seqs, &count);
+	if (!err) {
+		err = user_load_key(st, u, count, &have_key);
+		if (!err)
+			err = index_segments(st, u, seqs, count, have_key);
+		u->next_seq = count ? seqs[count - 1] + 1 : 0;
+		free(seqs);
+	}
 	if (err) {
 		close(fd);
-		return err;
+		u->dir_fd = -1;
+		u->n_segs = 0;
 	}
-	u->next_seq = count ? seqs[count - 1] + 1 : 0;
-	free(seqs);
-	u->dir_fd = fd;
-	return 0;
+	return err;
 }
 
 static int user_new_segment(struct store *st, struct store_user *u)
@@ -183,13 +330,25 @@ static int user_new_segment(struct store *st, struct store_user *u)
 		return err;
 	u->next_seq++;
 	/* The new file's name must be durable before anything in it counts as persisted. */
-	if (fileio.fsync(u->dir_fd)) {
-		err = -errno;
+	err = fileio.fsync(u->dir_fd) ? -errno : index_push(u, seg->w.seq, seg->w.size, INT64_MIN);
+	if (err) {
 		seg_close(&seg->w);
 		return err;
 	}
 	seg->synced_size = seg->w.size;
 	return 0;
+}
+
+/* The open segment is the last indexed one: keep its entry in step with the file. */
+static void index_update_open(struct store_user *u, int64_t newest_ns)
+{
+	struct seg_info *last = u->n_segs ? &u->segs[u->n_segs - 1] : NULL;
+
+	if (!last || u->seg.w.fd < 0 || last->seq != u->seg.w.seq)
+		return;
+	last->bytes = u->seg.w.size;
+	if (newest_ns > last->newest_ns)
+		last->newest_ns = newest_ns;
 }
 
 /*
@@ -235,18 +394,25 @@ static int user_segment_ready(struct store *st, struct store_user *u)
 	return user_new_segment(st, u);
 }
 
-/* encode (done by appends) -> compress, frame (seg_pack) -> write; the fsync comes later. */
+/*
+ * encode (done by appends) -> compress, seal, frame (seg_pack) -> write; the fsync comes later.
+ * The seal binds the block to the offset it is written at.
+ */
 static void user_write_block(struct store *st, struct store_user *u)
 {
 	struct open_segment *seg = &u->seg;
 	uint32_t records = u->enc.records;
+	struct seg_place place = { .uid = u->uid };
 	const uint8_t *frame;
 	size_t len;
 	int err;
 
 	err = user_segment_ready(st, u);
-	if (!err)
-		err = seg_pack(st->packer, u->enc.buf, u->enc.len, &frame, &len);
+	if (!err) {
+		place.seq = seg->w.seq;
+		place.offset = seg->w.size;
+		err = seg_pack(st->packer, u->enc.buf, u->enc.len, u->key, &place, &frame, &len);
+	}
 	if (!err)
 		err = seg_append(&seg->w, frame, len);
 	codec_enc_reset(&u->enc);
@@ -259,14 +425,32 @@ static void user_write_block(struct store *st, struct store_user *u)
 	seg->unsynced_records += records;
 	seg->unsynced_blocks++;
 	seg->unsynced_bytes += len;
+	index_update_open(u, u->block_newest);
+}
+
+/* Whole segments are deleted: at most a quarter of a limit each, so that limits hold closely. */
+static size_t default_segment_bytes(const struct store *st)
+{
+	uint64_t limit = st->max_user_bytes;
+
+	if (st->max_total_bytes && (!limit || st->max_total_bytes < limit))
+		limit = st->max_total_bytes;
+	return limit && limit / 4 < SEGMENT_BYTES_DEFAULT ? (size_t)(limit / 4)
+							  : SEGMENT_BYTES_DEFAULT;
 }
 
 static int store_configure(struct store *st, const struct store_opts *opts)
 {
-	st->segment_bytes =
-		opts && opts->segment_bytes ? opts->segment_bytes : SEGMENT_BYTES_DEFAULT;
-	st->block_bytes = opts && opts->block_bytes ? opts->block_bytes : BLOCK_BYTES_DEFAULT;
-	return st->block_bytes <= BLOCK_BYTES_MAX ? 0 : -EINVAL;
+	static const struct store_opts defaults;
+
+	if (!opts)
+		opts = &defaults;
+	st->retention_ns = opts->retention_ns;
+	st->max_user_bytes = opts->max_user_bytes;
+	st->max_total_bytes = opts->max_total_bytes;
+	st->segment_bytes = opts->segment_bytes ? opts->segment_bytes : default_segment_bytes(st);
+	st->block_bytes = opts->block_bytes ? opts->block_bytes : BLOCK_BYTES_DEFAULT;
+	return st->block_bytes <= BLOCK_BYTES_MAX && st->retention_ns >= 0 ? 0 : -EINVAL;
 }
 
 static int open_data_dir(const char *path, int *fd)
@@ -283,12 +467,40 @@ static void store_free(struct store *st)
 		user_free(st->users[i]);
 	free(st->users);
 	seg_packer_free(st->packer);
+	keyring_close(st->keys);
 	if (st->data_fd >= 0)
 		close(st->data_fd);
+	free(st->data_dir);
 	free(st);
 }
 
-int store_open(struct store **out, const char *data_dir, const struct store_opts *opts)
+/*
+ * Every user already in the store is opened now: to repair torn tails before anything is
+ * appended, and so that retention covers users who do not come back. A user that cannot be
+ * opened is logged and left alone; its next record tries again.
+ */
+static int load_users(struct store *st)
+{
+	uint32_t *uids = malloc(EVTAP_MAX_USERS * sizeof(*uids));
+	struct store_user *u;
+	int n, err = 0;
+
+	if (!uids)
+		return -ENOMEM;
+	n = store_list_users(st->data_dir, uids, EVTAP_MAX_USERS);
+	for (int i = 0; i < n && !err; i++) {
+		err = user_add(st, uids[i], &u);
+		if (!err && (err = user_open_dir(st, u)))
+			log_warn("store: user %" PRIu32 ": %s", uids[i], strerror(-err));
+		if (err != -ENOMEM)
+			err = 0;
+	}
+	free(uids);
+	return n < 0 ? n : err;
+}
+
+int store_open(struct store **out, const char *data_dir, const char *key_dir,
+	       const struct store_opts *opts)
 {
 	struct store *st = calloc(1, sizeof(*st));
 	int err;
@@ -296,11 +508,16 @@ int store_open(struct store **out, const char *data_dir, const struct store_opts
 	if (!st)
 		return -ENOMEM;
 	st->data_fd = -1;
-	err = store_configure(st, opts);
+	st->data_dir = strdup(data_dir);
+	err = st->data_dir ? store_configure(st, opts) : -ENOMEM;
 	if (!err)
 		err = seg_packer_new(&st->packer, st->block_bytes + CODEC_APPEND_MAX);
 	if (!err)
+		err = keyring_open(&st->keys, key_dir, true);
+	if (!err)
 		err = open_data_dir(data_dir, &st->data_fd);
+	if (!err)
+		err = load_users(st);
 	if (err) {
 		store_free(st);
 		return err;
@@ -329,6 +546,8 @@ int store_append(struct store *st, const struct evtap_record *rec, const struct 
 		err = codec_enc_append(&u->enc, rec, dev);
 	if (err)
 		return err;
+	if (u->enc.records == 1 || rec->ts_ns > u->block_newest)
+		u->block_newest = rec->ts_ns;
 	if (u->enc.len >= st->block_bytes)
 		user_write_block(st, u);
 	return 0;
@@ -359,6 +578,7 @@ static void user_discard_unsynced(struct store *st, struct store_user *u)
 	/* If the cut fails, the blocks stay and the next flush persists them as usual. */
 	if (seg_truncate(&seg->w, seg->synced_size))
 		return;
+	index_update_open(u, INT64_MIN);
 	st->stats.unpersisted[STORE_LOSS_DISCARDED] += seg->unsynced_records;
 	seg->unsynced_records = 0;
 	seg->unsynced_blocks = 0;
@@ -419,6 +639,7 @@ int store_forget(struct store *st, uint32_t uid)
 {
 	size_t pos;
 	struct store_user *u = user_find(st, uid, &pos);
+	int err = keyring_forget(st->keys, uid), err2;
 
 	if (u) {
 		st->stats.unpersisted[STORE_LOSS_DISCARDED] +=
@@ -426,7 +647,100 @@ int store_forget(struct store *st, uint32_t uid)
 		user_free(u);
 		st->users[pos] = st->users[--st->n_users];
 	}
-	return remove_user_dir(st->data_fd, uid);
+	err2 = remove_user_dir(st->data_fd, uid);
+	return err ? err : err2;
+}
+
+/* Deletes u's i-th indexed segment; the caller fsyncs the directory. */
+static int drop_segment(struct store *st, struct store_user *u, size_t i)
+{
+	char name[SEG_NAME_SIZE];
+
+	if (u->seg.w.fd >= 0 && u->seg.w.seq == u->segs[i].seq)
+		user_retire_segment(st, u);
+	seg_name(name, u->segs[i].seq);
+	if (unlinkat(u->dir_fd, name, 0) && errno != ENOENT)
+		return -errno;
+	memmove(&u->segs[i], &u->segs[i + 1], (u->n_segs - i - 1) * sizeof(*u->segs));
+	u->n_segs--;
+	u->unlinked = true;
+	return 0;
+}
+
+static uint64_t user_bytes(const struct store_user *u)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < u->n_segs; i++)
+		sum += u->segs[i].bytes;
+	return sum;
+}
+
+/* Empty segments (no newest record) count as expired: they hold nothing worth keeping. */
+static int expire_user(struct store *st, struct store_user *u, int64_t cutoff_ns)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < u->n_segs && !err;) {
+		if (st->retention_ns && u->segs[i].newest_ns < cutoff_ns &&
+		    !(u->seg.w.fd >= 0 && u->segs[i].seq == u->seg.w.seq))
+			err = drop_segment(st, u, i);
+		else
+			i++;
+	}
+	while (!err && st->max_user_bytes && user_bytes(u) > st->max_user_bytes)
+		err = drop_segment(st, u, 0);
+	return err;
+}
+
+/* The user whose oldest segment has the oldest newest record: it goes first. */
+static struct store_user *oldest_user(const struct store *st, uint64_t *total)
+{
+	struct store_user *oldest = NULL;
+
+	*total = 0;
+	for (size_t i = 0; i < st->n_users; i++) {
+		struct store_user *u = st->users[i];
+
+		*total += user_bytes(u);
+		if (u->n_segs && (!oldest || u->segs[0].newest_ns < oldest->segs[0].newest_ns))
+			oldest = u;
+	}
+	return oldest;
+}
+
+static int expire_total(struct store *st)
+{
+	struct store_user *u;
+	uint64_t total;
+	int err = 0;
+
+	while (!err && (u = oldest_user(st, &total)) && total > st->max_total_bytes)
+		err = drop_segment(st, u, 0);
+	return err;
+}
+
+int store_enforce_retention(struct store *st)
+{
+	int64_t cutoff_ns = wall_now_ns() - st->retention_ns;
+	int err = 0, e;
+
+	for (size_t i = 0; i < st->n_users; i++) {
+		if (st->users[i]->dir_fd >= 0 && (e = expire_user(st, st->users[i], cutoff_ns)) &&
+		    !err)
+			err = e;
+	}
+	if (st->max_total_bytes && (e = expire_total(st)) && !err)
+		err = e;
+	/* The unlinks must be durable: deleted data must not come back after a crash. */
+	for (size_t i = 0; i < st->n_users; i++) {
+		struct store_user *u = st->users[i];
+
+		if (u->unlinked && fileio.fsync(u->dir_fd) && !err)
+			err = -errno;
+		u->unlinked = false;
+	}
+	return err;
 }
 
 const struct store_stats *store_stats(const struct store *st)
@@ -439,6 +753,8 @@ struct read_ctx {
 	const struct store_read_cb *cb;
 	int64_t since_ns;
 	int64_t until_ns;
+	const uint8_t *key;  /* NULL: none, and no_key says why */
+	const char *no_key;
 	char path[PATH_MAX + 1 + SEG_NAME_SIZE]; /* the segment being read: its dir, '/', name */
 };
 
@@ -468,10 +784,14 @@ static int read_segment(struct seg_reader *rd, int dir_fd, const char *dir_path,
 
 	seg_name(name, seq);
 	snprintf(rc->path, sizeof(rc->path), "%s/%s", dir_path, name);
+	if (!rc->key) {
+		read_corrupt(rc, 0, rc->no_key);
+		return 0;
+	}
 	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno; /* ENOENT: forgotten meanwhile */
-	ret = seg_read_fd(rd, fd, uid, &cb);
+	ret = seg_read_fd(rd, fd, uid, rc->key, &cb);
 	close(fd);
 	return ret;
 }
@@ -498,11 +818,32 @@ static int read_user_dir(int dir_fd, const char *dir_path, uint32_t uid, struct 
 	return ret;
 }
 
-int store_read_user(const char *data_dir, uint32_t uid, int64_t since_ns, int64_t until_ns,
-		    const struct store_read_cb *cb)
+/* A user without a usable key still has segments: each is reported, none can be read. */
+static int read_user_key(const char *key_dir, uint32_t uid, uint8_t key[KEY_SIZE],
+			 struct read_ctx *rc)
+{
+	struct keyring *kr;
+	int err = keyring_open(&kr, key_dir, false);
+
+	if (err)
+		return err;
+	err = keyring_user_key(kr, uid, false, key);
+	keyring_close(kr);
+	if (err == -ENOENT)
+		rc->no_key = "undecryptable segment: the user's key was destroyed";
+	else if (err == -EBADMSG)
+		rc->no_key = "undecryptable segment: the user's key does not open";
+	else if (!err)
+		rc->key = key;
+	return err == -ENOENT || err == -EBADMSG ? 0 : err;
+}
+
+int store_read_user(const char *data_dir, const char *key_dir, uint32_t uid, int64_t since_ns,
+		    int64_t until_ns, const struct store_read_cb *cb)
 {
 	struct read_ctx rc = { .cb = cb, .since_ns = since_ns, .until_ns = until_ns };
 	char name[UID_NAME_SIZE], dir_path[PATH_MAX];
+	uint8_t key[KEY_SIZE];
 	int data_fd, dir_fd, ret;
 
 	data_fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -515,7 +856,10 @@ int store_read_user(const char *data_dir, uint32_t uid, int64_t since_ns, int64_
 	if (dir_fd < 0)
 		return ret; /* no directory: no records */
 	snprintf(dir_path, sizeof(dir_path), "%s/%s", data_dir, name);
-	ret = read_user_dir(dir_fd, dir_path, uid, &rc);
+	ret = read_user_key(key_dir, uid, key, &rc);
+	if (!ret)
+		ret = read_user_dir(dir_fd, dir_path, uid, &rc);
+	sodium_memzero(key, sizeof(key));
 	close(dir_fd);
 	return ret;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The store: one directory per user under the data dir, each holding append-only segment
- * files of framed blocks. Only evtapd opens it. Format: docs/STORE.md.
+ * files of framed blocks sealed with the user's key, which the key dir keeps. Only evtapd opens
+ * it. Format: docs/STORE.md.
  */
 #ifndef EVTAP_STORE_H
 #define EVTAP_STORE_H
@@ -26,16 +27,23 @@ struct store_stats {
 	uint64_t unpersisted[STORE_LOSS_MAX]; /* records, by reason */
 };
 
-/* 0 in a field means its default. */
+/* 0 in a field means its default; for the limits, none. */
 struct store_opts {
-	size_t segment_bytes; /* rotate a segment once it reaches this size (4 MiB) */
-	size_t block_bytes;   /* cut a block at this many encoded bytes (64 KiB, <= 1 MiB - 256) */
+	size_t segment_bytes;	  /* rotate at this size (4 MiB, or a quarter of the lower limit) */
+	size_t block_bytes;	  /* cut a block at this many encoded bytes (64 KiB, <= 1 MiB - 256) */
+	int64_t retention_ns;	  /* delete segments whose newest record is older than this */
+	uint64_t max_user_bytes;  /* per user: past it, delete their oldest segments */
+	uint64_t max_total_bytes; /* all users: past it, delete the oldest segments */
 };
 
 struct store;
 
-/* Creates data_dir (0700) if needed. Returns 0 or a negative errno. */
-int store_open(struct store **out, const char *data_dir, const struct store_opts *opts);
+/*
+ * Creates data_dir and key_dir (0700) and the host key if needed, cuts damaged tails off the
+ * segments (logging each cut) and indexes them for retention. Returns 0 or a negative errno.
+ */
+int store_open(struct store **out, const char *data_dir, const char *key_dir,
+	       const struct store_opts *opts);
 void store_close(struct store *st); /* flushes first */
 
 /*
@@ -59,8 +67,17 @@ int store_flush(struct store *st);
  */
 void store_discard(struct store *st, uint32_t uid);
 
-/* Drops uid's buffered records and unlinks all of uid's segments and its directory. */
+/*
+ * Destroys uid's key first, so that no copy of its segments can be opened any more, then drops
+ * uid's buffered records and unlinks all of uid's segments and its directory.
+ */
 int store_forget(struct store *st, uint32_t uid);
+
+/*
+ * Deletes whole segments, oldest first, past the retention age and the size limits; an open
+ * segment that must go is closed first. Returns 0 or the first negative errno.
+ */
+int store_enforce_retention(struct store *st);
 
 const struct store_stats *store_stats(const struct store *st);
 
@@ -74,12 +91,14 @@ struct store_read_cb {
 };
 
 /*
- * Reads uid's records with since_ns <= ts_ns < until_ns in time order, segment by segment.
- * A callback's non-zero return stops the walk and is returned. A uid with no directory has no
- * records: 0. Memory use is bounded by the block size, whatever the segments' sizes.
+ * Reads uid's records with since_ns <= ts_ns < until_ns in time order, segment by segment,
+ * with uid's key from key_dir: without one (a forgotten user) every segment is reported
+ * unreadable. A callback's non-zero return stops the walk and is returned. A uid with no
+ * directory has no records: 0. Memory use is bounded by the block size, whatever the segments'
+ * sizes.
  */
-int store_read_user(const char *data_dir, uint32_t uid, int64_t since_ns, int64_t until_ns,
-		    const struct store_read_cb *cb);
+int store_read_user(const char *data_dir, const char *key_dir, uint32_t uid, int64_t since_ns,
+		    int64_t until_ns, const struct store_read_cb *cb);
 
 /*
  * Lists the uids that have a directory in the store, ascending; returns the count, or a

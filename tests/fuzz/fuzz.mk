@@ -25,7 +25,8 @@ fuzz_srcs = $(or $(FUZZ_SRCS_$(1)),$(LIB_SRCS))
 fuzz_deps = $(if $(FUZZ_SRCS_$(1)),,$(SKELS) $(BUILD)/codenames.gen.h)
 
 define FUZZ_TARGET
-$(BUILD)/fuzz/$(1): tests/fuzz/fuzz_$(1).c $(call fuzz_srcs,$(1)) $(USER_HDRS) $(call fuzz_deps,$(1))
+$(BUILD)/fuzz/$(1): tests/fuzz/fuzz_$(1).c $(wildcard tests/fuzz/*.h) $(call fuzz_srcs,$(1)) $(USER_HDRS) \
+		    $(call fuzz_deps,$(1))
 	@mkdir -p $$(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -o $$@ $$< $(call fuzz_srcs,$(1)) $(LDLIBS)
 endef
@@ -59,7 +60,7 @@ fuzz-corpus-segment: $(BUILD)/fuzz/gen_segment_corpus
 	rm -rf tests/fuzz/corpus/segment
 	$< tests/fuzz/corpus/segment
 
-$(BUILD)/fuzz/gen_segment_corpus: tests/fuzz/gen_segment_corpus.c user/store.c \
+$(BUILD)/fuzz/gen_segment_corpus: tests/fuzz/gen_segment_corpus.c tests/fuzz/segment_key.h \
 				  $(FUZZ_SRCS_segment) $(USER_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< user/store.c $(FUZZ_SRCS_segment) -lz
+	$(CC) $(CFLAGS) -o $@ $< $(FUZZ_SRCS_segment) -lz -lsodium

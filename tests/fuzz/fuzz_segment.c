@@ -2,9 +2,9 @@
 /*
  * libFuzzer target: the segment reader and block decoder, which export runs over files that a
  * crash, a bad disk or a bug may have damaged. Each input is read twice as a segment, from
- * memory and from a memfd through the file reader's window, and both reads must agree. As
- * checksums keep most mutations away from the decoder, each input is also decoded as the
- * contents of one block.
+ * memory and from a memfd through the file reader's window, with the key the seeds were sealed
+ * with, and both reads must agree. As checksums and seals keep most mutations away from the
+ * decoder, each input is also decoded as the contents of one block.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "segment.h"
+#include "segment_key.h"
 
 /* What a read delivered, folded into a few numbers. */
 struct outcome {
@@ -78,7 +79,7 @@ static void read_from_memfd(struct seg_reader *rd, int memfd, const uint8_t *dat
 {
 	if (ftruncate(memfd, 0) || (size && pwrite(memfd, data, size, 0) != (ssize_t)size))
 		abort();
-	if (seg_read_fd(rd, memfd, header_uid(data, size), cb))
+	if (seg_read_fd(rd, memfd, header_uid(data, size), fuzz_segment_key, cb))
 		abort();
 }
 
@@ -96,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	cb.ctx = &in_mem;
-	if (seg_read_mem(rd, data, size, header_uid(data, size), &cb))
+	if (seg_read_mem(rd, data, size, header_uid(data, size), fuzz_segment_key, &cb))
 		abort();
 	cb.ctx = &in_file;
 	read_from_memfd(rd, memfd, data, size, &cb);

@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Writes fuzz_segment's seed corpus into the directory given: segments written by the store
- * itself, and torn and damaged copies of them. `make fuzz-corpus-segment` runs it.
+ * Writes fuzz_segment's seed corpus into the directory given: segments written as the store
+ * writes them (blocks cut at a size, sealed, appended), but with fuzz_segment's fixed key
+ * rather than a user's random one, and torn and damaged copies of them.
+ * `make fuzz-corpus-segment` runs it.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "segment.h"
-#include "store.h"
+#include "segment_key.h"
 
 #define UID_BLOCKS 1000 /* several blocks, every kind, devices, a clock step back */
 #define UID_SMALL  1001 /* one record of each kind in one block */
+#define BLOCK_BYTES 200
 
 static void die(const char *what)
 {
@@ -47,14 +49,54 @@ static struct evtap_record record(uint32_t uid, int i, int64_t ts)
 	return r;
 }
 
-static void append(struct store *st, const struct evtap_record *r)
+/* A segment of one user being written: its file, its block being built, and the packer. */
+struct gen_segment {
+	struct seg_writer w;
+	struct codec_enc enc;
+	struct seg_packer *pk;
+	uint32_t uid;
+};
+
+static void gen_open(struct gen_segment *g, int dir_fd, uint32_t uid)
+{
+	g->uid = uid;
+	if (seg_create(&g->w, dir_fd, uid, uid, 1700000000000000000) ||
+	    codec_enc_init(&g->enc, BLOCK_BYTES + CODEC_APPEND_MAX) ||
+	    seg_packer_new(&g->pk, BLOCK_BYTES + CODEC_APPEND_MAX))
+		die("gen_open");
+}
+
+static void gen_write_block(struct gen_segment *g)
+{
+	struct seg_place place = { .uid = g->uid, .seq = g->w.seq, .offset = g->w.size };
+	const uint8_t *frame;
+	size_t len;
+
+	if (seg_pack(g->pk, g->enc.buf, g->enc.len, fuzz_segment_key, &place, &frame, &len) ||
+	    seg_append(&g->w, frame, len))
+		die("gen_write_block");
+	codec_enc_reset(&g->enc);
+}
+
+static void append(struct gen_segment *g, const struct evtap_record *r)
 {
 	struct evtap_device dev = { .index = r->dev, .bus = 3, .vendor = 0x46d, .product = 0xc52b };
 
 	dev.class = EVTAP_DEV_MOUSE;
 	snprintf(dev.name, sizeof(dev.name), "Logitech USB Receiver %u", r->dev);
-	if (store_append(st, r, &dev))
-		die("store_append");
+	if (codec_enc_append(&g->enc, r, &dev))
+		die("codec_enc_append");
+	if (g->enc.len >= BLOCK_BYTES)
+		gen_write_block(g);
+}
+
+static void gen_close(struct gen_segment *g)
+{
+	if (g->enc.records)
+		gen_write_block(g);
+	seg_close(&g->w);
+	codec_enc_free(&g->enc);
+	seg_packer_free(g->pk);
 }
 
 /* The contents of one block, not framed: the fuzz target also decodes each input as that. */
@@ -75,46 +117,45 @@ static uint8_t *encode_block(size_t *len)
 	return enc.buf;
 }
 
-static void write_store(const char *data_dir)
+/* Segment <uid> of each user, in dir_fd; the seq is the uid, to tell the seeds apart. */
+static void write_segments(int dir_fd)
 {
-	struct store_opts opts = { .block_bytes = 200 };
 	int64_t ts = 1700000000000000000;
+	struct gen_segment blocks = { 0 }, small = { 0 };
 	struct evtap_record r;
-	struct store *st;
 
-	if (store_open(&st, data_dir, &opts))
-		die("store_open");
+	gen_open(&blocks, dir_fd, UID_BLOCKS);
+	gen_open(&small, dir_fd, UID_SMALL);
 	for (int i = 0; i < 60; i++) {
 		ts += i == 30 ? -5000000000 : 1000000 * (i % 7);
 		r = record(UID_BLOCKS, i, ts);
-		append(st, &r);
+		append(&blocks, &r);
 	}
 	for (int i = 0; i < EVTAP_KIND_MAX - EVTAP_KIND_KEY; i++) {
 		r = record(UID_SMALL, i, ts + i);
-		append(st, &r);
+		append(&small, &r);
 	}
-	if (store_flush(st))
-		die("store_flush");
-	store_close(st);
+	gen_close(&blocks);
+	gen_close(&small);
 }
 
-static uint8_t *read_segment(const char *data_dir, uint32_t uid, size_t *len)
+static uint8_t *read_segment(int dir_fd, uint32_t uid, size_t *len)
 {
-	char path[512], name[SEG_NAME_SIZE];
+	char name[SEG_NAME_SIZE];
 	struct stat sb;
 	uint8_t *buf;
 	int fd;
 
-	seg_name(name, 0);
-	snprintf(path, sizeof(path), "%s/%u/%s", data_dir, uid, name);
-	fd = open(path, O_RDONLY);
+	seg_name(name, uid);
+	fd = openat(dir_fd, name, O_RDONLY);
 	if (fd < 0 || fstat(fd, &sb))
-		die(path);
+		die(name);
 	*len = (size_t)sb.st_size;
 	buf = malloc(*len);
 	if (!buf || read(fd, buf, *len) != (ssize_t)*len)
-		die(path);
+		die(name);
 	close(fd);
+	unlinkat(dir_fd, name, 0);
 	return buf;
 }
 
@@ -129,16 +170,12 @@ static void emit(const char *dir, const char *name, const uint8_t *buf, size_t l
 		die(path);
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 int main(int argc, char **argv)
 {
-	char tmp[] = "/tmp/evtap-corpus-XXXXXX", data_dir[64];
+	char tmp[] = "/tmp/evtap-corpus-XXXXXX";
 	uint8_t *blocks, *small, *raw;
 	size_t blocks_len, small_len, raw_len;
+	int dir_fd;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s OUTPUT_DIR\n", argv[0]);
@@ -146,11 +183,14 @@ int main(int argc, char **argv)
 	}
 	if (!mkdtemp(tmp))
 		die("mkdtemp");
-	snprintf(data_dir, sizeof(data_dir), "%s/data", tmp);
-	write_store(data_dir);
-	blocks = read_segment(data_dir, UID_BLOCKS, &blocks_len);
-	small = read_segment(data_dir, UID_SMALL, &small_len);
-	nftw(tmp, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	dir_fd = open(tmp, O_RDONLY | O_DIRECTORY);
+	if (dir_fd < 0)
+		die(tmp);
+	write_segments(dir_fd);
+	blocks = read_segment(dir_fd, UID_BLOCKS, &blocks_len);
+	small = read_segment(dir_fd, UID_SMALL, &small_len);
+	close(dir_fd);
+	rmdir(tmp);
 	if (mkdir(argv[1], 0755) && errno != EEXIST)
 		die(argv[1]);
 	emit(argv[1], "blocks", blocks, blocks_len);

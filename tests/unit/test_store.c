@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The store, in a temporary directory: round trips, rotation, time filters, discard and forget,
- * permissions, damaged and torn segments, and write/fsync failures injected through fileio.
+ * permissions, damaged and torn segments, write/fsync failures injected through fileio,
+ * encryption (no plaintext on disk, forgotten users unreadable), repair at open and retention.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +15,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "check.h"
 #include "fileio.h"
+#include "keys.h"
 #include "segment.h"
 #include "store.h"
 
@@ -29,6 +32,7 @@
 
 static char tmp_root[64];
 static char data_dir[96];
+static char key_dir[96];
 static struct evtap_device devices[N_DEVICES];
 
 /* The i-th record of uid's test stream: every kind in turn, each event on one of the devices. */
@@ -123,7 +127,7 @@ static struct readback *read_range(uint32_t uid, int64_t since, int64_t until)
 				    .corrupt = collect_corrupt,
 				    .ctx = rb };
 
-	rb->ret = store_read_user(data_dir, uid, since, until, &cb);
+	rb->ret = store_read_user(data_dir, key_dir, uid, since, until, &cb);
 	return rb;
 }
 
@@ -178,17 +182,23 @@ static size_t check_one_gap(const struct readback *rb, uint32_t uid, int total)
 	return missing;
 }
 
-static struct store *open_store(size_t segment_bytes, size_t block_bytes)
+static struct store *open_store_with(const struct store_opts *opts)
 {
-	struct store_opts opts = { .segment_bytes = segment_bytes, .block_bytes = block_bytes };
 	struct store *st = NULL;
-	int err = store_open(&st, data_dir, &opts);
+	int err = store_open(&st, data_dir, key_dir, opts);
 
 	if (err) {
 		printf("  cannot open the store in %s: %s\n", data_dir, strerror(-err));
 		exit(1);
 	}
 	return st;
+}
+
+static struct store *open_store(size_t segment_bytes, size_t block_bytes)
+{
+	struct store_opts opts = { .segment_bytes = segment_bytes, .block_bytes = block_bytes };
+
+	return open_store_with(&opts);
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
@@ -204,6 +214,7 @@ static void fresh_dir(void)
 		exit(1);
 	}
 	snprintf(data_dir, sizeof(data_dir), "%s/data", tmp_root);
+	snprintf(key_dir, sizeof(key_dir), "%s/keys", tmp_root);
 }
 
 static void remove_dir(void)
@@ -664,13 +675,27 @@ static void count_corrupt(void *ctx, uint64_t offset, const char *why)
 		o->first_report = offset;
 }
 
-/* Reads uid A's one segment with junk_len bytes of junk inserted before a block. */
+/* uid's key, as the key dir holds it. */
+static void user_key(uint32_t uid, uint8_t key[KEY_SIZE])
+{
+	struct keyring *kr = NULL;
+
+	CHECK_EQ(keyring_open(&kr, key_dir, false), 0);
+	CHECK_EQ(kr ? keyring_user_key(kr, uid, false, key) : -1, 0);
+	keyring_close(kr);
+}
+
+/*
+ * Reads uid A's one segment with junk_len bytes of junk inserted before a block. Resync finds
+ * the next block past the junk; as each seal is bound to its block's offset, the blocks that
+ * moved are reported as undecryptable, each at its new offset, and none is delivered.
+ */
 static void check_resync_over(size_t junk_len)
 {
 	char path[PATH_MAX + SEG_NAME_SIZE];
 	struct outcome in_mem = { 0 };
 	struct seg_read_cb cb = { .record = count_record, .corrupt = count_corrupt };
-	uint8_t *seg, *damaged;
+	uint8_t *seg, *damaged, key[KEY_SIZE];
 	uint64_t offs[256], at;
 	struct seg_reader *rd;
 	struct readback *rb;
@@ -688,17 +713,21 @@ static void check_resync_over(size_t junk_len)
 	write_file(path, damaged, len + junk_len);
 	rb = read_all(UID_A);
 	CHECK_EQ(rb->ret, 0);
-	CHECK_EQ(rb->reports, 1);
+	CHECK_EQ(rb->reports, 1 + n - n / 2);
 	CHECK_EQ(rb->report_off[0], at);
-	CHECK_EQ(check_one_gap(rb, UID_A, 1000), 0);
+	CHECK_EQ(rb->report_off[1], at + junk_len);
+	CHECK(strstr(rb->report_why[1], "undecryptable"), "%s", rb->report_why[1]);
+	CHECK_EQ(check_one_gap(rb, UID_A, 1000), 1000 - rb->n);
+	CHECK(rb->n > 0 && rb->n < 1000, "%zu records", rb->n);
 	/* The in-memory reader, which the fuzzer drives, sees the same. */
 	rd = seg_reader_new();
 	cb.ctx = &in_mem;
-	CHECK_EQ(seg_read_mem(rd, damaged, len + junk_len, UID_A, &cb), 0);
-	CHECK(in_mem.records == 1000 && in_mem.reports == 1 && in_mem.first_report == at);
+	user_key(UID_A, key);
+	CHECK_EQ(seg_read_mem(rd, damaged, len + junk_len, UID_A, key, &cb), 0);
+	CHECK(in_mem.records == rb->n && in_mem.reports == rb->reports && in_mem.first_report == at);
 	/* Nor does it ever attribute another user's segment to this one. */
 	in_mem = (struct outcome){ 0 };
-	CHECK_EQ(seg_read_mem(rd, damaged, len + junk_len, UID_B, &cb), 0);
+	CHECK_EQ(seg_read_mem(rd, damaged, len + junk_len, UID_B, key, &cb), 0);
 	CHECK(in_mem.records == 0 && in_mem.reports == 1 && in_mem.first_report == 0);
 	seg_reader_free(rd);
 	free(rb);
@@ -862,7 +891,7 @@ static void test_rejects_invalid_input(void)
 	struct store *st;
 
 	fresh_dir();
-	CHECK_EQ(store_open(&st, data_dir, &opts), -EINVAL);
+	CHECK_EQ(store_open(&st, data_dir, key_dir, &opts), -EINVAL);
 	st = open_store(0, 0);
 	CHECK_EQ(store_append(st, &rec, NULL), -EINVAL);
 	rec = stream_rec(UID_A, 0);

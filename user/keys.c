@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The key dir. Every file is written whole under a temporary name, fsync'ed and renamed, so that
+ * a crash leaves either no key or a complete one, never a torn key that would lock out a user's
+ * segments. Format: docs/STORE.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "codec.h"
+#include "keys.h"
+
+#define HOST_KEY_NAME  "host.key"
+#define KEY_NAME_SIZE  32 /* "user-" decimal uint32 ".key", NUL */
+#define WRAP_AD_PREFIX "evtap user key"
+#define WRAP_AD_SIZE   (sizeof(WRAP_AD_PREFIX) - 1 + 4)
+#define WRAPPED_SIZE                                                                               \
+	(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + KEY_SIZE +                                 \
+	 crypto_aead_xchacha20poly1305_ietf_ABYTES)
+
+struct keyring {
+	int dir_fd;
+	uint8_t host[KEY_SIZE];
+};
+
+static void user_key_name(char name[KEY_NAME_SIZE], uint32_t uid)
+{
+	snprintf(name, KEY_NAME_SIZE, "user-%" PRIu32 ".key", uid);
+}
+
+/* A key file has exactly one size: anything else is damage, not a key. */
+static int read_key_file(int dir_fd, const char *name, uint8_t *buf, size_t len)
+{
+	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len + 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	return (size_t)n == len ? 0 : -EBADMSG;
+}
+
+static int write_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Durable once this returns 0: the data, then the name. */
+static int write_key_file(int dir_fd, const char *name, const uint8_t *buf, size_t len)
+{
+	char tmp[KEY_NAME_SIZE + 4];
+	int fd, err;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", name);
+	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	err = write_all(fd, buf, len);
+	if (!err && fsync(fd))
+		err = -errno;
+	close(fd);
+	if (!err && renameat(dir_fd, tmp, dir_fd, name))
+		err = -errno;
+	if (!err && fsync(dir_fd))
+		err = -errno;
+	if (err)
+		unlinkat(dir_fd, tmp, 0);
+	return err;
+}
+
+static int load_host_key(struct keyring *kr, bool create)
+{
+	int err = read_key_file(kr->dir_fd, HOST_KEY_NAME, kr->host, KEY_SIZE);
+
+	if (err != -ENOENT || !create)
+		return err;
+	crypto_aead_xchacha20poly1305_ietf_keygen(kr->host);
+	return write_key_file(kr->dir_fd, HOST_KEY_NAME, kr->host, KEY_SIZE);
+}
+
+static int open_key_dir(const char *key_dir, bool create, int *fd)
+{
+	if (create && mkdir(key_dir, 0700) && errno != EEXIST)
+		return -errno;
+	*fd = open(key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return *fd < 0 ? -errno : 0;
+}
+
+int keyring_open(struct keyring **out, const char *key_dir, bool create)
+{
+	struct keyring *kr;
+	int err;
+
+	if (sodium_init() < 0)
+		return -EIO;
+	kr = calloc(1, sizeof(*kr));
+	if (!kr)
+		return -ENOMEM;
+	kr->dir_fd = -1;
+	err = open_key_dir(key_dir, create, &kr->dir_fd);
+	if (!err)
+		err = load_host_key(kr, create);
+	if (err) {
+		keyring_close(kr);
+		return err;
+	}
+	*out = kr;
+	return 0;
+}
+
+void keyring_close(struct keyring *kr)
+{
+	if (!kr)
+		return;
+	if (kr->dir_fd >= 0)
+		close(kr->dir_fd);
+	sodium_memzero(kr->host, sizeof(kr->host));
+	free(kr);
+}
+
+/* A wrapped key opens only as the key of the uid it was made for. */
+static void wrap_ad(uint8_t ad[WRAP_AD_SIZE], uint32_t uid)
+{
+	memcpy(ad, WRAP_AD_PREFIX, sizeof(WRAP_AD_PREFIX) - 1);
+	put_le32(ad + sizeof(WRAP_AD_PREFIX) - 1, uid);
+}
+
+static int unwrap(const struct keyring *kr, uint32_t uid, const uint8_t *wrapped,
+		  uint8_t key[KEY_SIZE])
+{
+	const uint8_t *nonce = wrapped, *c = wrapped + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	uint8_t ad[WRAP_AD_SIZE];
+
+	wrap_ad(ad, uid);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+		    key, NULL, NULL, c, WRAPPED_SIZE - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+		    ad, sizeof(ad), nonce, kr->host))
+		return -EBADMSG;
+	return 0;
+}
+
+static int create_user_key(struct keyring *kr, uint32_t uid, const char *name,
+			   uint8_t key[KEY_SIZE])
+{
+	uint8_t wrapped[WRAPPED_SIZE], ad[WRAP_AD_SIZE];
+	uint8_t *c = wrapped + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	crypto_aead_xchacha20poly1305_ietf_keygen(key);
+	randombytes_buf(wrapped, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	wrap_ad(ad, uid);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(c, NULL, key, KEY_SIZE, ad, sizeof(ad), NULL,
+						   wrapped, kr->host);
+	return write_key_file(kr->dir_fd, name, wrapped, sizeof(wrapped));
+}
+
+int keyring_user_key(struct keyring *kr, uint32_t uid, bool create, uint8_t key[KEY_SIZE])
+{
+	uint8_t wrapped[WRAPPED_SIZE];
+	char name[KEY_NAME_SIZE];
+	int err;
+
+	user_key_name(name, uid);
+	err = read_key_file(kr->dir_fd, name, wrapped, sizeof(wrapped));
+	if (!err)
+		err = unwrap(kr, uid, wrapped, key);
+	else if (err == -ENOENT && create)
+		err = create_user_key(kr, uid, name, key);
+	if (err)
+		sodium_memzero(key, KEY_SIZE);
+	return err;
+}
+
+int keyring_forget(struct keyring *kr, uint32_t uid)
+{
+	char name[KEY_NAME_SIZE];
+
+	user_key_name(name, uid);
+	if (unlinkat(kr->dir_fd, name, 0) && errno != ENOENT)
+		return -errno;
+	return fsync(kr->dir_fd) ? -errno : 0;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The key dir: a host key, and each user's segment key wrapped by it. It lives outside the data
+ * dir, so that a copy of the data dir alone decrypts nothing, and destroying a user's wrapped
+ * key makes every copy of that user's segments unreadable. Format: docs/STORE.md.
+ */
+#ifndef EVTAP_KEYS_H
+#define EVTAP_KEYS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sodium.h>
+
+#define KEY_SIZE crypto_aead_xchacha20poly1305_ietf_KEYBYTES
+
+struct keyring;
+
+/*
+ * Opens key_dir and its host key. With create, makes the dir (0700) and the host key (0600) if
+ * they do not exist; else a missing one is -ENOENT. Returns 0 or a negative errno.
+ */
+int keyring_open(struct keyring **out, const char *key_dir, bool create);
+void keyring_close(struct keyring *kr); /* wipes the host key from memory */
+
+/*
+ * Unwraps uid's key into key. With create, a user without one gets a new random key, durable
+ * before this returns. Returns 0, -ENOENT (no key: the user was forgotten), -EBADMSG (the
+ * wrapped key does not open with this host key) or another negative errno.
+ */
+int keyring_user_key(struct keyring *kr, uint32_t uid, bool create, uint8_t key[KEY_SIZE]);
+
+/* Destroys uid's wrapped key, durably. A user without one is not an error. */
+int keyring_forget(struct keyring *kr, uint32_t uid);
+
+#endif /* EVTAP_KEYS_H */
