@@ -15,7 +15,7 @@ static int check_failures;
 	do {                                                                                       \
 		if (!(cond) && !check_test_failed) {                                               \
 			check_test_failed = 1;                                                     \
-			fprintf(stdout, "  %s:%d: check failed: %s:", __FILE__, __LINE__, #cond); \
+			fprintf(stdout, "  %s:%d: check failed: %s:", __FILE__, __LINE__, #cond);  \
 			fprintf(stdout, " " __VA_ARGS__);                                          \
 			fputc('\n', stdout);                                                       \
 		}                                                                                  \

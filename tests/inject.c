@@ -95,8 +95,9 @@ static int char_code(char ch)
 
 static int create(const char *name, int is_mouse)
 {
-	struct uinput_setup setup = { .id = { .bustype = BUS_VIRTUAL, .vendor = 0xe7a9,
-					      .product = is_mouse ? 2 : 1 } };
+	struct uinput_setup setup = {
+		.id = { .bustype = BUS_VIRTUAL, .vendor = 0xe7a9, .product = is_mouse ? 2 : 1 }
+	};
 	int fd = open("/dev/uinput", O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0) {

@@ -47,7 +47,8 @@ int audit_log(const struct audit_entry *e)
 	add_string(o, "old", e->old_value);
 	add_string(o, "new", e->new_value);
 	add_string(o, "result", e->result);
-	line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
 	struct iovec iov[2] = { { (void *)line, strlen(line) }, { "\n", 1 } };
 
 	/* One write per line, so that lines never interleave; fsync, as it is the record. */

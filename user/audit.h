@@ -12,7 +12,7 @@ struct audit_entry {
 	uint32_t caller_uid;
 	int32_t caller_pid;
 	const char *op;
-	int64_t target_uid; /* -1: none, or all users */
+	int64_t target_uid;    /* -1: none, or all users */
 	const char *old_value; /* NULL when not a change */
 	const char *new_value;
 	const char *result; /* "ok", or why it was refused or failed */

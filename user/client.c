@@ -100,7 +100,9 @@ static void print_text_record(const char *line)
 	if (!strcmp(kind, "key") || !strcmp(kind, "button")) {
 		const char *v = get_str(r, "value");
 		printf(" %-14s %-8s", get_str(r, "name"),
-		       !strcmp(v, "1") ? "press" : !strcmp(v, "0") ? "release" : "repeat");
+		       !strcmp(v, "1")	 ? "press"
+		       : !strcmp(v, "0") ? "release"
+					 : "repeat");
 	} else if (!strcmp(kind, "motion")) {
 		printf(" dx %-5s dy %-5s   ", get_str(r, "dx"), get_str(r, "dy"));
 	} else if (!strcmp(kind, "wheel")) {
@@ -146,8 +148,8 @@ static int print_answer(const char *command, json_object *o, FILE *in, const cha
 	return 0;
 }
 
-int client_call(const char *socket_path, const char *command, json_object *req,
-		const char *format, int raw_json)
+int client_call(const char *socket_path, const char *command, json_object *req, const char *format,
+		int raw_json)
 {
 	const char *msg = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	char line[8192];

@@ -6,7 +6,7 @@
 #include <json-c/json.h>
 
 /* Returns the CLI's exit status: 0, 1 when evtapd refused or failed, 3 when unreachable. */
-int client_call(const char *socket_path, const char *command, json_object *req,
-		const char *format, int raw_json);
+int client_call(const char *socket_path, const char *command, json_object *req, const char *format,
+		int raw_json);
 
 #endif /* EVTAP_CLIENT_H */

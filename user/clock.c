@@ -56,8 +56,8 @@ void clock_format_rfc3339(int64_t wall_ns, char *buf, unsigned long len)
 		usec += 1000000;
 	}
 	gmtime_r(&secs, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
 }
 
 static int parse_fraction_ns(const char **p, long *ns)
@@ -114,9 +114,9 @@ int clock_parse_duration(const char *s, int64_t *ns)
 	static const struct {
 		const char *unit;
 		int64_t ns;
-	} units[] = { { "", 1000000000LL },	    { "ms", 1000000LL },     { "s", 1000000000LL },
-		      { "m", 60 * 1000000000LL }, { "h", 3600 * 1000000000LL },
-		      { "d", 86400 * 1000000000LL } };
+	} units[] = { { "", 1000000000LL },	    { "ms", 1000000LL },
+		      { "s", 1000000000LL },	    { "m", 60 * 1000000000LL },
+		      { "h", 3600 * 1000000000LL }, { "d", 86400 * 1000000000LL } };
 	char *end;
 	long long v;
 

@@ -85,7 +85,8 @@ static void on_counts(void *ctx, uint32_t uid, const struct evtap_counts *totals
 			d->stats.dropped[reason]++;
 		} else {
 			rec.ts_ns = clock_mono_to_wall(d->now_mono);
-			rec.counts.interval_ms = (uint32_t)((d->now_mono - d->last_counts) / 1000000);
+			rec.counts.interval_ms =
+				(uint32_t)((d->now_mono - d->last_counts) / 1000000);
 			store_append(d->store, &rec, NULL);
 			d->stats.counts_records++;
 		}

@@ -114,7 +114,8 @@ static int on_ini_line(void *data, const char *section, const char *name, const 
 			 "unknown key '%s' (expected opted_out, level or paused_until)", name);
 	else if (err)
 		snprintf(ctx->err, ctx->errlen,
-			 "key '%s': bad value '%s' (opted_out: yes|no; level: off|counts|classes|full; "
+			 "key '%s': bad value '%s' (opted_out: yes|no; level: "
+			 "off|counts|classes|full; "
 			 "paused_until: RFC 3339 time)",
 			 name, value);
 	return !err;
@@ -136,7 +137,8 @@ int consent_load(struct consent **out, const char *path, char *err, size_t errle
 		line = 0;
 	if (line) {
 		if (line > 0)
-			snprintf(err, errlen, "%s:%d: %s", path, line, msg[0] ? msg : "syntax error");
+			snprintf(err, errlen, "%s:%d: %s", path, line,
+				 msg[0] ? msg : "syntax error");
 		else
 			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		consent_free(c);

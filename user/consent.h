@@ -12,7 +12,7 @@
 struct consent_user {
 	uint32_t uid;
 	int opted_out;
-	int level;		    /* the user's ceiling; EVTAP_LEVEL_FULL: none */
+	int level;		   /* the user's ceiling; EVTAP_LEVEL_FULL: none */
 	int64_t paused_until_wall; /* ns since the epoch; 0: not paused */
 };
 

@@ -137,8 +137,9 @@ static void expire_clients(struct control *ctl)
 
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (ctl->clients[i] && ctl->clients[i]->deadline < now)
-			control_reply(ctl, ctl->clients[i],
-				      "{\"ok\":false,\"error\":\"timed out waiting for a request\"}");
+			control_reply(
+				ctl, ctl->clients[i],
+				"{\"ok\":false,\"error\":\"timed out waiting for a request\"}");
 }
 
 void control_dispatch(struct control *ctl)
@@ -167,8 +168,8 @@ static int bind_socket(struct control *ctl, const char *path)
 	if (ctl->listen_fd < 0)
 		return -errno;
 	unlink(path);
-	if (bind(ctl->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    chmod(path, 0666) || listen(ctl->listen_fd, 16))
+	if (bind(ctl->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) || chmod(path, 0666) ||
+	    listen(ctl->listen_fd, 16))
 		return -errno;
 	return 0;
 }

@@ -83,7 +83,8 @@ static void on_session(void *ctx, const struct session_state *st)
 	d->seats[id].locked = (__u8)st->locked;
 	if (kernel_set_seat(d->kernel, (__u32)id, &d->seats[id]))
 		log_err("seat %s: cannot update the seats map", st->seat);
-	log_info("seat %s: %s%s", st->seat, st->uid == EVTAP_UID_NONE ? "no session" : "active user",
+	log_info("seat %s: %s%s", st->seat,
+		 st->uid == EVTAP_UID_NONE ? "no session" : "active user",
 		 st->locked ? ", locked" : "");
 }
 
@@ -308,18 +309,18 @@ static int start(struct daemon *d, int *epfd, int *sigfd)
 {
 	int ret;
 
-	ret = open_kernel(d);
-	if (ret)
-		return ret;
+	/* A kernel that cannot load or attach the programs is exit 2, whatever the errno. */
+	if (open_kernel(d))
+		return KERNEL_EUNSUPPORTED;
 	ret = open_state(d);
 	if (!ret)
 		ret = load_policy(d);
 	if (!ret)
 		ret = kernel_ringbuf(d->kernel, collector_on_event, d, &d->ringbuf);
-	if (!ret)
-		ret = kernel_attach(d->kernel);
 	if (ret)
 		return ret;
+	if (kernel_attach(d->kernel))
+		return KERNEL_EUNSUPPORTED;
 	ret = make_socket_dir(d->cfg->socket_path);
 	if (!ret)
 		ret = control_open(&d->control, d->cfg->socket_path, handlers_on_request, d);

@@ -16,11 +16,11 @@ struct ring_buffer;
 
 /* What the collector itself dropped or failed on, beyond the kernel's counters. */
 struct collector_stats {
-	uint64_t received;		   /* records read from the ring buffer */
+	uint64_t received;		  /* records read from the ring buffer */
 	uint64_t dropped[EVTAP_STAT_MAX]; /* by EVTAP_STAT_GATE_* reason, at the second check */
-	uint64_t malformed;		   /* records of the wrong size */
-	uint64_t counts_records;	   /* level counts records made */
-	uint64_t wakeups;		   /* returns from the event loop's wait */
+	uint64_t malformed;		  /* records of the wrong size */
+	uint64_t counts_records;	  /* level counts records made */
+	uint64_t wakeups;		  /* returns from the event loop's wait */
 	uint64_t requests;
 	uint64_t requests_refused;
 };

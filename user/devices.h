@@ -17,9 +17,9 @@ struct devices;
 typedef void (*devices_seat_fn)(void *ctx, uint32_t index, const char *seat);
 
 struct devices_opts {
-	const char *sysfs;    /* "/sys"; tests point it at a fake tree */
-	const char *udev_db;  /* "/run/udev/data" */
-	int listen_uevents;   /* open a NETLINK_KOBJECT_UEVENT socket */
+	const char *sysfs;   /* "/sys"; tests point it at a fake tree */
+	const char *udev_db; /* "/run/udev/data" */
+	int listen_uevents;  /* open a NETLINK_KOBJECT_UEVENT socket */
 	devices_seat_fn on_seat;
 	void *ctx;
 };

@@ -61,7 +61,7 @@ struct cli {
 	const char *socket_path;
 	const char *command;
 	const char *format; /* export: jsonl, csv or text */
-	int json;	     /* stats --json */
+	int json;	    /* stats --json */
 	json_object *req;
 };
 
@@ -79,9 +79,12 @@ static int parse_time_arg(json_object *req, const char *key, const char *value)
 static int parse_command_options(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "user", required_argument, NULL, 'u' },  { "since", required_argument, NULL, 's' },
-		{ "until", required_argument, NULL, 'U' }, { "format", required_argument, NULL, 'f' },
-		{ "all", no_argument, NULL, 'a' },	   { "json", no_argument, NULL, 'j' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
 		{ 0 },
 	};
 	int c;
@@ -97,13 +100,16 @@ static int parse_command_options(struct cli *cli, int argc, char **argv)
 		case 's':
 		case 'U':
 			if (parse_time_arg(cli->req, c == 's' ? "since_ns" : "until_ns", optarg))
-				return usage_error("bad time '%s': expected RFC 3339 "
-						   "(2026-11-28T10:00:00Z) or seconds since the epoch",
-						   optarg);
+				return usage_error(
+					"bad time '%s': expected RFC 3339 "
+					"(2026-11-28T10:00:00Z) or seconds since the epoch",
+					optarg);
 			break;
 		case 'f':
-			if (strcmp(optarg, "jsonl") && strcmp(optarg, "csv") && strcmp(optarg, "text"))
-				return usage_error("--format: '%s': expected jsonl, csv or text", optarg);
+			if (strcmp(optarg, "jsonl") && strcmp(optarg, "csv") &&
+			    strcmp(optarg, "text"))
+				return usage_error("--format: '%s': expected jsonl, csv or text",
+						   optarg);
 			cli->format = optarg;
 			break;
 		case 'a':
@@ -145,8 +151,8 @@ static int parse_positional(struct cli *cli, int *argc, char ***argv)
 	return 0;
 }
 
-static const char *const commands[] = { "status", "opt-out", "opt-in", "level", "pause",
-					"export", "forget", "devices", "stats",	 "audit" };
+static const char *const commands[] = { "status", "opt-out", "opt-in",	"level", "pause",
+					"export", "forget",  "devices", "stats", "audit" };
 
 static int parse_args(struct cli *cli, int argc, char **argv)
 {
@@ -184,9 +190,9 @@ int main(int argc, char **argv)
 	if (!ret) {
 		if (!strcmp(cli.command, "export"))
 			json_object_object_add(cli.req, "format",
-					       json_object_new_string(strcmp(cli.format, "csv") ?
-									      "jsonl" :
-									      "csv"));
+					       json_object_new_string(strcmp(cli.format, "csv")
+									      ? "jsonl"
+									      : "csv"));
 		ret = client_call(cli.socket_path, cli.command, cli.req, cli.format, cli.json);
 	}
 	json_object_put(cli.req);

@@ -99,14 +99,15 @@ static int write_json(FILE *out, const struct evtap_record *r, const struct evta
 	} else if (r->kind == EVTAP_KIND_DISPLAY) {
 		add_display(o, &r->display);
 	} else {
-		json_object_object_add(o, "device",
-				       dev ? json_object_new_string(dev->name) : NULL);
+		json_object_object_add(o, "device", dev ? json_object_new_string(dev->name) : NULL);
 		json_object_object_add(
 			o, "device_class",
 			json_object_new_string(evtap_device_class_name(dev ? dev->class : 0)));
 		add_input(o, r);
 	}
-	ret = fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	ret = fprintf(out, "%s\n",
+		      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return ret < 0 ? -EIO : 0;
 }
@@ -169,7 +170,7 @@ int export_record(FILE *out, enum export_format format, const struct evtap_recor
 		write_csv_metrics(out, rec);
 	else
 		csv_row(out, rec, dev ? dev->name : "",
-			evtap_device_class_name(dev ? dev->class : 0), record_name(rec),
-			rec->value, rec->value2);
+			evtap_device_class_name(dev ? dev->class : 0), record_name(rec), rec->value,
+			rec->value2);
 	return ferror(out) ? -EIO : 0;
 }

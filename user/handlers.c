@@ -30,7 +30,8 @@ struct call {
 static void reply_json(struct call *c, json_object *o)
 {
 	control_reply(c->d->control, c->client,
-		      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -126,8 +127,9 @@ static json_object *status_object(struct daemon *d, uint32_t uid)
 	json_object_object_add(o, "level", json_object_new_string(evtap_level_name(level)));
 	json_object_object_add(o, "fleet_level",
 			       json_object_new_string(evtap_level_name(d->fleet.level)));
-	json_object_object_add(o, "default_consent",
-			       json_object_new_string(d->fleet.default_consent ? "skip" : "record"));
+	json_object_object_add(
+		o, "default_consent",
+		json_object_new_string(d->fleet.default_consent ? "skip" : "record"));
 	json_object_object_add(o, "chose", json_object_new_boolean(u != NULL));
 	if (u) {
 		json_object_object_add(o, "user_level",
@@ -372,7 +374,8 @@ static void stream_in_child(struct call *c)
 		if (!out)
 			_exit(1);
 		fputs("{\"ok\":true}\n", out);
-		ret = req.op == REQ_AUDIT ? stream_audit(out, cfg) : stream_users(out, cfg, &req, uid);
+		ret = req.op == REQ_AUDIT ? stream_audit(out, cfg)
+					  : stream_users(out, cfg, &req, uid);
 		_exit(fclose(out) || ret ? 1 : 0);
 	}
 	if (pid < 0)

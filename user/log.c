@@ -21,7 +21,7 @@ void log_init(const char *ident, int max_priority)
 
 static const char *level_name(int priority)
 {
-	static const char *const names[] = { "emergency", "alert", "critical", "error",
+	static const char *const names[] = { "emergency", "alert",  "critical", "error",
 					     "warning",	  "notice", "info",	"debug" };
 
 	return names[priority & 7];

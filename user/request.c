@@ -8,9 +8,9 @@
 #include "request.h"
 
 static const char *const op_names[] = {
-	[REQ_STATUS] = "status",   [REQ_STATS] = "stats", [REQ_DEVICES] = "devices",
-	[REQ_EXPORT] = "export",   [REQ_OPT_OUT] = "opt-out", [REQ_OPT_IN] = "opt-in",
-	[REQ_LEVEL] = "level",	   [REQ_PAUSE] = "pause", [REQ_FORGET] = "forget",
+	[REQ_STATUS] = "status", [REQ_STATS] = "stats",	    [REQ_DEVICES] = "devices",
+	[REQ_EXPORT] = "export", [REQ_OPT_OUT] = "opt-out", [REQ_OPT_IN] = "opt-in",
+	[REQ_LEVEL] = "level",	 [REQ_PAUSE] = "pause",	    [REQ_FORGET] = "forget",
 	[REQ_AUDIT] = "audit",
 };
 
@@ -41,8 +41,7 @@ static int get_int(json_object *obj, const char *key, int64_t min, int64_t max, 
 	return 0;
 }
 
-static int get_string(json_object *obj, const char *key, const char **out, char *err,
-		      size_t errlen)
+static int get_string(json_object *obj, const char *key, const char **out, char *err, size_t errlen)
 {
 	json_object *v;
 
@@ -70,8 +69,9 @@ static int parse_op(json_object *obj, struct request *req, char *err, size_t err
 			req->op = (enum request_op)i;
 			return 0;
 		}
-	snprintf(err, errlen, "field \"op\": unknown operation (expected status, stats, devices, "
-			      "export, opt-out, opt-in, level, pause, forget or audit)");
+	snprintf(err, errlen,
+		 "field \"op\": unknown operation (expected status, stats, devices, "
+		 "export, opt-out, opt-in, level, pause, forget or audit)");
 	return -EINVAL;
 }
 
@@ -123,7 +123,8 @@ static int parse_args(json_object *obj, struct request *req, char *err, size_t e
 		req->level = ret ? -1 : evtap_level_parse(level);
 		if (req->level < 0) {
 			snprintf(err, errlen,
-				 "field \"level\": expected \"off\", \"counts\", \"classes\" or \"full\"");
+				 "field \"level\": expected \"off\", \"counts\", \"classes\" or "
+				 "\"full\"");
 			return -EINVAL;
 		}
 		return 0;

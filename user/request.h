@@ -25,11 +25,11 @@ enum export_format { EXPORT_JSONL, EXPORT_CSV };
 
 struct request {
 	enum request_op op;
-	int has_uid;	/* "uid" given: act for that user (root only, unless it is the caller) */
+	int has_uid; /* "uid" given: act for that user (root only, unless it is the caller) */
 	uint32_t uid;
-	int all_users;	/* export: "all": true (root only) */
-	int level;	/* level: enum evtap_level */
-	int64_t pause_s; /* pause: seconds, > 0 */
+	int all_users;	  /* export: "all": true (root only) */
+	int level;	  /* level: enum evtap_level */
+	int64_t pause_s;  /* pause: seconds, > 0 */
 	int64_t since_ns; /* export: wall-clock bounds, [since, until) */
 	int64_t until_ns;
 	enum export_format format;

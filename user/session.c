@@ -76,8 +76,7 @@ static void read_active_tty(struct session_source *src)
 		report(src, st.st_uid, 0);
 }
 
-static int open_file_source(struct session_source *src, const char *path, char *err,
-			    size_t errlen)
+static int open_file_source(struct session_source *src, const char *path, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
 
@@ -107,8 +106,7 @@ static int open_tty_source(struct session_source *src, char *err, size_t errlen)
 	return 0;
 }
 
-static int open_static_source(struct session_source *src, const char *arg, char *err,
-			      size_t errlen)
+static int open_static_source(struct session_source *src, const char *arg, char *err, size_t errlen)
 {
 	char *end;
 	unsigned long uid;
@@ -142,13 +140,15 @@ static int open_source(struct session_source *src, const char *spec, char *err, 
 		src->kind = SRC_LOGIND;
 		return logind_watch_open(&src->logind, src->fn, src->ctx, err, errlen);
 	}
-	snprintf(err, errlen, "unknown session source '%s' (expected logind, tty, file:PATH or "
-			      "static:UID)", spec);
+	snprintf(err, errlen,
+		 "unknown session source '%s' (expected logind, tty, file:PATH or "
+		 "static:UID)",
+		 spec);
 	return -EINVAL;
 }
 
-int session_open(struct session_source **out, const char *spec, session_fn fn, void *ctx,
-		 char *err, size_t errlen)
+int session_open(struct session_source **out, const char *spec, session_fn fn, void *ctx, char *err,
+		 size_t errlen)
 {
 	struct session_source *src = calloc(1, sizeof(*src));
 	int ret;

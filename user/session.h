@@ -26,8 +26,8 @@ struct session_source;
  * spec: "logind", "tty", "file:PATH" or "static:UID". Reports the current state through fn
  * before returning. A bad spec returns -EINVAL with the reason in err.
  */
-int session_open(struct session_source **out, const char *spec, session_fn fn, void *ctx,
-		 char *err, size_t errlen);
+int session_open(struct session_source **out, const char *spec, session_fn fn, void *ctx, char *err,
+		 size_t errlen);
 void session_close(struct session_source *src);
 /* The fd to poll for changes, or -1 for a source that never changes. */
 int session_fd(const struct session_source *src);

@@ -80,8 +80,7 @@ static int add_fd(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-int logind_watch_open(struct logind_watch **out, session_fn fn, void *ctx, char *err,
-		      size_t errlen)
+int logind_watch_open(struct logind_watch **out, session_fn fn, void *ctx, char *err, size_t errlen)
 {
 	struct logind_watch *w = calloc(1, sizeof(*w));
 	int ret;

@@ -40,6 +40,17 @@ static void test_options(void)
 	CHECK_EQ(cfg.flush_interval_ns, 250000000);
 	CHECK_EQ(parse_args(&cfg, err, 3, "--time-granularity", "100"), OPTIONS_RUN);
 	CHECK_EQ(cfg.time_granularity_ns, 100000000);
+	CHECK_EQ(parse_args(&cfg, err, 1), OPTIONS_RUN);
+	CHECK(!strcmp(cfg.key_dir, "/var/lib/evtap-keys"));
+	CHECK(cfg.retention_ns == 0 && cfg.max_user_bytes == 0 && cfg.max_total_bytes == 0);
+	CHECK_EQ(parse_args(&cfg, err, 9, "--key-dir", "/k", "--retention-days", "30",
+			    "--max-disk-mb", "5", "--max-total-mb", "100"),
+		 OPTIONS_RUN);
+	CHECK(!strcmp(cfg.key_dir, "/k"));
+	CHECK_EQ(cfg.retention_ns, 30 * 86400 * 1000000000LL);
+	CHECK_EQ(cfg.max_user_bytes, 5 << 20);
+	CHECK_EQ(cfg.max_total_bytes, 100 << 20);
+	CHECK_EQ(parse_args(&cfg, err, 3, "--retention-days", "-1"), OPTIONS_USAGE);
 }
 
 static void test_option_errors(void)

@@ -80,8 +80,8 @@ static void test_bad_requests(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';
 		CHECK(parse(cases[i].input, &req, err) < 0, "accepted: %s", cases[i].input);
-		CHECK(strstr(err, cases[i].error), "input %s: error '%s' lacks '%s'", cases[i].input,
-		      err, cases[i].error);
+		CHECK(strstr(err, cases[i].error), "input %s: error '%s' lacks '%s'",
+		      cases[i].input, err, cases[i].error);
 	}
 }
 
