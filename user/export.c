@@ -65,10 +65,12 @@ static void add_input(json_object *o, const struct evtap_record *r)
 
 	switch (r->kind) {
 	case EVTAP_KIND_MOTION:
+		json_object_object_add(o, "name", json_object_new_string(name));
 		add_int(o, "dx", r->value);
 		add_int(o, "dy", r->value2);
 		break;
 	case EVTAP_KIND_WHEEL:
+		json_object_object_add(o, "name", json_object_new_string(name));
 		add_int(o, "value", r->value);
 		add_int(o, "hvalue", r->value2);
 		break;
