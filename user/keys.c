@@ -37,15 +37,15 @@ static void user_key_name(char name[KEY_NAME_SIZE], uint32_t uid)
 static int read_key_file(int dir_fd, const char *name, uint8_t *buf, size_t len)
 {
 	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
+	struct stat sb;
+	ssize_t n = -1;
 
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, len + 1);
+	if (!fstat(fd, &sb) && (uint64_t)sb.st_size == len)
+		n = read(fd, buf, len);
 	close(fd);
-	if (n < 0)
-		return -EIO;
-	return (size_t)n == len ? 0 : -EBADMSG;
+	return n == (ssize_t)len ? 0 : -EBADMSG;
 }
 
 static int write_all(int fd, const uint8_t *buf, size_t len)

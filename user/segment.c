@@ -173,7 +173,7 @@ void seg_close(struct seg_writer *w)
 struct seg_packer {
 	z_stream deflater; /* kept across blocks: deflateReset allocates nothing */
 	size_t zlib_cap;
-	uint8_t *zlib; /* the compressed block, before sealing */
+	uint8_t *zlib;	/* the compressed block, before sealing */
 	uint8_t *frame; /* block header, then payload: nonce, ciphertext, tag */
 };
 
@@ -267,9 +267,8 @@ static void pack_frame(uint8_t *frame, size_t payload_len)
 	memset(frame + 13, 0, 3);
 }
 
-int seg_pack(struct seg_packer *pk, const uint8_t *raw, size_t raw_len,
-	     const uint8_t key[KEY_SIZE], const struct seg_place *place, const uint8_t **frame,
-	     size_t *frame_len)
+int seg_pack(struct seg_packer *pk, const uint8_t *raw, size_t raw_len, const uint8_t key[KEY_SIZE],
+	     const struct seg_place *place, const uint8_t **frame, size_t *frame_len)
 {
 	size_t zlib_len, payload_len;
 	int err = pack_compress(pk, raw, raw_len, &zlib_len);

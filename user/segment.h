@@ -76,9 +76,8 @@ struct seg_place {
  * Compresses raw, seals it with key for place and frames it; *frame stays valid until the next
  * call. Returns 0 or a negative errno.
  */
-int seg_pack(struct seg_packer *pk, const uint8_t *raw, size_t raw_len,
-	     const uint8_t key[KEY_SIZE], const struct seg_place *place, const uint8_t **frame,
-	     size_t *frame_len);
+int seg_pack(struct seg_packer *pk, const uint8_t *raw, size_t raw_len, const uint8_t key[KEY_SIZE],
+	     const struct seg_place *place, const uint8_t **frame, size_t *frame_len);
 
 /* Reading. */
 struct seg_read_cb {

@@ -51,11 +51,11 @@ struct seg_info {
 
 struct store_user {
 	uint32_t uid;
-	int dir_fd; /* -1 until its first block is written */
+	int dir_fd; /* -1 until opened: at store_open, or at its first block */
 	uint64_t next_seq;
 	struct open_segment seg;
-	struct codec_enc enc; /* the block being built */
-	int64_t block_newest; /* the newest record in enc */
+	struct codec_enc enc;  /* the block being built */
+	int64_t block_newest;  /* the newest record in enc */
 	uint8_t key[KEY_SIZE]; /* valid once dir_fd is */
 	struct seg_info *segs; /* ascending seq; the open segment, if any, is the last */
 	size_t n_segs;
@@ -265,8 +265,7 @@ static int index_segments(struct store *st, struct store_user *u, const uint64_t
  * Segments without a key cannot be read by anyone (the key dir was lost or replaced): they are
  * kept, for retention to delete, and the user gets a new key for what comes next.
  */
-static int user_load_key(struct store *st, struct store_user *u, size_t n_segments,
-			 bool *have_key)
+static int user_load_key(struct store *st, struct store_user *u, size_t n_segments, bool *have_key)
 {
 	int err = keyring_user_key(st->keys, u->uid, false, u->key);
 
@@ -490,10 +489,12 @@ static int load_users(struct store *st)
 	n = store_list_users(st->data_dir, uids, EVTAP_MAX_USERS);
 	for (int i = 0; i < n && !err; i++) {
 		err = user_add(st, uids[i], &u);
-		if (!err && (err = user_open_dir(st, u)))
+		if (!err)
+			err = user_open_dir(st, u);
+		if (err && err != -ENOMEM) {
 			log_warn("store: user %" PRIu32 ": %s", uids[i], strerror(-err));
-		if (err != -ENOMEM)
 			err = 0;
+		}
 	}
 	free(uids);
 	return n < 0 ? n : err;
@@ -676,11 +677,16 @@ static uint64_t user_bytes(const struct store_user *u)
 	return sum;
 }
 
-/* Empty segments (no newest record) count as expired: they hold nothing worth keeping. */
+/*
+ * Empty segments (no newest record) count as expired: they hold nothing worth keeping. A user
+ * whose directory is not open has no index.
+ */
 static int expire_user(struct store *st, struct store_user *u, int64_t cutoff_ns)
 {
 	int err = 0;
 
+	if (u->dir_fd < 0)
+		return 0;
 	for (size_t i = 0; i < u->n_segs && !err;) {
 		if (st->retention_ns && u->segs[i].newest_ns < cutoff_ns &&
 		    !(u->seg.w.fd >= 0 && u->segs[i].seq == u->seg.w.seq))
@@ -720,24 +726,27 @@ static int expire_total(struct store *st)
 	return err;
 }
 
+static void keep_first_error(int *err, int e)
+{
+	if (!*err)
+		*err = e;
+}
+
 int store_enforce_retention(struct store *st)
 {
 	int64_t cutoff_ns = wall_now_ns() - st->retention_ns;
-	int err = 0, e;
+	int err = 0;
 
-	for (size_t i = 0; i < st->n_users; i++) {
-		if (st->users[i]->dir_fd >= 0 && (e = expire_user(st, st->users[i], cutoff_ns)) &&
-		    !err)
-			err = e;
-	}
-	if (st->max_total_bytes && (e = expire_total(st)) && !err)
-		err = e;
+	for (size_t i = 0; i < st->n_users; i++)
+		keep_first_error(&err, expire_user(st, st->users[i], cutoff_ns));
+	if (st->max_total_bytes)
+		keep_first_error(&err, expire_total(st));
 	/* The unlinks must be durable: deleted data must not come back after a crash. */
 	for (size_t i = 0; i < st->n_users; i++) {
 		struct store_user *u = st->users[i];
 
-		if (u->unlinked && fileio.fsync(u->dir_fd) && !err)
-			err = -errno;
+		if (u->unlinked)
+			keep_first_error(&err, fileio.fsync(u->dir_fd) ? -errno : 0);
 		u->unlinked = false;
 	}
 	return err;
@@ -753,7 +762,7 @@ struct read_ctx {
 	const struct store_read_cb *cb;
 	int64_t since_ns;
 	int64_t until_ns;
-	const uint8_t *key;  /* NULL: none, and no_key says why */
+	const uint8_t *key; /* NULL: none, and no_key says why */
 	const char *no_key;
 	char path[PATH_MAX + 1 + SEG_NAME_SIZE]; /* the segment being read: its dir, '/', name */
 };

@@ -15,8 +15,8 @@
 #include "segment.h"
 #include "segment_key.h"
 
-#define UID_BLOCKS 1000 /* several blocks, every kind, devices, a clock step back */
-#define UID_SMALL  1001 /* one record of each kind in one block */
+#define UID_BLOCKS  1000 /* several blocks, every kind, devices, a clock step back */
+#define UID_SMALL   1001 /* one record of each kind in one block */
 #define BLOCK_BYTES 200
 
 static void die(const char *what)

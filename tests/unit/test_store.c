@@ -4,6 +4,7 @@
  * permissions, damaged and torn segments, write/fsync failures injected through fileio,
  * encryption (no plaintext on disk, forgotten users unreadable), repair at open and retention.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "check.h"
@@ -288,6 +290,36 @@ static void write_file(const char *path, const uint8_t *buf, size_t len)
 	close(fd);
 }
 
+/* Calls fn on every regular file under dir (the data or key dir); returns how many. */
+static size_t for_each_file(const char *dir,
+			    void (*fn)(const char *path, const uint8_t *buf, size_t len, void *ctx),
+			    void *ctx)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	size_t n = 0, len;
+	uint8_t *buf;
+
+	CHECK(d, "%s", dir);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR) {
+			n += for_each_file(path, fn, ctx);
+			continue;
+		}
+		buf = read_file(path, &len);
+		fn(path, buf, len, ctx);
+		free(buf);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 /* The offsets of a segment's blocks, found by following the length fields. */
 static size_t block_offsets(const uint8_t *seg, size_t len, uint64_t *offs, size_t max)
 {
@@ -512,6 +544,11 @@ static void check_private(const char *path, bool dir)
 	CHECK((sb.st_mode & 077) == 0, "%s: mode %o", path, sb.st_mode & 0777);
 }
 
+static void check_private_file(const char *path, const uint8_t *buf, size_t len, void *ctx)
+{
+	check_private(path, false);
+}
+
 static void test_permissions_despite_umask(void)
 {
 	char path[PATH_MAX + SEG_NAME_SIZE];
@@ -524,6 +561,8 @@ static void test_permissions_despite_umask(void)
 	store_close(st);
 	umask(old);
 	check_private(data_dir, true);
+	check_private(key_dir, true);
+	for_each_file(key_dir, check_private_file, NULL);
 	user_path(UID_A, path);
 	check_private(path, true);
 	CHECK(count_segments(UID_A) >= 2);
@@ -724,7 +763,8 @@ static void check_resync_over(size_t junk_len)
 	cb.ctx = &in_mem;
 	user_key(UID_A, key);
 	CHECK_EQ(seg_read_mem(rd, damaged, len + junk_len, UID_A, key, &cb), 0);
-	CHECK(in_mem.records == rb->n && in_mem.reports == rb->reports && in_mem.first_report == at);
+	CHECK(in_mem.records == rb->n && in_mem.reports == rb->reports &&
+	      in_mem.first_report == at);
 	/* Nor does it ever attribute another user's segment to this one. */
 	in_mem = (struct outcome){ 0 };
 	CHECK_EQ(seg_read_mem(rd, damaged, len + junk_len, UID_B, key, &cb), 0);
@@ -884,6 +924,295 @@ static void test_fsync_failure_abandons_the_segment(void)
 	remove_dir();
 }
 
+static void check_no_plaintext(const char *path, const uint8_t *buf, size_t len, void *ctx)
+{
+	const char *const *secrets = ctx;
+
+	for (; *secrets; secrets++)
+		CHECK(!memmem(buf, len, *secrets, strlen(*secrets)), "%s holds '%s'", path,
+		      *secrets);
+}
+
+/* Every block's payload is sealed: not even zlib can make sense of it without the key. */
+static void check_sealed(const char *path, const uint8_t *buf, size_t len, void *ctx)
+{
+	uint8_t out[4096];
+	uint64_t offs[256];
+	uLongf out_len;
+	size_t n;
+
+	if (!strstr(path, ".seg"))
+		return;
+	CHECK(len >= SEG_HEADER_SIZE && get_le16(buf + 10) == SEG_FLAG_ENCRYPTED, "%s", path);
+	n = block_offsets(buf, len, offs, 256);
+	CHECK(n > 0, "%s", path);
+	for (size_t i = 0; i < n; i++) {
+		out_len = sizeof(out);
+		CHECK(uncompress(out, &out_len, buf + offs[i] + SEG_BLOCK_HEADER_SIZE,
+				 get_le32(buf + offs[i] + 4)) != Z_OK,
+		      "%s: block %zu is plain zlib", path, i);
+	}
+}
+
+static void test_no_plaintext_on_disk(void)
+{
+	static const char *const secrets[] = { "SECRET-DEVICE-NAME", "test device", NULL };
+	struct evtap_device saved = devices[1];
+	struct readback *rb;
+	struct store *st;
+
+	fresh_dir();
+	snprintf(devices[1].name, sizeof(devices[1].name), "SECRET-DEVICE-NAME");
+	st = open_store(4096, 512);
+	append_stream(st, UID_A, 0, 2000);
+	append_stream(st, UID_B, 0, 10);
+	store_close(st);
+	CHECK(for_each_file(data_dir, check_no_plaintext, (void *)secrets) >= 3);
+	CHECK(for_each_file(key_dir, check_no_plaintext, (void *)secrets) == 3);
+	for_each_file(data_dir, check_sealed, NULL);
+	rb = read_all(UID_A);
+	check_stream(rb, UID_A, 0, 2000);
+	free(rb);
+	devices[1] = saved;
+	remove_dir();
+}
+
+static void key_file_path(uint32_t uid, char *path)
+{
+	snprintf(path, PATH_MAX, "%s/user-%u.key", key_dir, uid);
+}
+
+/* A copy of a forgotten user's segments, taken before, opens with nothing left on the host. */
+static void test_forget_destroys_the_key(void)
+{
+	char path[PATH_MAX + SEG_NAME_SIZE], key_path[PATH_MAX];
+	uint8_t *copy, key[KEY_SIZE];
+	struct keyring *kr = NULL;
+	struct readback *rb;
+	struct store *st;
+	size_t len;
+
+	fresh_dir();
+	st = open_store(0, 256);
+	append_stream(st, UID_A, 0, 500);
+	append_stream(st, UID_B, 0, 10);
+	CHECK_EQ(store_flush(st), 0);
+	segment_path(UID_A, 0, path);
+	copy = read_file(path, &len);
+	key_file_path(UID_A, key_path);
+	CHECK_EQ(access(key_path, F_OK), 0);
+	CHECK_EQ(store_forget(st, UID_A), 0);
+	CHECK(access(key_path, F_OK) && errno == ENOENT, "%s survived", key_path);
+	store_close(st);
+	/* The copy is put back where it was: the reader finds no key to open it with. */
+	user_path(UID_A, key_path);
+	CHECK_EQ(mkdir(key_path, 0700), 0);
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	write_file(path, copy, len);
+	rb = read_all(UID_A);
+	CHECK_EQ(rb->ret, 0);
+	CHECK_EQ(rb->n, 0);
+	CHECK(rb->reports == 1 && strstr(rb->report_why[0], "undecryptable"), "%s",
+	      rb->report_why[0]);
+	free(rb);
+	CHECK_EQ(keyring_open(&kr, key_dir, false), 0);
+	CHECK_EQ(kr ? keyring_user_key(kr, UID_A, false, key) : 0, -ENOENT);
+	keyring_close(kr);
+	rb = read_all(UID_B);
+	check_stream(rb, UID_B, 0, 10);
+	free(rb);
+	free(copy);
+	remove_dir();
+}
+
+/* A block whose checksum holds but whose seal does not open is reported, and only it is lost. */
+static void test_unopenable_block_is_reported_and_skipped(void)
+{
+	char path[PATH_MAX + SEG_NAME_SIZE];
+	uint64_t offs[256], hit;
+	struct readback *rb;
+	uint8_t *seg, *payload;
+	size_t len, n;
+	uint32_t plen;
+
+	write_blocks(1000, path);
+	seg = read_file(path, &len);
+	n = block_offsets(seg, len, offs, 256);
+	hit = offs[n / 2];
+	payload = seg + hit + SEG_BLOCK_HEADER_SIZE;
+	plen = get_le32(seg + hit + 4);
+	payload[plen / 2] ^= 0x01;
+	put_le32(seg + hit + 8, (uint32_t)crc32(0, payload, plen));
+	write_file(path, seg, len);
+	rb = read_all(UID_A);
+	CHECK_EQ(rb->ret, 0);
+	CHECK_EQ(rb->reports, 1);
+	CHECK(!strcmp(rb->report_file[0], path), "%s", rb->report_file[0]);
+	CHECK_EQ(rb->report_off[0], hit);
+	CHECK(strstr(rb->report_why[0], "undecryptable"), "%s", rb->report_why[0]);
+	CHECK(check_one_gap(rb, UID_A, 1000) > 0);
+	free(rb);
+	free(seg);
+	remove_dir();
+}
+
+/* store_open cuts a torn tail, or one whose seal does not open, after the last good block. */
+static void check_tail_cut(bool torn)
+{
+	char path[PATH_MAX + SEG_NAME_SIZE];
+	uint64_t offs[256], last;
+	struct readback *rb;
+	struct store *st;
+	struct stat sb;
+	uint8_t *seg;
+	size_t len, n;
+
+	write_blocks(1000, path);
+	seg = read_file(path, &len);
+	n = block_offsets(seg, len, offs, 256);
+	last = offs[n - 1];
+	if (torn) {
+		CHECK_EQ(truncate(path, (off_t)(last + SEG_BLOCK_HEADER_SIZE + 3)), 0);
+	} else {
+		uint8_t *payload = seg + last + SEG_BLOCK_HEADER_SIZE;
+		uint32_t plen = get_le32(seg + last + 4);
+
+		payload[plen - 1] ^= 0x80;
+		put_le32(seg + last + 8, (uint32_t)crc32(0, payload, plen));
+		write_file(path, seg, len);
+	}
+	st = open_store(0, 256);
+	CHECK(!stat(path, &sb) && (uint64_t)sb.st_size == last, "size %lld, want %llu",
+	      (long long)sb.st_size, (unsigned long long)last);
+	append_stream(st, UID_A, 1000, 10);
+	store_close(st);
+	rb = read_all(UID_A);
+	CHECK_EQ(rb->ret, 0);
+	CHECK_EQ(rb->reports, 0);
+	CHECK(rb->n > 10 && rb->n < 1010, "%zu records", rb->n);
+	free(rb);
+	free(seg);
+	remove_dir();
+}
+
+static void test_damaged_tail_is_cut_at_open(void)
+{
+	check_tail_cut(true);
+	check_tail_cut(false);
+}
+
+/* Records of uid's stream but with timestamps from now on, so that no retention age drops them. */
+static void append_recent(struct store *st, uint32_t uid, int first, int count)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (int i = first; i < first + count; i++) {
+		struct evtap_record r = stream_rec(uid, i);
+
+		r.ts_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec + (int64_t)i * TS_STEP;
+		CHECK_EQ(store_append(st, &r, r.kind == EVTAP_KIND_COUNTS ? NULL : &devices[r.dev]),
+			 0);
+	}
+}
+
+static void test_retention_by_age(void)
+{
+	struct store_opts opts = { .segment_bytes = 4096,
+				   .block_bytes = 512,
+				   .retention_ns = 86400 * 1000000000ll };
+	struct readback *rb;
+	struct store *st;
+
+	fresh_dir();
+	st = open_store_with(&opts);
+	append_stream(st, UID_A, 0, 3000); /* in 2023 */
+	CHECK_EQ(store_flush(st), 0);
+	CHECK(count_segments(UID_A) >= 3);
+	/* The open segment stays, whatever its age: it is still being written. */
+	CHECK_EQ(store_enforce_retention(st), 0);
+	CHECK_EQ(count_segments(UID_A), 1);
+	store_close(st);
+	/* After a restart, the index is rebuilt from the segments themselves. */
+	st = open_store_with(&opts);
+	append_recent(st, UID_A, 0, 100);
+	CHECK_EQ(store_flush(st), 0);
+	CHECK_EQ(store_enforce_retention(st), 0);
+	store_close(st);
+	rb = read_all(UID_A);
+	CHECK_EQ(rb->reports, 0);
+	CHECK_EQ(rb->n, 100);
+	CHECK(rb->n && rb->recs[0].ts_ns > TS0 + 3000ll * TS_STEP);
+	free(rb);
+	remove_dir();
+}
+
+static uint64_t dir_bytes(const char *dir)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *de;
+	uint64_t sum = 0;
+	struct stat sb;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] != '.' && !lstat(path, &sb))
+			sum += S_ISDIR(sb.st_mode) ? dir_bytes(path) : (uint64_t)sb.st_size;
+	}
+	if (d)
+		closedir(d);
+	return sum;
+}
+
+/* What is left of uid's stream [0, total) is its newest records, whole and in order. */
+static void check_newest_kept(uint32_t uid, int total)
+{
+	struct readback *rb = read_all(uid);
+	struct evtap_record want;
+
+	CHECK_EQ(rb->ret, 0);
+	CHECK_EQ(rb->reports, 0);
+	CHECK(rb->n > 0 && rb->n < (size_t)total, "%zu of %d records", rb->n, total);
+	want = stream_rec(uid, total - (int)rb->n);
+	CHECK(rb->n && same_record(&rb->recs[0], &want), "not the newest records");
+	free(rb);
+}
+
+static void test_retention_by_size(void)
+{
+	struct store_opts opts = { .block_bytes = 1024,
+				   .max_user_bytes = 64 << 10,
+				   .max_total_bytes = 96 << 10 };
+	char path[PATH_MAX];
+	struct store *st;
+
+	fresh_dir();
+	st = open_store_with(&opts);
+	for (int i = 0; i < 100; i++) {
+		append_stream(st, UID_A, i * 2000, 2000);
+		CHECK_EQ(store_flush(st), 0);
+		CHECK_EQ(store_enforce_retention(st), 0);
+	}
+	user_path(UID_A, path);
+	CHECK(dir_bytes(path) <= 64 << 10, "%llu bytes", (unsigned long long)dir_bytes(path));
+	CHECK(dir_bytes(path) > 32 << 10, "%llu bytes", (unsigned long long)dir_bytes(path));
+	/* A second user: together they are held to the total, the oldest segments going first. */
+	for (int i = 0; i < 25; i++) {
+		append_stream(st, UID_B, i * 2000, 2000);
+		CHECK_EQ(store_flush(st), 0);
+		CHECK_EQ(store_enforce_retention(st), 0);
+	}
+	store_close(st);
+	CHECK(dir_bytes(data_dir) <= 96 << 10, "%llu bytes",
+	      (unsigned long long)dir_bytes(data_dir));
+	user_path(UID_B, path);
+	CHECK(dir_bytes(path) > 32 << 10, "%llu bytes", (unsigned long long)dir_bytes(path));
+	check_newest_kept(UID_A, 200000);
+	check_newest_kept(UID_B, 50000);
+	remove_dir();
+}
+
 static void test_rejects_invalid_input(void)
 {
 	struct store_opts opts = { .block_bytes = CODEC_BLOCK_MAX };
@@ -929,5 +1258,11 @@ int main(void)
 	RUN(test_uncuttable_short_write_moves_to_a_new_segment);
 	RUN(test_fsync_failure_abandons_the_segment);
 	RUN(test_rejects_invalid_input);
+	RUN(test_no_plaintext_on_disk);
+	RUN(test_forget_destroys_the_key);
+	RUN(test_unopenable_block_is_reported_and_skipped);
+	RUN(test_damaged_tail_is_cut_at_open);
+	RUN(test_retention_by_age);
+	RUN(test_retention_by_size);
 	CHECK_EXIT();
 }
