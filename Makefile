@@ -21,7 +21,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
 	  -Iinclude -Iuser -I$(BUILD) $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -lelf -lz -lsodium -linih -ljson-c -lsystemd
+LDLIBS := -lbpf -lelf -lz -lsodium -linih -ljson-c -lsystemd -lcap-ng
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -I$(BUILD)
 
 BPF_PROGS := evtap evtap_test
@@ -37,8 +37,8 @@ USER_HDRS := $(wildcard user/*.h include/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
-.PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format
-all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-inject
+.PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format install
+all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-inject $(BUILD)/evtap-drmclient
 
 deps:
 	./tests/deps.sh
@@ -71,6 +71,10 @@ $(BUILD)/evtapd: $(BUILD)/user/evtapd.o $(BUILD)/libevtap.a
 $(BUILD)/evtap: $(BUILD)/user/evtap.o $(BUILD)/libevtap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The small DRM client that the display VM tests drive.
+$(BUILD)/evtap-drmclient: tests/drmclient.c
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libdrm) -o $@ $< $(LDFLAGS) -ldrm
+
 # The uinput injector that the VM tests drive.
 $(BUILD)/evtap-inject: tests/inject.c $(BUILD)/libevtap.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libevtap.a $(LDFLAGS) $(LDLIBS)
@@ -98,8 +102,49 @@ demo:
 	$(MAKE) all
 	./vmtest/demo
 
-bench: all
+# The benchmark's programs, in build/bench/ so that the VM ships them on PATH; evtest is
+# Debian's, copied so that the VM ships it and its libraries too.
+BENCH_BINS := $(addprefix $(BUILD)/bench/,evtap-bench-gen evtap-bench-reader evtap-bench-empty \
+	evtest)
+
+$(BUILD)/bench/evtap-bench-gen: bench/gen.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread
+
+$(BUILD)/bench/evtap-bench-reader: bench/evdev_reader.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/bench/empty.bpf.o: bench/empty.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/evtap-bench-empty: bench/empty.c $(BUILD)/bench/empty.skel.h
+	$(CC) $(CFLAGS) -I$(BUILD)/bench -o $@ $< $(LDFLAGS) -lbpf -lelf -lz
+
+$(BUILD)/bench/evtest: /usr/bin/evtest
+	@mkdir -p $(@D)
+	cp $< $@
+
+bench: all $(BENCH_BINS)
 	./bench/run
+
+# make install [DESTDIR=...] [PREFIX=/usr]: the binaries, the systemd unit, the sample
+# configuration (kept if one is already there) and the man pages.
+PREFIX ?= /usr
+DESTDIR ?=
+UNITDIR ?= /lib/systemd/system
+install: all
+	install -D -m 0755 $(BUILD)/evtapd $(DESTDIR)$(PREFIX)/sbin/evtapd
+	install -D -m 0755 $(BUILD)/evtap $(DESTDIR)$(PREFIX)/bin/evtap
+	install -D -m 0644 systemd/evtapd.service $(DESTDIR)$(UNITDIR)/evtapd.service
+	sed -i 's|^ExecStart=/usr/sbin/evtapd|ExecStart=$(PREFIX)/sbin/evtapd|' \
+		$(DESTDIR)$(UNITDIR)/evtapd.service
+	test -e $(DESTDIR)/etc/evtap/evtap.conf || \
+		install -D -m 0644 docs/evtap.conf $(DESTDIR)/etc/evtap/evtap.conf
+	install -D -m 0644 docs/evtapd.8 $(DESTDIR)$(PREFIX)/share/man/man8/evtapd.8
+	install -D -m 0644 docs/evtap.1 $(DESTDIR)$(PREFIX)/share/man/man1/evtap.1
+	install -D -m 0644 docs/evtap.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/evtap.conf.5
 
 format:
 	clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h tests/*/*.c

@@ -125,7 +125,7 @@ static __always_inline int evtap_emit_key(const struct evtap_source *src, __u32 
 }
 
 /* The map value for key, created empty on first use; NULL when the map is full. */
-static __always_inline void *evtap_get_or_create(void *map, __u32 *key, const void *empty)
+static __always_inline void *evtap_get_or_create(void *map, const void *key, const void *empty)
 {
 	void *value = bpf_map_lookup_elem(map, key);
 

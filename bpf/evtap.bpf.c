@@ -8,6 +8,8 @@
 #include <bpf/bpf_tracing.h>
 #include "capture.bpf.h"
 #include "device.bpf.h"
+/* Display activity: programs whose hook the kernel lacks are not loaded (user/display.c). */
+#include "display_hooks.bpf.h"
 
 /* GPL: bpf_probe_read_kernel_str and the tracing program type require it. */
 char LICENSE[] SEC("license") = "GPL";

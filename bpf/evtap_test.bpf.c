@@ -6,6 +6,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "capture.bpf.h"
+#include "display.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -14,5 +15,13 @@ SEC("raw_tp")
 int evtap_test_event(struct bpf_raw_tracepoint_args *ctx)
 {
 	evtap_capture(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4]);
+	return 0;
+}
+
+/* args: crtc, what (enum evtap_display_what), ppm, now (CLOCK_MONOTONIC ns; 0: read the clock). */
+SEC("raw_tp")
+int evtap_test_display(struct bpf_raw_tracepoint_args *ctx)
+{
+	evtap_display_event(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3]);
 	return 0;
 }

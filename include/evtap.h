@@ -134,4 +134,41 @@ struct evtap_counts {
 	__u64 scroll;		     /* |wheel detents| summed, both axes */
 };
 
+/*
+ * Display activity (docs/DISPLAY.md). Map "display", per-CPU, keyed by {uid, crtc}: cumulative
+ * since load, the collector takes deltas. uid is seat0's active user; crtc is the CRTC's index
+ * in its DRM device (the fbdev emulation's damage is counted on the CRTC its helper drives).
+ */
+struct evtap_display_key {
+	__u32 uid;
+	__u32 crtc;
+};
+
+struct evtap_display {
+	__u64 commits;	     /* atomic commits that included the CRTC */
+	__u64 flips;	     /* commits that gave a plane on the CRTC another framebuffer */
+	__u64 damage_events; /* damage reports: fbdev damage work, dirtyfb calls */
+	__u64 damage_ppm;    /* damaged area, summed as parts per million of the frame */
+};
+
+/* What a display program saw, for evtap_display_event. */
+enum evtap_display_what {
+	EVTAP_DISPLAY_COMMIT = 0,
+	EVTAP_DISPLAY_FLIP,
+	EVTAP_DISPLAY_DAMAGE,
+};
+
+/* The display hooks, indexing map "display_hits" (hook entries, before any gate). */
+enum evtap_display_hook {
+	EVTAP_DHOOK_ATOMIC_COMMIT = 0,
+	EVTAP_DHOOK_ATOMIC_NONBLOCKING_COMMIT,
+	EVTAP_DHOOK_FB_HELPER_DAMAGE_WORK,
+	EVTAP_DHOOK_DIRTYFB_IOCTL,
+	EVTAP_DHOOK_VBLANK_EVENT_DELIVERED,
+	EVTAP_DHOOK_MAX,
+};
+
+#define EVTAP_DISPLAY_FULL_PPM 1000000u
+#define EVTAP_DISPLAY_MAX_CRTCS 8 /* CRTCs and planes examined per commit */
+
 #endif /* EVTAP_H */

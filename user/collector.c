@@ -8,6 +8,7 @@
 #include <string.h>
 #include "clock.h"
 #include "daemon.h"
+#include "display.h"
 #include "evtap_policy.h"
 #include "kernel.h"
 #include "log.h"
@@ -100,5 +101,6 @@ void collector_take_counts(struct daemon *d)
 
 	if (err)
 		log_warn("reading the counts map: %s", strerror(-err));
+	collector_take_display(d); /* the same interval */
 	d->last_counts = d->now_mono;
 }

@@ -14,15 +14,26 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
 #include "audit.h"
 #include "clock.h"
+#include "counters.h"
 #include "daemon.h"
 #include "evtap_policy.h"
 #include "kernel.h"
 #include "levels.h"
 #include "log.h"
+#include "metrics.h"
+#include "privdrop.h"
 
-enum loop_source { SRC_SIGNAL = 1, SRC_RINGBUF, SRC_CONTROL, SRC_DEVICES, SRC_SESSION };
+enum loop_source {
+	SRC_SIGNAL = 1,
+	SRC_RINGBUF,
+	SRC_CONTROL,
+	SRC_DEVICES,
+	SRC_SESSION,
+	SRC_METRICS
+};
 
 int daemon_seat_id(struct daemon *d, const char *name)
 {
@@ -161,6 +172,7 @@ static void periodic_work(struct daemon *d)
 	if (d->now_mono - d->last_flush >= d->cfg->flush_interval_ns)
 		flush_store(d);
 	control_dispatch(d->control);
+	metrics_dispatch(d->metrics);
 }
 
 static void reload_consent(struct daemon *d)
@@ -179,6 +191,15 @@ static void reload_consent(struct daemon *d)
 	log_info("reloaded %s", path);
 }
 
+/* The configuration file, then the consent file; systemd hears of it (Type=notify). */
+static void reload(struct daemon *d)
+{
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long)(clock_mono_ns() / 1000));
+	daemon_reload_config(d);
+	reload_consent(d);
+	sd_notify(0, "READY=1");
+}
+
 /* Returns 1 when the daemon should stop. */
 static int handle_signals(struct daemon *d, int sigfd)
 {
@@ -189,7 +210,7 @@ static int handle_signals(struct daemon *d, int sigfd)
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			stop = 1;
 		else if (si.ssi_signo == SIGHUP)
-			reload_consent(d);
+			reload(d);
 	}
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
@@ -198,11 +219,11 @@ static int handle_signals(struct daemon *d, int sigfd)
 
 static void run_loop(struct daemon *d, int epfd, int sigfd)
 {
-	int timeout_ms = (int)(d->cfg->poll_interval_ns / 1000000);
 	struct epoll_event evs[8];
 
 	for (;;) {
-		int n = epoll_wait(epfd, evs, 8, timeout_ms);
+		/* Read each time: SIGHUP may change it. */
+		int n = epoll_wait(epfd, evs, 8, (int)(d->cfg->poll_interval_ns / 1000000));
 		d->stats.wakeups++;
 		for (int i = 0; i < n; i++) {
 			switch (evs[i].data.u32) {
@@ -226,6 +247,7 @@ static void run_loop(struct daemon *d, int epfd, int sigfd)
 
 static void shutdown_daemon(struct daemon *d)
 {
+	sd_notify(0, "STOPPING=1");
 	kernel_detach(d->kernel);
 	drain_ringbuf(d);
 	collector_take_counts(d);
@@ -266,6 +288,7 @@ static int open_kernel(struct daemon *d)
 	struct kernel_opts kopts = {
 		.ringbuf_bytes = d->cfg->ringbuf_bytes,
 		.verbose = d->cfg->verbose,
+		.pin_dir = d->cfg->pin ? "/sys/fs/bpf/evtap" : NULL,
 	};
 
 	d->fleet.level = (__u8)d->cfg->level;
@@ -329,6 +352,11 @@ static int start(struct daemon *d, int *epfd, int *sigfd)
 			strerror(-ret));
 		return ret;
 	}
+	if (d->cfg->metrics &&
+	    (ret = metrics_open(&d->metrics, d->cfg->metrics, counters_write_prometheus, d))) {
+		log_err("--metrics %s: %s", d->cfg->metrics, strerror(-ret));
+		return ret;
+	}
 	*sigfd = open_signals();
 	*epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (*sigfd < 0 || *epfd < 0)
@@ -336,6 +364,7 @@ static int start(struct daemon *d, int *epfd, int *sigfd)
 	return add_to_loop(*epfd, *sigfd, EPOLLIN, SRC_SIGNAL) ?:
 	       add_to_loop(*epfd, ring_buffer__epoll_fd(d->ringbuf), EPOLLIN, SRC_RINGBUF) ?:
 	       add_to_loop(*epfd, control_fd(d->control), EPOLLIN, SRC_CONTROL) ?:
+	       add_to_loop(*epfd, metrics_fd(d->metrics), EPOLLIN, SRC_METRICS) ?:
 	       add_to_loop(*epfd, devices_fd(d->devices), EPOLLIN, SRC_DEVICES) ?:
 	       add_to_loop(*epfd, session_fd(d->session), session_poll_events(d->session),
 			   SRC_SESSION);
@@ -344,6 +373,7 @@ static int start(struct daemon *d, int *epfd, int *sigfd)
 static void stop(struct daemon *d, int epfd, int sigfd)
 {
 	control_close(d->control);
+	metrics_close(d->metrics);
 	ring_buffer__free(d->ringbuf);
 	kernel_close(d->kernel);
 	session_close(d->session);
@@ -353,6 +383,7 @@ static void stop(struct daemon *d, int epfd, int sigfd)
 	consent_free(d->consent);
 	audit_close();
 	free(d->counts_prev);
+	prevs_free(&d->display_prev);
 	if (epfd >= 0)
 		close(epfd);
 	if (sigfd >= 0)
@@ -361,13 +392,17 @@ static void stop(struct daemon *d, int epfd, int sigfd)
 
 int daemon_run(const struct daemon_config *cfg)
 {
-	struct daemon d = { .cfg = cfg };
+	struct daemon d = { .config = *cfg };
 	int epfd = -1, sigfd = -1, ret;
 
+	d.cfg = &d.config;
 	d.now_mono = clock_mono_ns();
 	d.last_flush = d.last_counts = d.now_mono;
 	ret = start(&d, &epfd, &sigfd);
+	if (!ret)
+		ret = privdrop_apply();
 	if (!ret) {
+		sd_notify(0, "READY=1");
 		log_info("capturing: level %s, session source %s", evtap_level_name(cfg->level),
 			 cfg->session_spec);
 		run_loop(&d, epfd, sigfd);

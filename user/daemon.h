@@ -8,6 +8,7 @@
 #include "devices.h"
 #include "evtap.h"
 #include "options.h"
+#include "prevs.h"
 #include "session.h"
 #include "store.h"
 
@@ -20,6 +21,7 @@ struct collector_stats {
 	uint64_t dropped[EVTAP_STAT_MAX]; /* by EVTAP_STAT_GATE_* reason, at the second check */
 	uint64_t malformed;		  /* records of the wrong size */
 	uint64_t counts_records;	  /* level counts records made */
+	uint64_t display_records;	  /* display records made */
 	uint64_t wakeups;		  /* returns from the event loop's wait */
 	uint64_t requests;
 	uint64_t requests_refused;
@@ -31,7 +33,9 @@ struct counts_prev {
 };
 
 struct daemon {
-	const struct daemon_config *cfg;
+	const struct daemon_config *cfg; /* &config */
+	struct daemon_config config;	 /* what SIGHUP can change live changes here */
+	struct metrics *metrics;
 	struct kernel *kernel;
 	struct ring_buffer *ringbuf;
 	struct store *store;
@@ -45,6 +49,7 @@ struct daemon {
 	int nseats;
 	struct counts_prev *counts_prev;
 	size_t ncounts_prev;
+	struct prevs display_prev; /* struct evtap_display by struct evtap_display_key */
 	int64_t now_mono; /* when the current batch of work started */
 	int64_t last_flush;
 	int64_t last_counts;
@@ -58,6 +63,9 @@ void collector_take_counts(struct daemon *d);
 /* handlers.c: the control socket's requests. */
 void handlers_on_request(void *ctx, struct control_client *client, const struct ucred *cred,
 			 const struct request *req, const char *err);
+
+/* reload.c: SIGHUP re-reads the configuration file; flags still override it. */
+void daemon_reload_config(struct daemon *d);
 
 /* daemon.c */
 int daemon_seat_id(struct daemon *d, const char *name);

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* evtapd: the collector. Usage and behaviour: docs/evtapd.8. */
 #include <stdio.h>
+#include "config.h"
 #include "daemon.h"
 #include "log.h"
 #include "options.h"
+#include "probe.h"
 
 int main(int argc, char **argv)
 {
 	struct daemon_config cfg;
 	char err[512];
+	int ret;
 
-	options_defaults(&cfg);
-	switch (options_parse(&cfg, argc, argv, err, sizeof(err))) {
+	switch (config_load(&cfg, argc, argv, err, sizeof(err))) {
 	case OPTIONS_EXIT_OK:
 		options_usage(stdout);
 		return 0;
@@ -19,9 +21,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "evtapd: %s\n", err);
 		options_usage(stderr);
 		return 2;
+	case OPTIONS_BAD_CONFIG:
+		fprintf(stderr, "evtapd: %s\n", err);
+		config_free(&cfg);
+		return 2;
 	case OPTIONS_RUN:
 		break;
 	}
 	log_init("evtapd", cfg.verbose ? LOG_DEBUG : LOG_INFO);
-	return daemon_run(&cfg);
+	if (cfg.check_config)
+		printf("%s: ok\n", cfg.config_path);
+	ret = cfg.check_config ? 0 : cfg.probe ? probe_run(&cfg) : daemon_run(&cfg);
+	config_free(&cfg);
+	return ret;
 }

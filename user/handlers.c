@@ -12,7 +12,9 @@
 #include <json-c/json.h>
 #include "audit.h"
 #include "clock.h"
+#include "counters.h"
 #include "daemon.h"
+#include "display.h"
 #include "export.h"
 #include "kernel.h"
 #include "levels.h"
@@ -216,63 +218,37 @@ static void do_forget(struct call *c)
 		reply_json(c, ok_object());
 }
 
-static void add_counters(json_object *o, const char *key, const uint64_t *values, int n,
-			 const char *(*name)(int))
+/* The object at a dotted path under root, made as needed: "collector.dropped". */
+static json_object *group_object(json_object *root, const char *path)
 {
-	json_object *group = json_object_new_object();
+	json_object *o = root, *child;
+	char part[64];
 
-	for (int i = 0; i < n; i++)
-		if (name(i))
-			json_object_object_add(group, name(i),
-					       json_object_new_int64((int64_t)values[i]));
-	json_object_object_add(o, key, group);
+	while (*path) {
+		size_t n = strcspn(path, ".");
+		snprintf(part, sizeof(part), "%.*s", (int)n, path);
+		if (!json_object_object_get_ex(o, part, &child)) {
+			child = json_object_new_object();
+			json_object_object_add(o, part, child);
+		}
+		o = child;
+		path += n + (path[n] == '.');
+	}
+	return o;
 }
 
-static const char *gate_stat_name(int i)
+static void add_counter(void *ctx, const struct counter_group *g, const char *name, uint64_t value)
 {
-	return evtap_stat_name(EVTAP_STAT_GATE_NO_SESSION + i);
-}
-
-static const char *store_loss_name(int i)
-{
-	static const char *const names[] = { "no_space", "io", "fsync", "discarded" };
-
-	return i < STORE_LOSS_MAX ? names[i] : NULL;
+	json_object_object_add(group_object(ctx, g->json), name,
+			       json_object_new_int64((int64_t)value));
 }
 
 static void do_stats(struct call *c)
 {
-	const struct store_stats *ss = store_stats(c->d->store);
-	const struct collector_stats *cs = &c->d->stats;
-	__u64 kstats[EVTAP_STAT_MAX] = { 0 };
-	uint64_t kernel[EVTAP_STAT_MAX];
-	json_object *o = ok_object(), *col = json_object_new_object();
+	json_object *o = ok_object();
 
-	kernel_read_stats(c->d->kernel, kstats);
-	for (int i = 0; i < EVTAP_STAT_MAX; i++)
-		kernel[i] = kstats[i];
-	add_counters(o, "kernel", kernel, EVTAP_STAT_MAX, evtap_stat_name);
-	json_object_object_add(col, "received", json_object_new_int64((int64_t)cs->received));
-	json_object_object_add(col, "malformed", json_object_new_int64((int64_t)cs->malformed));
-	json_object_object_add(col, "counts_records",
-			       json_object_new_int64((int64_t)cs->counts_records));
-	json_object_object_add(col, "wakeups", json_object_new_int64((int64_t)cs->wakeups));
-	json_object_object_add(col, "requests", json_object_new_int64((int64_t)cs->requests));
-	json_object_object_add(col, "requests_refused",
-			       json_object_new_int64((int64_t)cs->requests_refused));
-	/* The collector's second check drops only for the gate's reasons. */
-	add_counters(col, "dropped", cs->dropped + EVTAP_STAT_GATE_NO_SESSION,
-		     EVTAP_STAT_GATE_LEVEL_OFF - EVTAP_STAT_GATE_NO_SESSION + 1, gate_stat_name);
-	json_object_object_add(o, "collector", col);
-	json_object *st = json_object_new_object();
-	json_object_object_add(st, "records_persisted",
-			       json_object_new_int64((int64_t)ss->records_persisted));
-	json_object_object_add(st, "blocks_persisted",
-			       json_object_new_int64((int64_t)ss->blocks_persisted));
-	json_object_object_add(st, "bytes_persisted",
-			       json_object_new_int64((int64_t)ss->bytes_persisted));
-	add_counters(st, "unpersisted", ss->unpersisted, STORE_LOSS_MAX, store_loss_name);
-	json_object_object_add(o, "store", st);
+	counters_walk(c->d, add_counter, o);
+	display_hooks_json(o);
 	reply_json(c, o);
 }
 

@@ -4,21 +4,26 @@
  * programs need from the running kernel is checked before load, so that a kernel that cannot
  * host them gets a message naming what is missing instead of a verifier log.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "evtap.h"
+#include "display.h"
 #include "evtap.skel.h"
 #include "kernel.h"
 #include "log.h"
 
 struct kernel {
 	struct evtap_bpf *skel;
+	char *pin_dir; /* NULL: nothing pinned */
 };
 
 static bool libbpf_verbose;
@@ -53,8 +58,11 @@ static int check_hooks(struct evtap_bpf *skel, const struct btf *vmlinux)
 	const char *hook;
 	int ret = 0;
 
+	display_probe(skel->obj, vmlinux); /* optional: what is missing is not loaded */
 	bpf_object__for_each_program(prog, skel->obj)
 	{
+		if (display_is_program(prog))
+			continue;
 		hook = strchr(bpf_program__section_name(prog), '/') + 1;
 		if (btf__find_by_name_kind(vmlinux, hook, BTF_KIND_FUNC) < 0) {
 			log_err("the kernel has no function %s() to hook: no input subsystem?",
@@ -117,6 +125,107 @@ static int load(struct evtap_bpf *skel)
 	return err;
 }
 
+/* The pin directory, made afresh: pins left there by a crashed evtapd are removed. */
+static int pin_prepare(const char *dir)
+{
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	if (!mkdir(dir, 0700))
+		return 0;
+	if (errno != EEXIST || !(d = opendir(dir)))
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && !unlinkat(dirfd(d), e->d_name, 0))
+			n++;
+	closedir(d);
+	if (n)
+		log_warn("%s: replaced %d stale pins, left by an evtapd that did not exit cleanly",
+			 dir, n);
+	return chmod(dir, 0700) ? -errno : 0;
+}
+
+/* Maps by their names (events, consent, ...); internal ones (.data, .bss) are not pinned. */
+static int pin_maps(struct kernel *k)
+{
+	struct bpf_map *map;
+	char path[512];
+	int err;
+
+	bpf_object__for_each_map(map, k->skel->obj)
+	{
+		if (strchr(bpf_map__name(map), '.'))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", k->pin_dir, bpf_map__name(map));
+		err = bpf_map__pin(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Links as link_PROGRAM: a pinned link keeps its program attached until the pin goes. */
+static int pin_links(struct kernel *k)
+{
+	const struct bpf_object_skeleton *s = k->skel->skeleton;
+	char path[512];
+	int err;
+
+	for (int i = 0; i < s->prog_cnt; i++) {
+		struct bpf_link *link = *s->progs[i].link;
+		if (!link)
+			continue;
+		snprintf(path, sizeof(path), "%s/link_%s", k->pin_dir, s->progs[i].name);
+		err = bpf_link__pin(link, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void unpin_links(struct kernel *k)
+{
+	const struct bpf_object_skeleton *s = k->skel->skeleton;
+
+	for (int i = 0; k->pin_dir && i < s->prog_cnt; i++)
+		if (*s->progs[i].link && bpf_link__pin_path(*s->progs[i].link))
+			bpf_link__unpin(*s->progs[i].link);
+}
+
+static void unpin_all(struct kernel *k)
+{
+	struct bpf_map *map;
+
+	if (!k->pin_dir)
+		return;
+	unpin_links(k);
+	bpf_object__for_each_map(map, k->skel->obj)
+	{
+		if (bpf_map__is_pinned(map))
+			bpf_map__unpin(map, NULL);
+	}
+	rmdir(k->pin_dir);
+	free(k->pin_dir);
+	k->pin_dir = NULL;
+}
+
+static int pin(struct kernel *k, const char *dir)
+{
+	int err;
+
+	if (!dir)
+		return 0;
+	err = pin_prepare(dir);
+	if (!err && !(k->pin_dir = strdup(dir)))
+		err = -ENOMEM;
+	if (!err)
+		err = pin_maps(k);
+	if (err)
+		log_err("%s: cannot pin the maps: %s", dir, strerror(-err));
+	return err;
+}
+
 int kernel_open(struct kernel **out, const struct kernel_opts *opts)
 {
 	struct kernel *k;
@@ -132,7 +241,8 @@ int kernel_open(struct kernel **out, const struct kernel_opts *opts)
 		err = -errno;
 		log_err("cannot open the BPF object: %s", strerror(errno));
 	} else {
-		err = check_support(k->skel) ?: configure(k->skel, opts) ?: load(k->skel);
+		err = check_support(k->skel) ?: configure(k->skel, opts) ?: load(k->skel) ?:
+			pin(k, opts->pin_dir);
 	}
 	if (err) {
 		kernel_close(k);
@@ -148,11 +258,19 @@ int kernel_attach(struct kernel *k)
 
 	if (err)
 		log_err("cannot attach the BPF programs: %s", strerror(-err));
+	else if (k->pin_dir && (err = pin_links(k)))
+		log_err("%s: cannot pin the links: %s", k->pin_dir, strerror(-err));
 	return err;
+}
+
+struct bpf_object *kernel_object(struct kernel *k)
+{
+	return k->skel->obj;
 }
 
 void kernel_detach(struct kernel *k)
 {
+	unpin_links(k);
 	evtap_bpf__detach(k->skel);
 }
 
@@ -160,6 +278,8 @@ void kernel_close(struct kernel *k)
 {
 	if (!k)
 		return;
+	if (k->skel)
+		unpin_all(k);
 	evtap_bpf__destroy(k->skel);
 	free(k);
 }
@@ -241,6 +361,8 @@ int kernel_read_misses(struct kernel *k, __u64 *misses)
 	*misses = 0;
 	bpf_object__for_each_program(prog, k->skel->obj)
 	{
+		if (bpf_program__fd(prog) < 0) /* a display hook the kernel lacks */
+			continue;
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
 		err = bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len);

@@ -24,6 +24,12 @@ struct kernel_opts {
 	struct evtap_fleet fleet; /* the policy in force from the first event on */
 	__u32 ringbuf_bytes;	  /* 0: 4 MiB; else a power of two, at least a page */
 	bool verbose;		  /* libbpf's info and debug messages too, not only warnings */
+	/*
+	 * NULL, or a bpffs directory (0700) where the maps are pinned at load and the links at
+	 * attach, for bpftool; pins found there at start-up (a crash) are replaced, and
+	 * kernel_detach and kernel_close remove them.
+	 */
+	const char *pin_dir;
 };
 
 /*
@@ -34,6 +40,9 @@ int kernel_open(struct kernel **k, const struct kernel_opts *opts);
 
 /* Starts capturing. Call after the maps hold the consent, the seats and the device routes. */
 int kernel_attach(struct kernel *k);
+
+/* The loaded object, for the maps that user/display.c reads by name. */
+struct bpf_object *kernel_object(struct kernel *k);
 
 /* Stops capturing; the maps and the ring buffer stay readable for a last drain. */
 void kernel_detach(struct kernel *k);

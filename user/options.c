@@ -13,13 +13,6 @@
 #include "options.h"
 #include "session.h"
 
-struct option_def {
-	const char *name;
-	const char *arg;
-	const char *help;
-	int (*set)(struct daemon_config *cfg, const char *value);
-};
-
 static int set_data_dir(struct daemon_config *cfg, const char *v)
 {
 	cfg->data_dir = v;
@@ -164,6 +157,39 @@ static int set_max_total_mb(struct daemon_config *cfg, const char *v)
 	return set_mb(&cfg->max_total_bytes, v);
 }
 
+static int parse_switch(const char *v, int *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+		*out = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_pin(struct daemon_config *cfg, const char *v)
+{
+	return parse_switch(v, &cfg->pin);
+}
+
+static int set_verbose(struct daemon_config *cfg, const char *v)
+{
+	return parse_switch(v, &cfg->verbose);
+}
+
+static int set_metrics(struct daemon_config *cfg, const char *v)
+{
+	cfg->metrics = v;
+	if (!strncmp(v, "unix:/", 6))
+		return 0;
+	if (!strncmp(v, "127.0.0.1:", 10) || !strncmp(v, "[::1]:", 6)) {
+		long long port;
+		return parse_count(strrchr(v, ':') + 1, 1, 65535, &port);
+	}
+	return -EINVAL;
+}
+
 static const struct option_def option_defs[] = {
 	{ "data-dir", "DIR", "the store, consent and audit log (/var/lib/evtap)", set_data_dir },
 	{ "key-dir", "DIR", "the users' keys, outside the data dir (/var/lib/evtap-keys)",
@@ -192,9 +218,21 @@ static const struct option_def option_defs[] = {
 	{ "ringbuf-kb", "KB", "ring buffer size, a power of two (4096)", set_ringbuf_kb },
 	{ "wakeup-kb", "KB", "wake the collector early once this much is buffered (1024)",
 	  set_wakeup_kb },
+	{ "pin", NULL, "pin maps and links under /sys/fs/bpf/evtap for bpftool (no)", set_pin },
+	{ "metrics", "WHERE", "serve Prometheus metrics: unix:PATH or 127.0.0.1:PORT (none)",
+	  set_metrics },
+	{ "verbose", NULL, "log debug messages, and libbpf's (no)", set_verbose },
 };
 
 #define N_DEFS (sizeof(option_defs) / sizeof(option_defs[0]))
+
+const struct option_def *options_find(const char *name)
+{
+	for (size_t i = 0; i < N_DEFS; i++)
+		if (!strcmp(option_defs[i].name, name))
+			return &option_defs[i];
+	return NULL;
+}
 
 void options_defaults(struct daemon_config *cfg)
 {
@@ -209,6 +247,7 @@ void options_defaults(struct daemon_config *cfg)
 	cfg->poll_interval_ns = 250000000LL;
 	cfg->ringbuf_bytes = 4 << 20;
 	cfg->wakeup_bytes = 1 << 20;
+	cfg->config_path = "/etc/evtap/evtap.conf";
 }
 
 void options_usage(FILE *out)
@@ -218,31 +257,40 @@ void options_usage(FILE *out)
 	char flag[64];
 
 	for (size_t i = 0; i < N_DEFS; i++) {
-		snprintf(flag, sizeof(flag), "--%s %s", option_defs[i].name, option_defs[i].arg);
+		snprintf(flag, sizeof(flag), "--%s %s", option_defs[i].name,
+			 option_defs[i].arg ?: "");
 		fprintf(out, "  %-24s %s\n", flag, option_defs[i].help);
 	}
-	fprintf(out, "  %-24s log debug messages, and libbpf's\n", "--verbose");
+	fprintf(out, "  %-24s read settings from FILE (/etc/evtap/evtap.conf); flags override\n",
+		"-c, --config FILE");
+	fprintf(out, "  %-24s validate the settings and exit\n", "--check-config");
+	fprintf(out, "  %-24s print what the kernel offers and what evtapd would use\n", "--probe");
 	fprintf(out, "  %-24s show this help\n", "--help");
 }
 
 enum options_result options_parse(struct daemon_config *cfg, int argc, char **argv, char *err,
 				  size_t errlen)
 {
-	struct option longopts[N_DEFS + 3] = {
-		[N_DEFS] = { "verbose", no_argument, NULL, 'v' },
-		[N_DEFS + 1] = { "help", no_argument, NULL, 'h' },
+	struct option longopts[N_DEFS + 5] = {
+		[N_DEFS] = { "help", no_argument, NULL, 'h' },
+		[N_DEFS + 1] = { "config", required_argument, NULL, 'c' },
+		[N_DEFS + 2] = { "check-config", no_argument, NULL, 'C' },
+		[N_DEFS + 3] = { "probe", no_argument, NULL, 'P' },
 	};
 	int c;
 
 	for (size_t i = 0; i < N_DEFS; i++)
-		longopts[i] = (struct option){ option_defs[i].name, required_argument, NULL,
-					       256 + (int)i };
+		longopts[i] = (struct option){ option_defs[i].name,
+					       option_defs[i].arg ? required_argument : no_argument,
+					       NULL, 256 + (int)i };
+	cfg->argc = argc;
+	cfg->argv = argv;
 	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:vhc:", longopts, NULL)) != -1) {
 		if (c >= 256) {
 			const struct option_def *d = &option_defs[c - 256];
-			if (d->set(cfg, optarg) == 0)
+			if (d->set(cfg, optarg ?: "yes") == 0)
 				continue;
 			snprintf(err, errlen, "--%s: bad value '%s': expected %s", d->name, optarg,
 				 d->help);
@@ -250,6 +298,13 @@ enum options_result options_parse(struct daemon_config *cfg, int argc, char **ar
 		}
 		if (c == 'v') {
 			cfg->verbose = 1;
+		} else if (c == 'c') {
+			cfg->config_path = optarg;
+			cfg->config_explicit = 1;
+		} else if (c == 'C') {
+			cfg->check_config = 1;
+		} else if (c == 'P') {
+			cfg->probe = 1;
 		} else if (c == 'h') {
 			return OPTIONS_EXIT_OK;
 		} else if (c == ':') {

@@ -24,9 +24,30 @@ struct daemon_config {
 	uint32_t ringbuf_bytes;
 	uint32_t wakeup_bytes;
 	int verbose;
+	int pin;	     /* pin maps and links under /sys/fs/bpf/evtap for bpftool */
+	const char *metrics; /* unix:PATH or 127.0.0.1:PORT; NULL: no metrics */
+	/* Command line only: where the settings came from, and what to do. */
+	const char *config_path; /* the INI file (/etc/evtap/evtap.conf) */
+	int config_explicit;	 /* given with -c: it must exist */
+	int check_config;	 /* validate the settings and exit */
+	int probe;		 /* print what the kernel offers and exit */
+	int argc;		 /* kept for SIGHUP: flags still override the reloaded file */
+	char **argv;
+	struct config_string *owned; /* strings set from the file: config_free() */
 };
 
-enum options_result { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_USAGE };
+/* One setting: its long flag and its key in the file are both name. */
+struct option_def {
+	const char *name;
+	const char *arg;  /* NULL: a switch, "yes" or "no" in the file */
+	const char *help; /* also what a bad value is told is expected */
+	int (*set)(struct daemon_config *cfg, const char *value);
+};
+
+enum options_result { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_USAGE, OPTIONS_BAD_CONFIG };
+
+/* The setting called name (a flag without its dashes, or a key of the file), or NULL. */
+const struct option_def *options_find(const char *name);
 
 void options_defaults(struct daemon_config *cfg);
 /* Fills cfg from argv; on OPTIONS_USAGE, err says which option and what was expected. */

@@ -35,4 +35,29 @@ expect evtap-bad-pause 2 "pause: bad duration 'soon'" $B/evtap pause soon
 expect evtap-bad-time 2 "bad time 'yesterday'" $B/evtap export --since yesterday
 expect evtap-unknown-user 2 "--user: no such user 'nosuchuser'" $B/evtap status --user nosuchuser
 expect evtap-no-daemon 3 "cannot reach evtapd at $tmp/none" $B/evtap --socket "$tmp/none" status
+
+# The configuration file: errors name the file and the line; --check-config says ok.
+printf '[evtapd]\nlevel = full\nlevle = off\n' >"$tmp/bad.conf"
+expect evtapd-config-unknown-key 2 "$tmp/bad.conf:3: unknown key 'levle'" \
+	$B/evtapd --check-config -c "$tmp/bad.conf"
+printf '[evtapd]\nlevel = max\n' >"$tmp/bad.conf"
+expect evtapd-config-bad-value 2 "$tmp/bad.conf:2: bad value 'max' for level: expected" \
+	$B/evtapd -c "$tmp/bad.conf"
+expect evtapd-config-missing 2 "$tmp/none.conf: cannot read" $B/evtapd -c "$tmp/none.conf"
+printf '[evtapd]\nlevel = full\n' >"$tmp/ok.conf"
+if [ "$($B/evtapd --check-config -c "$tmp/ok.conf")" = "$tmp/ok.conf: ok" ]; then
+	echo "PASS evtapd-check-config-ok"
+else
+	echo "FAIL evtapd-check-config-ok"
+	failed=1
+fi
+# --probe runs on this locked-down kernel too, says what is missing, and exits 0.
+out=$($B/evtapd --probe 2>&1)
+if [ $? = 0 ] && grep -q "^ring buffer: " <<<"$out" && grep -q "input_event" <<<"$out" &&
+	grep -q "^fentry: " <<<"$out" && grep -q "^evtapd would use: " <<<"$out"; then
+	echo "PASS evtapd-probe"
+else
+	echo "FAIL evtapd-probe: $out"
+	failed=1
+fi
 exit $failed

@@ -51,7 +51,7 @@ static void on_seat(void *ctx, uint32_t index, const char *seat)
 
 static struct devices *open_fake(void)
 {
-	char sysfs[64], udev[64];
+	static char sysfs[64], udev[64]; /* devices keeps the pointers */
 	struct devices_opts opts = { .sysfs = sysfs, .udev_db = udev, .on_seat = on_seat };
 	struct devices *devs = NULL;
 
@@ -66,7 +66,8 @@ static void test_classes(void)
 	struct devices *devs;
 
 	/* KEY_A (30) and KEY_SPACE (57) in the first 64-bit word. */
-	fake_device(1, "AT Translated Set 2 keyboard\n", "7 ff000000 200000040000000\n", "0\n", "0\n");
+	fake_device(1, "AT Translated Set 2 keyboard\n", "7 ff000000 200000040000000\n", "0\n",
+		    "0\n");
 	/* BTN_LEFT is bit 272: word 4, bit 16; REL_X bit 0. */
 	fake_device(2, "ImExPS/2 Generic Explorer Mouse\n", "70000 0 0 0 0\n", "143\n", "0\n");
 	/* BTN_TOOL_FINGER is bit 325: word 5, bit 5; ABS_X bit 0. */

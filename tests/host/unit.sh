@@ -1,0 +1,65 @@
+#!/bin/bash
+# What ships beside the binaries: `make install` into a staging root, the systemd unit (through
+# systemd-analyze verify, on the staged tree), the man pages (man --warnings), and the sample
+# configuration (every key of `evtapd --help` is in it, and with every key uncommented it
+# passes --check-config).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+B=${BUILD:-build}
+failed=0
+pass() { echo "PASS $1"; }
+fail() {
+	echo "FAIL $1: $2"
+	failed=1
+}
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+if make -s install DESTDIR="$stage" PREFIX=/usr >"$stage.log" 2>&1; then
+	missing=
+	for f in usr/sbin/evtapd usr/bin/evtap lib/systemd/system/evtapd.service \
+		etc/evtap/evtap.conf usr/share/man/man8/evtapd.8 usr/share/man/man1/evtap.1 \
+		usr/share/man/man5/evtap.conf.5; do
+		[ -s "$stage/$f" ] || missing="$missing $f"
+	done
+	if [ -z "$missing" ]; then pass make-install; else fail make-install "missing:$missing"; fi
+else
+	fail make-install "$(tail -5 "$stage.log")"
+fi
+rm -f "$stage.log"
+
+if command -v systemd-analyze >/dev/null; then
+	# The staged binary stands for /usr/sbin/evtapd: verify checks that ExecStart exists.
+	mkdir -p "$stage/verify"
+	sed "s|^ExecStart=/usr/sbin/evtapd|ExecStart=$stage/usr/sbin/evtapd|" \
+		"$stage/lib/systemd/system/evtapd.service" >"$stage/verify/evtapd.service"
+	out=$(systemd-analyze verify --man=no "$stage/verify/evtapd.service" 2>&1)
+	if [ $? = 0 ] && [ -z "$out" ]; then pass unit-verify; else fail unit-verify "$out"; fi
+else
+	echo "unit-verify: skipped, no systemd-analyze"
+fi
+hardening=
+for key in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
+	StateDirectory=evtap UMask=0077 Type=notify Restart=on-failure \
+	'ExecReload=/bin/kill -HUP $MAINPID' RuntimeDirectoryMode=0755; do
+	grep -qF "$key" systemd/evtapd.service || hardening="$hardening $key"
+done
+if [ -z "$hardening" ]; then pass unit-hardening; else fail unit-hardening "no$hardening"; fi
+
+for page in docs/evtapd.8 docs/evtap.1 docs/evtap.conf.5; do
+	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
+	if [ -z "$out" ]; then pass "man-$(basename "$page")"; else fail "man-$(basename "$page")" "$out"; fi
+done
+
+keys=$($B/evtapd --help | sed -n 's/^  --\([a-z-]*\).*/\1/p' |
+	grep -vx 'config\|check-config\|probe\|help')
+missing=
+for k in $keys; do
+	grep -q "^#$k = " docs/evtap.conf || missing="$missing $k"
+	grep -q "^\.B $(sed 's/-/\\\\-/g' <<<"$k")\$" docs/evtap.conf.5 || missing="$missing $k(5)"
+done
+if [ -z "$missing" ]; then pass sample-config-every-key; else fail sample-config-every-key "$missing"; fi
+sed 's/^#\([a-z]\)/\1/' docs/evtap.conf >"$stage/all.conf"
+out=$($B/evtapd --check-config -c "$stage/all.conf" 2>&1)
+if [ "$out" = "$stage/all.conf: ok" ]; then pass sample-config-valid; else fail sample-config-valid "$out"; fi
+exit $failed

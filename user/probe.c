@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * evtapd --probe: each facility evtapd could build on is tried the way evtapd would use it
+ * (a tracing program is really loaded and attached, then closed at once), so that the answer
+ * holds on this kernel, with this lockdown mode and these privileges, not only in theory.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "probe.h"
+
+static const char *const hooks[] = { "input_event", "input_inject_event" };
+#define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
+
+static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return 0;
+}
+
+/* The lockdown mode in force ("none", "integrity", "confidentiality"), or "unknown". */
+static void lockdown_mode(char *out, size_t len)
+{
+	char buf[128], *open, *close;
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+
+	snprintf(out, len, "unknown");
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f) && (open = strchr(buf, '[')) &&
+	    (close = strchr(open, ']'))) {
+		*close = '\0';
+		snprintf(out, len, "%s", open + 1);
+	}
+	fclose(f);
+}
+
+/* Loads and attaches an empty fentry program on fn; 0 or -errno. */
+static int try_fentry(const struct btf *vmlinux, const char *fn)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 },			  /* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
+	int id = btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC), prog, link;
+
+	if (id < 0)
+		return -ENOENT;
+	opts.attach_btf_id = (__u32)id;
+	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "evtap_probe", "GPL", insns, 2, &opts);
+	if (prog < 0)
+		return -errno;
+	link = bpf_raw_tracepoint_open(NULL, prog);
+	if (link < 0) {
+		int err = -errno;
+		close(prog);
+		return err;
+	}
+	close(link);
+	close(prog);
+	return 0;
+}
+
+static int kallsyms_has(const char *fn)
+{
+	char line[256], name[128];
+	FILE *f = fopen("/proc/kallsyms", "re");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %127s", name) == 1 && !strcmp(name, fn);
+	fclose(f);
+	return found;
+}
+
+static const char *why_not(int err, const char *lockdown)
+{
+	static char buf[160];
+
+	if (err == -EPERM && geteuid() == 0 && strcmp(lockdown, "none"))
+		snprintf(buf, sizeof(buf), "lockdown: the kernel (lockdown %s) refuses it",
+			 lockdown);
+	else if (err == -EPERM)
+		snprintf(buf, sizeof(buf), "%s: needs root (CAP_BPF and CAP_PERFMON)",
+			 strerror(-err));
+	else
+		snprintf(buf, sizeof(buf), "%s", strerror(-err));
+	return buf;
+}
+
+static int probe_map(const char *what, enum bpf_map_type type, const char *lockdown)
+{
+	int ret = libbpf_probe_bpf_map_type(type, NULL);
+
+	if (ret > 0)
+		printf("%s: available\n", what);
+	else if (ret == 0)
+		printf("%s: not available: the kernel does not know it\n", what);
+	else
+		printf("%s: cannot tell: %s\n", what, why_not(ret, lockdown));
+	return ret > 0;
+}
+
+int probe_run(const struct daemon_config *cfg)
+{
+	struct btf *vmlinux;
+	struct utsname u;
+	char lockdown[64];
+	int have_btf, have_hooks = 1, have_fentry = 0, have_ringbuf, err = -ENOENT;
+	int have_kprobes;
+
+	libbpf_set_print(cfg->verbose ? NULL : quiet_libbpf);
+	lockdown_mode(lockdown, sizeof(lockdown));
+	uname(&u);
+	printf("kernel: %s %s\n", u.release, u.machine);
+	printf("lockdown: %s\n", lockdown);
+	vmlinux = btf__load_vmlinux_btf();
+	have_btf = vmlinux != NULL;
+	printf("BTF: %s\n", have_btf ? "available (/sys/kernel/btf/vmlinux)"
+				     : "not available: needs CONFIG_DEBUG_INFO_BTF=y");
+	for (size_t i = 0; i < N_HOOKS; i++) {
+		int in_btf =
+			have_btf && btf__find_by_name_kind(vmlinux, hooks[i], BTF_KIND_FUNC) >= 0;
+		printf("hook %s: %s, %s\n", hooks[i], in_btf ? "in BTF" : "not in BTF",
+		       kallsyms_has(hooks[i]) ? "in kallsyms" : "not in kallsyms");
+		have_hooks &= in_btf;
+	}
+	if (have_btf && have_hooks) {
+		err = try_fentry(vmlinux, hooks[0]);
+		have_fentry = !err;
+	}
+	if (have_fentry)
+		printf("fentry: available (loaded and attached a test program)\n");
+	else
+		printf("fentry: not available: %s\n", !have_btf	    ? "no BTF"
+						      : !have_hooks ? "no hook in BTF"
+								    : why_not(err, lockdown));
+	have_kprobes = !access("/sys/kernel/tracing/kprobe_events", F_OK) ||
+		       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
+	printf("kprobes: %s\n", have_kprobes ? "available (kprobe_events)"
+				: kallsyms_has("register_kprobe")
+					? "in the kernel, tracefs not mounted"
+					: "not available");
+	have_ringbuf = probe_map("ring buffer", BPF_MAP_TYPE_RINGBUF, lockdown);
+	probe_map("perf buffer", BPF_MAP_TYPE_PERF_EVENT_ARRAY, lockdown);
+	btf__free(vmlinux);
+	if (have_fentry && have_ringbuf)
+		printf("evtapd would use: fentry on input_event and input_inject_event, "
+		       "the BPF ring buffer\n");
+	else
+		printf("evtapd would use: nothing: it needs BTF, fentry on input_event and "
+		       "input_inject_event, and the BPF ring buffer (no kprobe or perf buffer "
+		       "fallback yet)\n");
+	return 0;
+}
