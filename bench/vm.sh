@@ -1,0 +1,188 @@
+#!/bin/sh
+# Guest side of `make bench` (bench/run boots the VM with it). Measures, in one boot, evtap
+# against no capture, a minimal evdev reader and evtest, and prints the results as JSON between
+# BENCH-RESULTS-BEGIN and BENCH-RESULTS-END. Method: docs/BENCHMARKS.md.
+# Arguments: [SECONDS_PER_RATE (10) [MIX_SECONDS (60) [RATE...  (1000 10000 100000)]]].
+. tests/vm/lib.sh
+
+SECS=${1:-10}
+MIX_SECS=${2:-60}
+[ $# -gt 2 ] && shift 2 && RATES=$* || RATES="1000 10000 100000"
+EVTAPD_ARGS="--session-source static:1000 --level full"
+ROWS=/tmp/rows
+: >$ROWS
+
+say() { echo "bench: $*"; }
+# val KEY LINE: the value of KEY=VALUE in LINE.
+val() { echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+# calc EXPR: floating-point arithmetic.
+calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
+uptime_s() { awk '{ print $1 }' /proc/uptime; }
+# stat_of FILE KEY: one counter from a saved `evtap stats`.
+stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+delta() { echo $(($(stat_of /tmp/s1 "$1") - $(stat_of /tmp/s0 "$1"))); }
+
+bench_start_evtapd() {
+	rm -rf "$DATA"
+	start_evtapd $EVTAPD_ARGS
+}
+
+# pass METHOD GEN_ARGS...: one run of the generator with METHOD consuming its events (none,
+# reader, evtest, evtap: the daemon must be running). Sets GEN, the generator's result line,
+# and for evtap the stats at start and end in /tmp/s0 and /tmp/s1, and WINDOW, the seconds
+# between them.
+pass() {
+	method=$1
+	shift
+	rm -f /tmp/go
+	evtap-bench-gen -w /tmp/go "$@" >/tmp/gen.out &
+	gen=$!
+	wait_for 30 '[ -s /tmp/go ]' || { say "the generator did not start"; exit 1; }
+	node=$(cat /tmp/go)
+	consumer=
+	case $method in
+	reader) evtap-bench-reader "$node" /tmp/reader.bin >/tmp/reader.out & consumer=$! ;;
+	evtest) evtest "$node" >/dev/null 2>&1 & consumer=$! ;;
+	esac
+	sleep 1 # the consumer opens the device; evtap's collector sees it
+	[ "$method" = evtap ] && evtap stats >/tmp/s0 && t0=$(uptime_s)
+	rm /tmp/go
+	wait $gen
+	GEN=$(cat /tmp/gen.out)
+	[ "$method" = evtap ] && evtap stats >/tmp/s1 && WINDOW=$(calc "$(uptime_s) - $t0")
+	# The consumers end when the generator's devices go away; make sure.
+	if [ -n "$consumer" ]; then
+		kill -TERM $consumer 2>/dev/null
+		wait $consumer
+	fi
+	say "$method $*: $GEN"
+	[ "$method" = reader ] && say "reader: $(cat /tmp/reader.out)"
+	:
+}
+
+# The highest rate the VM sustains while evtap captures: the generator unpaced for 5 s.
+bench_start_evtapd
+pass evtap rate 0 5
+MAX_RAW=$(val rate "$GEN")
+MAX=$((MAX_RAW * 9 / 10 / 1000 * 1000))
+say "max: $MAX_RAW events/s unpaced; the max row runs at 90%: $MAX"
+stop_evtapd
+
+# bpf_stats: evtap's input program and the empty one, attached together, at 10k events/s.
+# prog_stats NAME: "run_time_ns run_cnt" of a program (bpftool omits them while they are 0).
+prog_stats() {
+	bpftool -j prog show | sed 's/},{"id"/}\n{"id"/g' | grep "\"name\":\"$1" >/tmp/prog.json
+	echo "$(sed -n 's/.*"run_time_ns":\([0-9]*\).*/\1/p' /tmp/prog.json | grep . || echo 0)" \
+		"$(sed -n 's/.*"run_cnt":\([0-9]*\).*/\1/p' /tmp/prog.json | grep . || echo 0)"
+}
+echo 1 >/proc/sys/kernel/bpf_stats_enabled
+bench_start_evtapd
+evtap-bench-empty >/tmp/empty.out &
+EMPTY=$!
+wait_for 60 'grep -q attached /tmp/empty.out' || { say "empty program not attached"; exit 1; }
+e0=$(prog_stats evtap_input_eve)
+z0=$(prog_stats empty_input_eve)
+pass none rate 10000 5
+e1=$(prog_stats evtap_input_eve)
+z1=$(prog_stats empty_input_eve)
+kill -TERM $EMPTY
+wait $EMPTY
+stop_evtapd
+echo 0 >/proc/sys/kernel/bpf_stats_enabled
+# shellcheck disable=SC2086 # "ns cnt" pairs
+per_run() { set -- $1 $2; calc "($3 - $1) / ($4 - $2)"; }
+BPF_NS=$(per_run "$e0" "$e1")
+BPF_EMPTY_NS=$(per_run "$z0" "$z1")
+say "bpf_stats: evtap $BPF_NS ns/event, empty $BPF_EMPTY_NS ns/event ($e0 -> $e1, $z0 -> $z1)"
+
+# Added CPU per event at each rate, for each method, with evtap's counters.
+RSS_MAX=0
+for rate in $RATES $MAX; do
+	pass none rate "$rate" "$SECS"
+	none=$(val cpu_ns "$GEN")
+	events=$(val events "$GEN")
+	pass reader rate "$rate" "$SECS"
+	reader=$(calc "($(val cpu_ns "$GEN") - $none) / $events")
+	logged=$(cat /tmp/reader.out)
+	reader_logged=$(val logged "$logged")
+	reader_dropped=$(val dropped "$logged")
+	pass evtest rate "$rate" "$SECS"
+	evtest_ns=$(calc "($(val cpu_ns "$GEN") - $none) / $events")
+	bench_start_evtapd
+	pass evtap rate "$rate" "$SECS"
+	evtap_ns=$(calc "($(val cpu_ns "$GEN") - $none) / $events")
+	achieved=$(val rate "$GEN")
+	rss=$(awk '/^VmHWM/ { print $2 }' /proc/"$EVTAPD"/status)
+	rss_now=$(awk '/^VmRSS/ { print $2 }' /proc/"$EVTAPD"/status)
+	rss_parts=$(awk '/^Rss/ { sub(":", ""); printf "%s=%s ", $1, $2 }' /proc/"$EVTAPD"/status)
+	say "evtapd at $rate: VmHWM $rss KiB; VmRSS $rss_now KiB: $rss_parts"
+	[ "$rss" -gt "$RSS_MAX" ] && RSS_MAX=$rss
+	[ "$rss_now" -gt "${RSS_END_MAX:-0}" ] && RSS_END_MAX=$rss_now
+	drops=$(delta kernel.lost_ringbuf_full)
+	wakeups=$(calc "$(delta collector.wakeups) / $WINDOW")
+	seen=$(delta kernel.seen)
+	persisted=$(delta store.records_persisted)
+	stop_evtapd
+	sustained=$(awk -v a="$achieved" -v r="$rate" -v d="$drops" \
+		'BEGIN { print (a >= 0.97 * r && d == 0) ? 1 : 0 }')
+	printf '{"rate":%s,"rate_achieved":%s,"events":%s,"cpu_ns_no_capture":%s,' \
+		"$rate" "$achieved" "$events" "$none" >>$ROWS
+	printf '"added_cpu_ns_per_event_evtap":%s,"added_cpu_ns_per_event_evdev_reader":%s,' \
+		"$evtap_ns" "$reader" >>$ROWS
+	printf '"added_cpu_ns_per_event_evtest":%s,"evdev_reader_logged":%s,' \
+		"$evtest_ns" "$reader_logged" >>$ROWS
+	printf '"evdev_reader_syn_dropped":%s,"kernel_seen":%s,"records_persisted":%s,' \
+		"$reader_dropped" "$seen" "$persisted" >>$ROWS
+	printf '"drops":%s,"wakeups_per_s":%s,"rss_kib":%s,"rss_kib_end":%s,"sustained":%s}\n' \
+		"$drops" "$wakeups" "$rss" "$rss_now" "$sustained" >>$ROWS
+	[ "$rate" = 100000 ] && DROPS_100K=$drops && WAKEUPS_100K=$wakeups && SUST_100K=$sustained
+	[ "$sustained" = 1 ] && [ "$rate" -gt "${MAX_SUSTAINED:-0}" ] && MAX_SUSTAINED=$rate
+done
+
+# Latency from injection to persisted, at 100k events/s, or at the max row's rate when 100k
+# was not sustained.
+LAT_RATE=100000
+[ "${SUST_100K:-0}" = 1 ] || LAT_RATE=$MAX
+bench_start_evtapd
+rm -f /tmp/go
+evtap-bench-gen -l -t 3000 rate "$LAT_RATE" "$SECS" >/tmp/gen.out
+GEN=$(cat /tmp/gen.out)
+say "latency at $LAT_RATE: $GEN"
+stop_evtapd
+LAT50=$(val latency_ms_p50 "$GEN")
+LAT99=$(val latency_ms_p99 "$GEN")
+SAMPLE_MS=$(val sample_ms "$GEN")
+
+# Bytes on disk per event for the realistic mix, paced at real time.
+bench_start_evtapd
+files_bytes() { find "$DATA" -type f ! -name audit.log ! -name consent.conf -exec cat {} + | wc -c; }
+f0=$(files_bytes)
+pass evtap mix "$MIX_SECS"
+stop_evtapd
+MIX_EVENTS=$(val events "$GEN")
+MIX_RECORDS=$(delta store.records_persisted)
+MIX_BYTES=$(delta store.bytes_persisted)
+MIX_FILES=$(($(files_bytes) - f0))
+say "mix: $MIX_EVENTS events, $MIX_RECORDS records, $MIX_BYTES bytes persisted, $MIX_FILES in files"
+
+echo BENCH-RESULTS-BEGIN
+printf '{"bpf_ns_per_event":%s,"bpf_ns_per_event_empty":%s,' "$BPF_NS" "$BPF_EMPTY_NS"
+r100=$(grep '^{"rate":100000,' $ROWS)
+get() { echo "$r100" | sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
+printf '"added_cpu_ns_per_event_evtap":%s,' "$(get added_cpu_ns_per_event_evtap)"
+printf '"added_cpu_ns_per_event_evdev_reader":%s,' "$(get added_cpu_ns_per_event_evdev_reader)"
+printf '"added_cpu_ns_per_event_evtest":%s,' "$(get added_cpu_ns_per_event_evtest)"
+printf '"drops_at_100k":%s,"wakeups_per_s_at_100k":%s,' "${DROPS_100K:--1}" "${WAKEUPS_100K:--1}"
+printf '"rate_100k_sustained":%s,"latency_rate":%s,' "${SUST_100K:-0}" "$LAT_RATE"
+printf '"latency_ms_p50_at_100k":%s,"latency_ms_p99_at_100k":%s,' "${LAT50:--1}" "${LAT99:--1}"
+printf '"latency_sample_ms":%s,' "${SAMPLE_MS:--1}"
+printf '"bytes_per_event":%s,' "$(calc "$MIX_BYTES / $MIX_EVENTS")"
+printf '"bytes_per_event_files":%s,' "$(calc "$MIX_FILES / $MIX_EVENTS")"
+printf '"bytes_per_record":%s,' "$(calc "$MIX_BYTES / ($MIX_RECORDS ? $MIX_RECORDS : 1)")"
+printf '"mix_seconds":%s,"mix_events":%s,"mix_records":%s,' "$MIX_SECS" "$MIX_EVENTS" \
+	"$MIX_RECORDS"
+printf '"rss_kib_end":%s,' "${RSS_END_MAX:-0}"
+printf '"rss_kib":%s,"max_rate_unpaced":%s,"max_rate_sustained":%s,"seconds_per_rate":%s,' \
+	"$RSS_MAX" "$MAX_RAW" "${MAX_SUSTAINED:-0}" "$SECS"
+printf '"rates":[%s]}\n' "$(tr '\n' , <$ROWS | sed 's/,$//')"
+echo BENCH-RESULTS-END
