@@ -37,7 +37,7 @@ USER_HDRS := $(wildcard user/*.h include/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
-.PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format install
+.PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format install deb
 all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-inject $(BUILD)/evtap-drmclient
 
 deps:
@@ -146,8 +146,22 @@ install: all
 	install -D -m 0644 docs/evtap.1 $(DESTDIR)$(PREFIX)/share/man/man1/evtap.1
 	install -D -m 0644 docs/evtap.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/evtap.conf.5
 
+# make deb: the Debian package (debian/), built by dpkg-buildpackage in a copy of the tree
+# (build/deb/src, without build/ and .git) so that nothing lands in the clone:
+# build/deb/evtap_VERSION_ARCH.deb. See docs/OPERATIONS.md, "Packaging".
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
+DEB_ARCH = $(shell dpkg --print-architecture)
+deb:
+	rm -rf build/deb
+	mkdir -p build/deb/src
+	tar -c --exclude=./build --exclude=./.git --exclude=./.ci . | tar -x -C build/deb/src
+	cd build/deb/src && DEB_BUILD_OPTIONS="parallel=$$(nproc) $$DEB_BUILD_OPTIONS" \
+		dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
+	rm -rf build/deb/src
+	@echo "build/deb/evtap_$(DEB_VERSION)_$(DEB_ARCH).deb"
+
 format:
-	clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h tests/*/*.c
+	clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h tests/*/*.c bench/*.c
 
 clean:
 	rm -rf build
