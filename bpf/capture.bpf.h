@@ -95,11 +95,19 @@ static __always_inline __u64 evtap_wakeup_flag(void)
 	return BPF_RB_FORCE_WAKEUP;
 }
 
-static __always_inline int evtap_emit(const struct evtap_source *src, __u8 kind, __u16 code,
-				      __s32 value, __s32 value2)
+/*
+ * One record out, to whichever buffer use_perf_buffer selects. ctx is the program's context,
+ * which bpf_perf_event_output needs. The perf path builds the record on the stack (32 bytes)
+ * and copies it out; a failed output (a full per-CPU buffer) counts as LOST_RINGBUF_FULL,
+ * which covers both buffers.
+ */
+static __always_inline int evtap_emit(void *ctx, const struct evtap_source *src, __u8 kind,
+				      __u16 code, __s32 value, __s32 value2)
 {
-	struct evtap_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct evtap_event rec, *e = &rec;
 
+	if (!use_perf_buffer)
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e)
 		return EVTAP_STAT_LOST_RINGBUF_FULL;
 	e->ts_ns = src->ts_ns;
@@ -111,17 +119,22 @@ static __always_inline int evtap_emit(const struct evtap_source *src, __u8 kind,
 	e->value = value;
 	e->value2 = value2;
 	e->pad = 0;
+	if (use_perf_buffer)
+		return bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e))
+			       ? EVTAP_STAT_LOST_RINGBUF_FULL
+			       : EVTAP_STAT_EMITTED;
 	bpf_ringbuf_submit(e, evtap_wakeup_flag());
 	return EVTAP_STAT_EMITTED;
 }
 
-static __always_inline int evtap_emit_key(const struct evtap_source *src, __u32 code, __s32 value)
+static __always_inline int evtap_emit_key(void *ctx, const struct evtap_source *src, __u32 code,
+					  __s32 value)
 {
 	if (evtap_is_button(code))
-		return evtap_emit(src, EVTAP_KIND_BUTTON, code, value, 0);
+		return evtap_emit(ctx, src, EVTAP_KIND_BUTTON, code, value, 0);
 	if (src->level >= evtap_kind_min_level(EVTAP_KIND_KEY))
-		return evtap_emit(src, EVTAP_KIND_KEY, code, value, 0);
-	return evtap_emit(src, EVTAP_KIND_KEYCLASS, evtap_key_class(code), value, 0);
+		return evtap_emit(ctx, src, EVTAP_KIND_KEY, code, value, 0);
+	return evtap_emit(ctx, src, EVTAP_KIND_KEYCLASS, evtap_key_class(code), value, 0);
 }
 
 /* The map value for key, created empty on first use; NULL when the map is full. */
@@ -209,7 +222,7 @@ static __always_inline int evtap_fold(const struct evtap_source *src, __u32 code
  * the frame's first event (when the movement began). No gate here: every folded event passed
  * it as it came, and the frame carries its user and level.
  */
-static __always_inline int evtap_flush(__u32 dev)
+static __always_inline int evtap_flush(void *ctx, __u32 dev)
 {
 	int outcome = EVTAP_STAT_COALESCED, wheel;
 	struct evtap_frame *f;
@@ -219,22 +232,23 @@ static __always_inline int evtap_flush(__u32 dev)
 		return EVTAP_STAT_COALESCED;
 	f->pending = 0;
 	if (f->dx || f->dy)
-		outcome = evtap_emit(&f->src, EVTAP_KIND_MOTION, 0, f->dx, f->dy);
+		outcome = evtap_emit(ctx, &f->src, EVTAP_KIND_MOTION, 0, f->dx, f->dy);
 	if (f->wheel || f->hwheel) {
-		wheel = evtap_emit(&f->src, EVTAP_KIND_WHEEL, 0, f->wheel, f->hwheel);
+		wheel = evtap_emit(ctx, &f->src, EVTAP_KIND_WHEEL, 0, f->wheel, f->hwheel);
 		if (outcome != EVTAP_STAT_LOST_RINGBUF_FULL)
 			outcome = wheel;
 	}
 	return outcome;
 }
 
-static __always_inline int evtap_outcome(__u32 dev, __u32 type, __u32 code, __s32 value, __u64 now)
+static __always_inline int evtap_outcome(void *ctx, __u32 dev, __u32 type, __u32 code, __s32 value,
+					 __u64 now)
 {
 	struct evtap_source src;
 	int reason;
 
 	if (type == EV_SYN)
-		return code == SYN_REPORT ? evtap_flush(dev) : EVTAP_STAT_FILTERED;
+		return code == SYN_REPORT ? evtap_flush(ctx, dev) : EVTAP_STAT_FILTERED;
 	if (!evtap_is_kept(type, code))
 		return EVTAP_STAT_FILTERED;
 	reason = evtap_attribute(dev, now, &src);
@@ -243,16 +257,16 @@ static __always_inline int evtap_outcome(__u32 dev, __u32 type, __u32 code, __s3
 	if (src.level == EVTAP_LEVEL_COUNTS)
 		return evtap_count(src.uid, type, code, value);
 	if (type == EV_KEY)
-		return evtap_emit_key(&src, code, value);
+		return evtap_emit_key(ctx, &src, code, value);
 	if (type == EV_REL)
 		return evtap_fold(&src, code, value);
-	return evtap_emit(&src, EVTAP_KIND_ABS, code, value, 0);
+	return evtap_emit(ctx, &src, EVTAP_KIND_ABS, code, value, 0);
 }
 
 /*
- * One input event. dev is the N of the device's "inputN"; now is CLOCK_MONOTONIC ns, or 0 to
- * read the clock, which is then done only for events that pass the filter and the seat gate.
- * Counts the event as SEEN and under exactly one outcome.
+ * One input event. ctx is the program's context; dev is the N of the device's "inputN"; now is
+ * CLOCK_MONOTONIC ns, or 0 to read the clock, which is then done only for events that pass the
+ * filter and the seat gate. Counts the event as SEEN and under exactly one outcome.
  */
 /* An event the input core will drop, such as a key reported in the state it is already in. */
 static __always_inline void evtap_capture_ignored(void)
@@ -261,10 +275,11 @@ static __always_inline void evtap_capture_ignored(void)
 	evtap_stat_inc(EVTAP_STAT_FILTERED);
 }
 
-static __always_inline void evtap_capture(__u32 dev, __u32 type, __u32 code, __s32 value, __u64 now)
+static __always_inline void evtap_capture(void *ctx, __u32 dev, __u32 type, __u32 code, __s32 value,
+					  __u64 now)
 {
 	evtap_stat_inc(EVTAP_STAT_SEEN);
-	evtap_stat_inc(evtap_outcome(dev, type, code, value, now));
+	evtap_stat_inc(evtap_outcome(ctx, dev, type, code, value, now));
 }
 
 #endif /* EVTAP_CAPTURE_BPF_H */

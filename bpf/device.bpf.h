@@ -7,6 +7,7 @@
 #define EVTAP_DEVICE_BPF_H
 
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "evtap.h"
 
@@ -20,8 +21,12 @@ static __always_inline __u32 evtap_device_index(const struct input_dev *dev)
 	__u32 n = 0;
 	int i;
 
-	/* kobj.name is a plain pointer to kernel memory, read through the helper. */
-	if (bpf_probe_read_kernel_str(name, sizeof(name), dev->dev.kobj.name) <= EVTAP_DEV_PREFIX)
+	/*
+	 * kobj.name is a plain pointer to kernel memory, read through the helper; so is the
+	 * pointer itself, as a kprobe holds dev as a plain number.
+	 */
+	if (bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(dev, dev.kobj.name)) <=
+	    EVTAP_DEV_PREFIX)
 		return EVTAP_DEV_UNKNOWN;
 	for (i = EVTAP_DEV_PREFIX; i < EVTAP_DEV_NAME_LEN; i++) {
 		if (name[i] < '0' || name[i] > '9')

@@ -5,6 +5,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "capture.bpf.h"
 #include "device.bpf.h"
@@ -14,20 +15,20 @@
 /* GPL: bpf_probe_read_kernel_str and the tracing program type require it. */
 char LICENSE[] SEC("license") = "GPL";
 
-static __always_inline void evtap_hook(const struct input_dev *dev, __u32 type, __u32 code,
-				       __s32 value)
+static __always_inline void evtap_hook(void *ctx, const struct input_dev *dev, __u32 type,
+				       __u32 code, __s32 value)
 {
 	if (type == EV_KEY && evtap_key_unchanged(dev, code, value))
 		evtap_capture_ignored();
 	else
-		evtap_capture(evtap_device_index(dev), type, code, value, 0);
+		evtap_capture(ctx, evtap_device_index(dev), type, code, value, 0);
 }
 
 SEC("fentry/input_event")
 int BPF_PROG(evtap_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
 	     int value)
 {
-	evtap_hook(dev, type, code, value);
+	evtap_hook(ctx, dev, type, code, value);
 	return 0;
 }
 
@@ -35,6 +36,27 @@ SEC("fentry/input_inject_event")
 int BPF_PROG(evtap_input_inject_event, struct input_handle *handle, unsigned int type,
 	     unsigned int code, int value)
 {
-	evtap_hook(handle->dev, type, code, value);
+	evtap_hook(ctx, handle->dev, type, code, value);
+	return 0;
+}
+
+/*
+ * The kprobe twins, for kernels where fentry is missing or refused (--attach kprobe): the same
+ * logic, with the arguments read from pt_regs and every pointer followed through the
+ * probe-read helpers. Userspace loads either these or the fentry programs, never both.
+ */
+SEC("kprobe/input_event")
+int BPF_KPROBE(evtap_kp_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
+	       int value)
+{
+	evtap_hook(ctx, dev, type, code, value);
+	return 0;
+}
+
+SEC("kprobe/input_inject_event")
+int BPF_KPROBE(evtap_kp_input_inject_event, struct input_handle *handle, unsigned int type,
+	       unsigned int code, int value)
+{
+	evtap_hook(ctx, BPF_CORE_READ(handle, dev), type, code, value);
 	return 0;
 }

@@ -14,7 +14,7 @@ char LICENSE[] SEC("license") = "GPL";
 SEC("raw_tp")
 int evtap_test_event(struct bpf_raw_tracepoint_args *ctx)
 {
-	evtap_capture(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4]);
+	evtap_capture(ctx, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4]);
 	return 0;
 }
 

@@ -11,11 +11,22 @@
 #include <bpf/bpf_helpers.h>
 #include "evtap.h"
 
-/* Records to the collector; userspace may resize it before load (a power of two of pages). */
+/*
+ * Records to the collector; userspace may resize it before load (a power of two of pages). On
+ * the perf-buffer path (kernels before 5.8, or --buffer perf) userspace retypes it before load
+ * to a BPF_MAP_TYPE_PERF_EVENT_ARRAY, one slot per CPU (libbpf-tools' compat.c pattern).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
+
+/*
+ * Which of the two the programs write to, set by userspace before load. .rodata is frozen at
+ * load, so the verifier knows the value and never walks the other path: the ring buffer
+ * helpers are never checked against a perf event array, nor the reverse.
+ */
+const volatile bool use_perf_buffer = false;
 
 /* Outcome counters, indexed by enum evtap_stat: per-CPU, so counting takes no lock. */
 struct {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The counters of the kernel, the collector and the store, by group and name. */
 #include <string.h>
+#include "buffer.h"
 #include "counters.h"
 #include "daemon.h"
 #include "display.h"
@@ -46,6 +47,8 @@ void counters_walk(struct daemon *d, counter_fn fn, void *ctx)
 	display_counters_walk(d->kernel, fn, ctx);
 	fn(ctx, &collector_group, "received", cs->received);
 	fn(ctx, &collector_group, "malformed", cs->malformed);
+	/* Samples the kernel could not write to a full perf buffer (the ring buffer: 0). */
+	fn(ctx, &collector_group, "lost_perf_buffer", buffer_lost(d->ringbuf));
 	fn(ctx, &collector_group, "counts_records", cs->counts_records);
 	fn(ctx, &collector_group, "display_records", cs->display_records);
 	fn(ctx, &collector_group, "wakeups", cs->wakeups);

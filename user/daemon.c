@@ -147,7 +147,7 @@ static void drain_ringbuf(struct daemon *d)
 {
 	d->now_mono = clock_mono_ns();
 	clock_sync();
-	if (ring_buffer__consume(d->ringbuf) < 0)
+	if (buffer_consume(d->ringbuf) < 0)
 		log_warn("ring buffer: consume failed");
 }
 
@@ -287,6 +287,8 @@ static int open_kernel(struct daemon *d)
 {
 	struct kernel_opts kopts = {
 		.ringbuf_bytes = d->cfg->ringbuf_bytes,
+		.buffer = d->cfg->buffer,
+		.attach = d->cfg->attach,
 		.verbose = d->cfg->verbose,
 		.pin_dir = d->cfg->pin ? "/sys/fs/bpf/evtap" : NULL,
 	};
@@ -339,7 +341,8 @@ static int start(struct daemon *d, int *epfd, int *sigfd)
 	if (!ret)
 		ret = load_policy(d);
 	if (!ret)
-		ret = kernel_ringbuf(d->kernel, collector_on_event, d, &d->ringbuf);
+		ret = kernel_buffer(d->kernel, collector_on_event, d, d->cfg->wakeup_bytes,
+				    &d->ringbuf);
 	if (ret)
 		return ret;
 	if (kernel_attach(d->kernel))
@@ -362,7 +365,7 @@ static int start(struct daemon *d, int *epfd, int *sigfd)
 	if (*sigfd < 0 || *epfd < 0)
 		return -errno;
 	return add_to_loop(*epfd, *sigfd, EPOLLIN, SRC_SIGNAL) ?:
-	       add_to_loop(*epfd, ring_buffer__epoll_fd(d->ringbuf), EPOLLIN, SRC_RINGBUF) ?:
+	       add_to_loop(*epfd, buffer_epoll_fd(d->ringbuf), EPOLLIN, SRC_RINGBUF) ?:
 	       add_to_loop(*epfd, control_fd(d->control), EPOLLIN, SRC_CONTROL) ?:
 	       add_to_loop(*epfd, metrics_fd(d->metrics), EPOLLIN, SRC_METRICS) ?:
 	       add_to_loop(*epfd, devices_fd(d->devices), EPOLLIN, SRC_DEVICES) ?:
@@ -374,7 +377,7 @@ static void stop(struct daemon *d, int epfd, int sigfd)
 {
 	control_close(d->control);
 	metrics_close(d->metrics);
-	ring_buffer__free(d->ringbuf);
+	buffer_free(d->ringbuf);
 	kernel_close(d->kernel);
 	session_close(d->session);
 	devices_close(d->devices);

@@ -13,7 +13,7 @@
 #include "store.h"
 
 struct kernel;
-struct ring_buffer;
+struct evtap_buffer;
 
 /* What the collector itself dropped or failed on, beyond the kernel's counters. */
 struct collector_stats {
@@ -37,7 +37,7 @@ struct daemon {
 	struct daemon_config config;	 /* what SIGHUP can change live changes here */
 	struct metrics *metrics;
 	struct kernel *kernel;
-	struct ring_buffer *ringbuf;
+	struct evtap_buffer *ringbuf; /* the ring or perf buffer (user/buffer.h) */
 	struct store *store;
 	struct consent *consent;
 	struct devices *devices;

@@ -243,12 +243,23 @@ static void add_counter(void *ctx, const struct counter_group *g, const char *na
 			       json_object_new_int64((int64_t)value));
 }
 
+/* "kernel_path": {"buffer": "ringbuf" or "perf", "attach": "fentry" or "kprobe"}. */
+static void kernel_path_json(json_object *o, const struct kernel *k)
+{
+	json_object *path = json_object_new_object();
+
+	json_object_object_add(path, "buffer", json_object_new_string(kernel_buffer_name(k)));
+	json_object_object_add(path, "attach", json_object_new_string(kernel_attach_name(k)));
+	json_object_object_add(o, "kernel_path", path);
+}
+
 static void do_stats(struct call *c)
 {
 	json_object *o = ok_object();
 
 	counters_walk(c->d, add_counter, o);
 	display_hooks_json(o);
+	kernel_path_json(o, c->d->kernel);
 	reply_json(c, o);
 }
 

@@ -19,11 +19,14 @@
 #include "display.h"
 #include "evtap.skel.h"
 #include "kernel.h"
+#include "kpath.h"
 #include "log.h"
 
 struct kernel {
 	struct evtap_bpf *skel;
 	char *pin_dir; /* NULL: nothing pinned */
+	struct kpath path;
+	__u32 ringbuf_bytes;
 };
 
 static bool libbpf_verbose;
@@ -58,10 +61,9 @@ static int check_hooks(struct evtap_bpf *skel, const struct btf *vmlinux)
 	const char *hook;
 	int ret = 0;
 
-	display_probe(skel->obj, vmlinux); /* optional: what is missing is not loaded */
 	bpf_object__for_each_program(prog, skel->obj)
 	{
-		if (display_is_program(prog))
+		if (display_is_program(prog) || !bpf_program__autoload(prog))
 			continue;
 		hook = strchr(bpf_program__section_name(prog), '/') + 1;
 		if (btf__find_by_name_kind(vmlinux, hook, BTF_KIND_FUNC) < 0) {
@@ -73,8 +75,37 @@ static int check_hooks(struct evtap_bpf *skel, const struct btf *vmlinux)
 	return ret;
 }
 
-static int check_support(struct evtap_bpf *skel)
+/*
+ * Loads either the fentry or the kprobe capture programs, never both. The display hooks are
+ * fentry and tp_btf programs only: they load wherever fentry works, also under a forced
+ * --attach kprobe, and not at all where fentry does not.
+ */
+static void choose_programs(struct evtap_bpf *skel, const struct kpath *path,
+			    const struct btf *vmlinux)
 {
+	bool kprobe = path->attach == KPATH_ATTACH_KPROBE;
+	struct bpf_program *prog;
+	const char *sec;
+
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		sec = bpf_program__section_name(prog);
+		if (display_is_program(prog))
+			bpf_program__set_autoload(prog, !kprobe || path->tracing);
+		else if (!strncmp(sec, "kprobe/", 7))
+			bpf_program__set_autoload(prog, kprobe);
+		else
+			bpf_program__set_autoload(prog, !kprobe);
+	}
+	if (!kprobe || path->tracing)
+		display_probe(skel->obj, vmlinux); /* optional: what is missing is not loaded */
+	else
+		log_info("display hooks attached: none: they need fentry, which fails here");
+}
+
+static int check_support(struct kernel *k, const struct kernel_opts *opts)
+{
+	struct evtap_bpf *skel = k->skel;
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	int ret;
 
@@ -83,13 +114,18 @@ static int check_support(struct evtap_bpf *skel)
 			"it needs CONFIG_DEBUG_INFO_BTF=y");
 		return KERNEL_EUNSUPPORTED;
 	}
+	kpath_choose(opts->buffer, opts->attach, vmlinux, &k->path);
+	log_info("kernel path: %s", k->path.why);
+	choose_programs(skel, &k->path, vmlinux);
 	ret = check_hooks(skel, vmlinux);
 	btf__free(vmlinux);
 	if (ret)
 		return ret;
+	if (k->path.buffer == KPATH_BUFFER_PERF)
+		return 0;
 	ret = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
 	if (ret == 0) {
-		log_err("the kernel has no BPF ring buffer: it needs Linux 5.8 or later");
+		log_err("the kernel has no BPF ring buffer (Linux 5.8): use --buffer perf or auto");
 		return KERNEL_EUNSUPPORTED;
 	}
 	if (ret < 0)
@@ -97,12 +133,32 @@ static int check_support(struct evtap_bpf *skel)
 	return ret < 0 ? ret : 0;
 }
 
-static int configure(struct evtap_bpf *skel, const struct kernel_opts *opts)
+/*
+ * The perf path retypes the ring buffer map to a perf event array, one slot per CPU (max
+ * entries 0: libbpf sizes it), as libbpf-tools' compat.c does: a kernel without the ring
+ * buffer cannot create the map as declared, and the programs' ring buffer code is dead there.
+ */
+static int use_perf_buffer(struct evtap_bpf *skel)
 {
+	struct bpf_map *events = skel->maps.events;
+
+	skel->rodata->use_perf_buffer = true;
+	return bpf_map__set_type(events, BPF_MAP_TYPE_PERF_EVENT_ARRAY) ?:
+	       bpf_map__set_key_size(events, sizeof(__u32)) ?:
+	       bpf_map__set_value_size(events, sizeof(__u32)) ?:
+	       bpf_map__set_max_entries(events, 0);
+}
+
+static int configure(struct kernel *k, const struct kernel_opts *opts)
+{
+	struct evtap_bpf *skel = k->skel;
 	long page = sysconf(_SC_PAGESIZE);
 	__u32 size = opts->ringbuf_bytes;
 
 	skel->data->fleet = opts->fleet;
+	k->ringbuf_bytes = size;
+	if (k->path.buffer == KPATH_BUFFER_PERF)
+		return use_perf_buffer(skel);
 	if (!size)
 		return 0;
 	if (size < page || (size & (size - 1))) {
@@ -241,7 +297,7 @@ int kernel_open(struct kernel **out, const struct kernel_opts *opts)
 		err = -errno;
 		log_err("cannot open the BPF object: %s", strerror(errno));
 	} else {
-		err = check_support(k->skel) ?: configure(k->skel, opts) ?: load(k->skel) ?:
+		err = check_support(k, opts) ?: configure(k, opts) ?: load(k->skel) ?:
 			pin(k, opts->pin_dir);
 	}
 	if (err) {
@@ -284,10 +340,28 @@ void kernel_close(struct kernel *k)
 	free(k);
 }
 
-int kernel_ringbuf(struct kernel *k, ring_buffer_sample_fn fn, void *ctx, struct ring_buffer **rb)
+int kernel_buffer(struct kernel *k, buffer_sample_fn fn, void *ctx, __u32 wakeup_bytes,
+		  struct evtap_buffer **b)
 {
-	*rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), fn, ctx, NULL);
-	return *rb ? 0 : -errno;
+	struct buffer_opts opts = {
+		.perf = k->path.buffer == KPATH_BUFFER_PERF,
+		.record_size = sizeof(struct evtap_event),
+		.merge_by_ts = true, /* ts_ns comes first */
+		.total_bytes = k->ringbuf_bytes,
+		.wakeup_bytes = wakeup_bytes,
+	};
+
+	return buffer_new(b, bpf_map__fd(k->skel->maps.events), &opts, fn, ctx);
+}
+
+const char *kernel_buffer_name(const struct kernel *k)
+{
+	return kpath_buffer_name(k->path.buffer);
+}
+
+const char *kernel_attach_name(const struct kernel *k)
+{
+	return kpath_attach_name(k->path.attach);
 }
 
 void kernel_set_fleet(struct kernel *k, const struct evtap_fleet *fleet)

@@ -10,11 +10,13 @@
 
 #include <stdbool.h>
 #include <bpf/libbpf.h>
+#include "buffer.h"
 #include "evtap.h"
 
 /*
- * kernel_open's answer when the running kernel cannot host the programs (no BTF, no BPF ring
- * buffer, no hook function): the message already names what is missing. Outside errno's range.
+ * kernel_open's answer when the running kernel cannot host the programs (no BTF, no hook
+ * function, a forced --buffer ringbuf without the BPF ring buffer): the message already names
+ * what is missing. Outside errno's range.
  */
 #define KERNEL_EUNSUPPORTED (-10000)
 
@@ -23,6 +25,8 @@ struct kernel;
 struct kernel_opts {
 	struct evtap_fleet fleet; /* the policy in force from the first event on */
 	__u32 ringbuf_bytes;	  /* 0: 4 MiB; else a power of two, at least a page */
+	int buffer;		  /* enum kpath_buffer: auto, ringbuf or perf (user/kpath.h) */
+	int attach;		  /* enum kpath_attach: auto, fentry or kprobe */
 	bool verbose;		  /* libbpf's info and debug messages too, not only warnings */
 	/*
 	 * NULL, or a bpffs directory (0700) where the maps are pinned at load and the links at
@@ -51,11 +55,18 @@ void kernel_detach(struct kernel *k);
 void kernel_close(struct kernel *k);
 
 /*
- * A libbpf ring buffer over the records (struct evtap_event), for the caller to poll, consume
- * and free. Wakeups are batched by fleet.wakeup_bytes: poll with a timeout and consume after
- * every wait, timed out or not, or records wait until the next batch.
+ * The buffer over the records (struct evtap_event), ring or perf as the kernel path chose, for
+ * the caller to poll, consume and free (user/buffer.h). Wakeups are batched by wakeup_bytes
+ * (the ring buffer reads fleet.wakeup_bytes live; the perf buffer's watermark is set here):
+ * poll with a timeout and consume after every wait, timed out or not, or records wait until
+ * the next batch.
  */
-int kernel_ringbuf(struct kernel *k, ring_buffer_sample_fn fn, void *ctx, struct ring_buffer **rb);
+int kernel_buffer(struct kernel *k, buffer_sample_fn fn, void *ctx, __u32 wakeup_bytes,
+		  struct evtap_buffer **b);
+
+/* The kernel path in use: "ringbuf" or "perf", and "fentry" or "kprobe". */
+const char *kernel_buffer_name(const struct kernel *k);
+const char *kernel_attach_name(const struct kernel *k);
 
 /* Takes effect from the next event on; each field is read as a whole. */
 void kernel_set_fleet(struct kernel *k, const struct evtap_fleet *fleet);

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "evtap.h"
 #include "levels.h"
+#include "kpath.h"
 #include "options.h"
 #include "session.h"
 
@@ -127,6 +128,18 @@ static int set_wakeup_kb(struct daemon_config *cfg, const char *v)
 	return 0;
 }
 
+static int set_buffer(struct daemon_config *cfg, const char *v)
+{
+	cfg->buffer = kpath_buffer_parse(v);
+	return cfg->buffer < 0 ? -EINVAL : 0;
+}
+
+static int set_attach(struct daemon_config *cfg, const char *v)
+{
+	cfg->attach = kpath_attach_parse(v);
+	return cfg->attach < 0 ? -EINVAL : 0;
+}
+
 static int set_retention_days(struct daemon_config *cfg, const char *v)
 {
 	long long days;
@@ -218,6 +231,10 @@ static const struct option_def option_defs[] = {
 	{ "ringbuf-kb", "KB", "ring buffer size, a power of two (4096)", set_ringbuf_kb },
 	{ "wakeup-kb", "KB", "wake the collector early once this much is buffered (1024)",
 	  set_wakeup_kb },
+	{ "buffer", "WHICH", "ringbuf, perf (before Linux 5.8) or auto: what the kernel has (auto)",
+	  set_buffer },
+	{ "attach", "HOW", "fentry, kprobe or auto: fentry if it attaches, else kprobe (auto)",
+	  set_attach },
 	{ "pin", NULL, "pin maps and links under /sys/fs/bpf/evtap for bpftool (no)", set_pin },
 	{ "metrics", "WHERE", "serve Prometheus metrics: unix:PATH or 127.0.0.1:PORT (none)",
 	  set_metrics },

@@ -23,6 +23,8 @@ struct daemon_config {
 	uint64_t max_total_bytes;  /* 0: no limit */
 	uint32_t ringbuf_bytes;
 	uint32_t wakeup_bytes;
+	int buffer; /* enum kpath_buffer: auto (0), ringbuf or perf */
+	int attach; /* enum kpath_attach: auto (0), fentry or kprobe */
 	int verbose;
 	int pin;	     /* pin maps and links under /sys/fs/bpf/evtap for bpftool */
 	const char *metrics; /* unix:PATH or 127.0.0.1:PORT; NULL: no metrics */

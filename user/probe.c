@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "kpath.h"
 #include "probe.h"
 
 static const char *const hooks[] = { "input_event", "input_inject_event" };
@@ -114,7 +115,8 @@ int probe_run(const struct daemon_config *cfg)
 	struct utsname u;
 	char lockdown[64];
 	int have_btf, have_hooks = 1, have_fentry = 0, have_ringbuf, err = -ENOENT;
-	int have_kprobes;
+	int have_kprobes, have_perf, ok;
+	struct kpath path;
 
 	libbpf_set_print(cfg->verbose ? NULL : quiet_libbpf);
 	lockdown_mode(lockdown, sizeof(lockdown));
@@ -149,14 +151,24 @@ int probe_run(const struct daemon_config *cfg)
 					? "in the kernel, tracefs not mounted"
 					: "not available");
 	have_ringbuf = probe_map("ring buffer", BPF_MAP_TYPE_RINGBUF, lockdown);
-	probe_map("perf buffer", BPF_MAP_TYPE_PERF_EVENT_ARRAY, lockdown);
+	have_perf = probe_map("perf buffer", BPF_MAP_TYPE_PERF_EVENT_ARRAY, lockdown);
+	/* What --buffer and --attach (auto by default) resolve to here. */
+	kpath_choose(cfg->buffer, cfg->attach, vmlinux, &path);
 	btf__free(vmlinux);
-	if (have_fentry && have_ringbuf)
-		printf("evtapd would use: fentry on input_event and input_inject_event, "
-		       "the BPF ring buffer\n");
+	have_kprobes |= kallsyms_has("register_kprobe");
+	ok = have_btf && have_hooks &&
+	     (path.attach == KPATH_ATTACH_FENTRY ? have_fentry : have_kprobes) &&
+	     (path.buffer == KPATH_BUFFER_RINGBUF ? have_ringbuf : have_perf);
+	if (ok)
+		printf("evtapd would use: %s on input_event and input_inject_event, the %s "
+		       "(--buffer %s, --attach %s)\n",
+		       path.attach == KPATH_ATTACH_FENTRY ? "fentry" : "kprobes",
+		       path.buffer == KPATH_BUFFER_RINGBUF ? "BPF ring buffer" : "perf buffer",
+		       kpath_buffer_name(cfg->buffer), kpath_attach_name(cfg->attach));
 	else
-		printf("evtapd would use: nothing: it needs BTF, fentry on input_event and "
-		       "input_inject_event, and the BPF ring buffer (no kprobe or perf buffer "
-		       "fallback yet)\n");
+		printf("evtapd would use: nothing: it needs BTF, the hooks input_event and "
+		       "input_inject_event, fentry or kprobes on them, and the ring or perf "
+		       "buffer (--buffer %s, --attach %s)\n",
+		       kpath_buffer_name(cfg->buffer), kpath_attach_name(cfg->attach));
 	return 0;
 }

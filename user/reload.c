@@ -39,6 +39,10 @@ static void report_restart(const struct daemon_config *cur, const struct daemon_
 		changed[n++] = "ringbuf-kb";
 	if (cur->pin != fresh->pin)
 		changed[n++] = "pin";
+	if (cur->buffer != fresh->buffer)
+		changed[n++] = "buffer";
+	if (cur->attach != fresh->attach)
+		changed[n++] = "attach";
 	if (cur->retention_ns != fresh->retention_ns)
 		changed[n++] = "retention-days";
 	if (cur->max_user_bytes != fresh->max_user_bytes)
@@ -54,7 +58,7 @@ static void drain(struct daemon *d)
 {
 	d->now_mono = clock_mono_ns();
 	clock_sync();
-	if (ring_buffer__consume(d->ringbuf) < 0)
+	if (buffer_consume(d->ringbuf) < 0)
 		log_warn("ring buffer: consume failed");
 }
 

@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/input-event-codes.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "buffer.h"
 #include "check.h"
 #include "evtap.h"
 #include "evtap_test.skel.h"
@@ -27,6 +29,7 @@
 static struct {
 	struct evtap_test_bpf *skel;
 	struct ring_buffer *rb;
+	struct evtap_buffer *pb; /* the perf buffer instead, from fx_open_perf */
 	struct evtap_event recs[MAX_RECS];
 	int nrecs;
 	__u64 stats[EVTAP_STAT_MAX];
@@ -155,8 +158,40 @@ static bool fx_open(__u32 ringbuf_bytes, __u32 max_users)
 	return !check_test_failed;
 }
 
+/* The perf-buffer path, as evtapd sets it up (user/kernel.c, user/buffer.c). */
+static bool fx_open_perf(size_t total_bytes)
+{
+	struct bpf_map *events;
+	struct buffer_opts opts = { .perf = true,
+				    .record_size = sizeof(struct evtap_event),
+				    .total_bytes = total_bytes,
+				    .merge_by_ts = true };
+
+	memset(&fx, 0, sizeof(fx));
+	snprintf(fx.what, sizeof(fx.what), "setup (perf buffer)");
+	fx.skel = evtap_test_bpf__open();
+	CHECK(fx.skel, "open: %s", strerror(errno));
+	if (!fx.skel)
+		return false;
+	events = fx.skel->maps.events;
+	fx.skel->rodata->use_perf_buffer = true;
+	CHECK(!bpf_map__set_type(events, BPF_MAP_TYPE_PERF_EVENT_ARRAY));
+	CHECK(!bpf_map__set_key_size(events, sizeof(__u32)));
+	CHECK(!bpf_map__set_value_size(events, sizeof(__u32)));
+	CHECK(!bpf_map__set_max_entries(events, 0));
+	fx.skel->data->fleet = (struct evtap_fleet){ .level = EVTAP_LEVEL_FULL };
+	CHECK(!evtap_test_bpf__load(fx.skel), "load (as root?)");
+	CHECK(!buffer_new(&fx.pb, bpf_map__fd(events), &opts, on_record, NULL), "perf buffer");
+	if (check_test_failed)
+		return false;
+	set_seat(0, UID_A, 0);
+	read_stats(fx.stats);
+	return !check_test_failed;
+}
+
 static void fx_close(void)
 {
+	buffer_free(fx.pb);
 	ring_buffer__free(fx.rb);
 	evtap_test_bpf__destroy(fx.skel);
 }
@@ -173,7 +208,10 @@ static void send(__u32 dev, __u32 type, __u32 code, __s32 value, __u64 now)
 static int consume(void)
 {
 	fx.nrecs = 0;
-	CHECK(ring_buffer__consume(fx.rb) >= 0);
+	if (fx.pb)
+		CHECK(buffer_consume(fx.pb) == fx.nrecs);
+	else
+		CHECK(ring_buffer__consume(fx.rb) >= 0);
 	return fx.nrecs;
 }
 
@@ -902,6 +940,88 @@ static void test_invariant(void)
 	fx_close();
 }
 
+/*
+ * The perf-buffer path (kernels before 5.8, --buffer perf): the same records and outcomes as
+ * the ring buffer, the consent gate the same, and every record the kernel could not write is
+ * both counted in the kernel and reported lost to the reader.
+ */
+static void test_perf_buffer(void)
+{
+	struct evtap_consent out = { .level = EVTAP_LEVEL_FULL, .opted_out = 1 };
+	__u64 want[EVTAP_STAT_MAX] = { [EVTAP_STAT_SEEN] = 7,
+				       [EVTAP_STAT_EMITTED] = 3,
+				       [EVTAP_STAT_COALESCED] = 2,
+				       [EVTAP_STAT_GATE_OPTED_OUT] = 2 };
+
+	if (!fx_open_perf(0))
+		return;
+	snprintf(fx.what, sizeof(fx.what), "perf buffer: records");
+	send(DEV, EV_KEY, KEY_H, 1, T0);
+	send(DEV, EV_REL, REL_X, 3, T0);
+	send(DEV, EV_REL, REL_Y, -2, T0);
+	send(DEV, EV_SYN, SYN_REPORT, 0, T0);
+	send(DEV, EV_KEY, KEY_H, 0, T0);
+	set_consent(UID_A, &out);
+	send(DEV, EV_KEY, KEY_I, 1, T0);
+	send(DEV, EV_KEY, KEY_I, 0, T0);
+	expect_stats(want);
+	EXPECT_EQ(consume(), 3, "records");
+	expect_rec(0, SRC(UID_A, EVTAP_LEVEL_FULL), EVTAP_KIND_KEY, KEY_H, 1, 0);
+	expect_rec(1, SRC(UID_A, EVTAP_LEVEL_FULL), EVTAP_KIND_MOTION, 0, 3, -2);
+	expect_rec(2, SRC(UID_A, EVTAP_LEVEL_FULL), EVTAP_KIND_KEY, KEY_H, 0, 0);
+	EXPECT_EQ(buffer_lost(fx.pb), 0, "lost");
+	fx_close();
+}
+
+/* The CPUs' buffers are read one after the other: their records are merged by time. */
+static void test_perf_buffer_merge(void)
+{
+	__u64 args[5] = { DEV, EV_KEY, KEY_A, 1, 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args),
+		    .flags = BPF_F_TEST_RUN_ON_CPU);
+
+	if (libbpf_num_possible_cpus() < 2 || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		printf("  (one CPU: nothing to merge)\n");
+		return;
+	}
+	if (!fx_open_perf(0))
+		return;
+	snprintf(fx.what, sizeof(fx.what), "perf buffer: merged by time");
+	for (int i = 0; i < 6; i++) {
+		opts.cpu = i % 3 ? 1 : 0; /* CPU 0, 1, 1, 0, 1, 1 */
+		args[2] = KEY_A + i;
+		args[4] = T0 + i;
+		CHECK(!bpf_prog_test_run_opts(bpf_program__fd(fx.skel->progs.evtap_test_event),
+					      &opts));
+	}
+	EXPECT_EQ(consume(), 6, "records");
+	for (int i = 0; i < 6 && i < fx.nrecs; i++)
+		EXPECT_EQ(fx.recs[i].code, KEY_A + i, "code in time order");
+	fx_close();
+}
+
+static void test_perf_buffer_full(void)
+{
+	__u64 delta[EVTAP_STAT_MAX];
+	int records;
+
+	if (!fx_open_perf(1)) /* the smallest: 8 pages per CPU */
+		return;
+	snprintf(fx.what, sizeof(fx.what), "perf buffer: full");
+	for (int i = 0; i < 5000; i++)
+		send(DEV, EV_KEY, KEY_A, i & 1, T0);
+	records = consume();
+	/* The kernel reports the lost count with the next record that fits. */
+	send(DEV, EV_KEY, KEY_B, 1, T0);
+	records += consume();
+	stats_delta(delta);
+	CHECK(delta[EVTAP_STAT_LOST_RINGBUF_FULL] > 0, "nothing lost: buffer not full?");
+	EXPECT_EQ(delta[EVTAP_STAT_EMITTED], records, "emitted == read");
+	EXPECT_EQ(delta[EVTAP_STAT_EMITTED] + delta[EVTAP_STAT_LOST_RINGBUF_FULL], 5001, "seen");
+	EXPECT_EQ(buffer_lost(fx.pb), delta[EVTAP_STAT_LOST_RINGBUF_FULL], "reported lost");
+	fx_close();
+}
+
 int main(void)
 {
 	RUN(test_matrix_fleet_off);
@@ -922,5 +1042,8 @@ int main(void)
 	RUN(test_ringbuf_full);
 	RUN(test_wakeup);
 	RUN(test_invariant);
+	RUN(test_perf_buffer);
+	RUN(test_perf_buffer_merge);
+	RUN(test_perf_buffer_full);
 	CHECK_EXIT();
 }

@@ -28,7 +28,13 @@ expect evtapd-bad-session-source 2 "--session-source: bad value 'nobody'" \
 expect evtapd-bad-level 2 "--level: bad value 'max'" $B/evtapd --level max
 expect evtapd-missing-argument 2 "--data-dir: expected an argument" $B/evtapd --data-dir
 expect evtapd-kernel-refuses 2 "cannot load the BPF programs" \
+	$B/evtapd --data-dir "$tmp/data" --socket "$tmp/sock" --session-source static:0 \
+	--attach fentry
+# Auto falls back from the refused fentry to kprobes, which this host cannot attach either.
+expect evtapd-kernel-fallback-logged 2 "attach kprobe (auto: fentry failed" \
 	$B/evtapd --data-dir "$tmp/data" --socket "$tmp/sock" --session-source static:0
+expect evtapd-bad-buffer 2 "--buffer: bad value 'pipe'" $B/evtapd --buffer pipe
+expect evtapd-bad-attach 2 "--attach: bad value 'uprobe'" $B/evtapd --attach uprobe
 expect evtap-unknown-command 2 "unknown command 'fly'" $B/evtap fly
 expect evtap-bad-level-arg 2 "level: expected an argument" $B/evtap level
 expect evtap-bad-pause 2 "pause: bad duration 'soon'" $B/evtap pause soon
