@@ -61,3 +61,12 @@ for x in r["rates"]:
         x["added_cpu_ns_per_event_evdev_reader"], x["added_cpu_ns_per_event_evtest"],
         x["drops"], x["wakeups_per_s"], x["rss_kib"], x["evdev_reader_logged"],
         x["evdev_reader_syn_dropped"]))
+print()
+print("Kernel fallbacks at 10k events/s (the collector lost nothing silently on any path):")
+print()
+print("| attach | buffer | program ns/event | added CPU ns/event | lost | wakeups/s |")
+print("|---|---|---|---|---|---|")
+for v in r.get("variants", []):
+    print("| %s | %s | %.0f | %.0f | %d | %.1f |" % (
+        v["attach"], v["buffer"], v["bpf_ns_per_event"], v["added_cpu_ns_per_event"],
+        v["drops"], v["wakeups_per_s"]))

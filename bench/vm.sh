@@ -95,6 +95,32 @@ BPF_NS=$(per_run "$e0" "$e1")
 BPF_EMPTY_NS=$(per_run "$z0" "$z1")
 say "bpf_stats: evtap $BPF_NS ns/event, empty $BPF_EMPTY_NS ns/event ($e0 -> $e1, $z0 -> $z1)"
 
+# The kernel fallbacks against the defaults, at 10k events/s: ns per event of the program
+# (bpf_stats) and added CPU per event of the whole pipeline, for each attach and buffer.
+VARIANTS=/tmp/variants
+: >$VARIANTS
+pass none rate 10000 "$SECS"
+none=$(val cpu_ns "$GEN")
+echo 1 >/proc/sys/kernel/bpf_stats_enabled
+for variant in "fentry ringbuf evtap_input_eve" "kprobe ringbuf evtap_kp_input_e" \
+	"fentry perf evtap_input_eve" "kprobe perf evtap_kp_input_e"; do
+	set -- $variant
+	rm -rf "$DATA"
+	start_evtapd $EVTAPD_ARGS --attach "$1" --buffer "$2"
+	p0=$(prog_stats "$3")
+	pass evtap rate 10000 "$SECS"
+	p1=$(prog_stats "$3")
+	stop_evtapd
+	printf '{"attach":"%s","buffer":"%s","bpf_ns_per_event":%s,' "$1" "$2" \
+		"$(per_run "$p0" "$p1")" >>$VARIANTS
+	printf '"added_cpu_ns_per_event":%s,"drops":%s,"wakeups_per_s":%s}\n' \
+		"$(calc "($(val cpu_ns "$GEN") - $none) / $(val events "$GEN")")" \
+		"$(delta kernel.lost_ringbuf_full)" \
+		"$(calc "$(delta collector.wakeups) / $WINDOW")" >>$VARIANTS
+	say "variant $variant: $(tail -n 1 $VARIANTS)"
+done
+echo 0 >/proc/sys/kernel/bpf_stats_enabled
+
 # Added CPU per event at each rate, for each method, with evtap's counters.
 RSS_MAX=0
 for rate in $RATES $MAX; do
@@ -184,5 +210,6 @@ printf '"mix_seconds":%s,"mix_events":%s,"mix_records":%s,' "$MIX_SECS" "$MIX_EV
 printf '"rss_kib_end":%s,' "${RSS_END_MAX:-0}"
 printf '"rss_kib":%s,"max_rate_unpaced":%s,"max_rate_sustained":%s,"seconds_per_rate":%s,' \
 	"$RSS_MAX" "$MAX_RAW" "${MAX_SUSTAINED:-0}" "$SECS"
+printf '"variants":[%s],' "$(tr '\n' , <$VARIANTS | sed 's/,$//')"
 printf '"rates":[%s]}\n' "$(tr '\n' , <$ROWS | sed 's/,$//')"
 echo BENCH-RESULTS-END

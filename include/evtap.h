@@ -168,7 +168,7 @@ enum evtap_display_hook {
 	EVTAP_DHOOK_MAX,
 };
 
-#define EVTAP_DISPLAY_FULL_PPM 1000000u
+#define EVTAP_DISPLAY_FULL_PPM	1000000u
 #define EVTAP_DISPLAY_MAX_CRTCS 8 /* CRTCs and planes examined per commit */
 
 #endif /* EVTAP_H */

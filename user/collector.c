@@ -12,6 +12,7 @@
 #include "evtap_policy.h"
 #include "kernel.h"
 #include "log.h"
+#include "prevs.h"
 
 int collector_on_event(void *ctx, void *data, size_t size)
 {
@@ -41,23 +42,6 @@ int collector_on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static struct counts_prev *counts_prev_of(struct daemon *d, uint32_t uid)
-{
-	struct counts_prev *p;
-
-	for (size_t i = 0; i < d->ncounts_prev; i++)
-		if (d->counts_prev[i].uid == uid)
-			return &d->counts_prev[i];
-	p = reallocarray(d->counts_prev, d->ncounts_prev + 1, sizeof(*p));
-	if (!p)
-		return NULL;
-	d->counts_prev = p;
-	p = &d->counts_prev[d->ncounts_prev++];
-	memset(p, 0, sizeof(*p));
-	p->uid = uid;
-	return p;
-}
-
 /* The difference since the last interval; returns whether anything happened. */
 static int counts_delta(const struct evtap_counts *now, const struct evtap_counts *prev,
 			struct evtap_counts_rec *out)
@@ -75,13 +59,13 @@ static int counts_delta(const struct evtap_counts *now, const struct evtap_count
 static void on_counts(void *ctx, uint32_t uid, const struct evtap_counts *totals)
 {
 	struct daemon *d = ctx;
-	struct counts_prev *prev = counts_prev_of(d, uid);
+	struct evtap_counts *prev = prevs_get(&d->counts_prev, &uid, sizeof(uid), sizeof(*totals));
 	struct evtap_record rec = { .kind = EVTAP_KIND_COUNTS, .uid = uid };
 	int reason = EVTAP_STAT_GATE_LEVEL_OFF;
 
 	if (!prev)
 		return;
-	if (counts_delta(totals, &prev->totals, &rec.counts)) {
+	if (counts_delta(totals, prev, &rec.counts)) {
 		if (daemon_user_level(d, uid, &reason) < EVTAP_LEVEL_COUNTS) {
 			d->stats.dropped[reason]++;
 		} else {
@@ -92,7 +76,7 @@ static void on_counts(void *ctx, uint32_t uid, const struct evtap_counts *totals
 			d->stats.counts_records++;
 		}
 	}
-	prev->totals = *totals;
+	*prev = *totals;
 }
 
 void collector_take_counts(struct daemon *d)

@@ -385,7 +385,7 @@ static void stop(struct daemon *d, int epfd, int sigfd)
 		store_close(d->store);
 	consent_free(d->consent);
 	audit_close();
-	free(d->counts_prev);
+	prevs_free(&d->counts_prev);
 	prevs_free(&d->display_prev);
 	if (epfd >= 0)
 		close(epfd);

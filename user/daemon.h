@@ -27,11 +27,6 @@ struct collector_stats {
 	uint64_t requests_refused;
 };
 
-struct counts_prev {
-	uint32_t uid;
-	struct evtap_counts totals;
-};
-
 struct daemon {
 	const struct daemon_config *cfg; /* &config */
 	struct daemon_config config;	 /* what SIGHUP can change live changes here */
@@ -47,10 +42,9 @@ struct daemon {
 	char seat_names[EVTAP_MAX_SEATS][SESSION_SEAT_NAME_MAX];
 	struct evtap_seat seats[EVTAP_MAX_SEATS];
 	int nseats;
-	struct counts_prev *counts_prev;
-	size_t ncounts_prev;
+	struct prevs counts_prev;  /* each user's counts totals at the last interval */
 	struct prevs display_prev; /* struct evtap_display by struct evtap_display_key */
-	int64_t now_mono; /* when the current batch of work started */
+	int64_t now_mono;	   /* when the current batch of work started */
 	int64_t last_flush;
 	int64_t last_counts;
 	struct collector_stats stats;

@@ -145,28 +145,6 @@ void display_probe(struct bpf_object *obj, const struct btf *vmlinux)
 	log_info("display hooks attached: %s; missing: %s", attached, missing);
 }
 
-/* A per-CPU array of __u64 summed over CPUs into out[n]. */
-static int read_percpu_array(struct bpf_map *map, __u64 *out, __u32 n)
-{
-	int ncpus = libbpf_num_possible_cpus(), err = 0;
-	__u64 *per_cpu;
-
-	if (ncpus < 0)
-		return ncpus;
-	per_cpu = calloc(ncpus, sizeof(*per_cpu));
-	if (!per_cpu)
-		return -ENOMEM;
-	for (__u32 i = 0; i < n && !err; i++) {
-		err = bpf_map__lookup_elem(map, &i, sizeof(i), per_cpu, ncpus * sizeof(*per_cpu),
-					   0);
-		out[i] = 0;
-		for (int cpu = 0; !err && cpu < ncpus; cpu++)
-			out[i] += per_cpu[cpu];
-	}
-	free(per_cpu);
-	return err;
-}
-
 static json_object *string_array(char list[][HOOK_MAX], int n)
 {
 	json_object *a = json_object_new_array();
@@ -201,9 +179,10 @@ void display_counters_walk(struct kernel *k, counter_fn fn, void *ctx)
 	struct bpf_object *obj = kernel_object(k);
 	__u64 hits[EVTAP_DHOOK_MAX] = { 0 }, stats[EVTAP_STAT_MAX] = { 0 };
 
-	read_percpu_array(bpf_object__find_map_by_name(obj, "display_stats"), stats,
-			  EVTAP_STAT_MAX);
-	read_percpu_array(bpf_object__find_map_by_name(obj, "display_hits"), hits, EVTAP_DHOOK_MAX);
+	kernel_sum_percpu_array(bpf_object__find_map_by_name(obj, "display_stats"), stats,
+				EVTAP_STAT_MAX);
+	kernel_sum_percpu_array(bpf_object__find_map_by_name(obj, "display_hits"), hits,
+				EVTAP_DHOOK_MAX);
 	for (int i = 0; i < EVTAP_STAT_MAX; i++)
 		if (evtap_stat_name(i))
 			fn(ctx, &display_group, evtap_stat_name(i), stats[i]);

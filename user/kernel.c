@@ -402,7 +402,7 @@ int kernel_clear_consent(struct kernel *k, __u32 uid)
 	return delete_key(k->skel->maps.consent, uid);
 }
 
-int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX])
+int kernel_sum_percpu_array(struct bpf_map *map, __u64 *out, __u32 n)
 {
 	int ncpus = libbpf_num_possible_cpus(), err = 0;
 	__u64 *per_cpu;
@@ -412,17 +412,20 @@ int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX])
 	per_cpu = calloc(ncpus, sizeof(*per_cpu));
 	if (!per_cpu)
 		return -ENOMEM;
-	for (__u32 stat = 0; stat < EVTAP_STAT_MAX; stat++) {
-		err = bpf_map__lookup_elem(k->skel->maps.stats, &stat, sizeof(stat), per_cpu,
-					   ncpus * sizeof(*per_cpu), 0);
-		if (err)
-			break;
-		out[stat] = 0;
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			out[stat] += per_cpu[cpu];
+	for (__u32 i = 0; i < n && !err; i++) {
+		err = bpf_map__lookup_elem(map, &i, sizeof(i), per_cpu, ncpus * sizeof(*per_cpu),
+					   0);
+		out[i] = 0;
+		for (int cpu = 0; !err && cpu < ncpus; cpu++)
+			out[i] += per_cpu[cpu];
 	}
 	free(per_cpu);
 	return err;
+}
+
+int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX])
+{
+	return kernel_sum_percpu_array(k->skel->maps.stats, out, EVTAP_STAT_MAX);
 }
 
 int kernel_read_misses(struct kernel *k, __u64 *misses)

@@ -85,6 +85,9 @@ int kernel_clear_consent(struct kernel *k, __u32 uid);
 /* The outcome counters, indexed by enum evtap_stat, summed over CPUs. */
 int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX]);
 
+/* A per-CPU array of __u64 counters, entries 0 to n - 1, each summed over CPUs into out[]. */
+int kernel_sum_percpu_array(struct bpf_map *map, __u64 *out, __u32 n);
+
 /*
  * Events that never entered the programs, so are in no counter: a program does not run again
  * on a CPU where it is already running, e.g. when a keyboard interrupt arrives while it

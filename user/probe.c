@@ -40,33 +40,6 @@ static void lockdown_mode(char *out, size_t len)
 	fclose(f);
 }
 
-/* Loads and attaches an empty fentry program on fn; 0 or -errno. */
-static int try_fentry(const struct btf *vmlinux, const char *fn)
-{
-	struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
-		{ .code = 0x95 },			  /* exit */
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
-	int id = btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC), prog, link;
-
-	if (id < 0)
-		return -ENOENT;
-	opts.attach_btf_id = (__u32)id;
-	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "evtap_probe", "GPL", insns, 2, &opts);
-	if (prog < 0)
-		return -errno;
-	link = bpf_raw_tracepoint_open(NULL, prog);
-	if (link < 0) {
-		int err = -errno;
-		close(prog);
-		return err;
-	}
-	close(link);
-	close(prog);
-	return 0;
-}
-
 static int kallsyms_has(const char *fn)
 {
 	char line[256], name[128];
@@ -135,7 +108,7 @@ int probe_run(const struct daemon_config *cfg)
 		have_hooks &= in_btf;
 	}
 	if (have_btf && have_hooks) {
-		err = try_fentry(vmlinux, hooks[0]);
+		err = kpath_try_fentry(vmlinux, hooks[0]);
 		have_fentry = !err;
 	}
 	if (have_fentry)
