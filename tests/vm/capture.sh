@@ -7,41 +7,9 @@ start_evtapd --session-source static:1000 --level full
 check evtapd-attached sh -c "bpftool prog show | grep -q evtap_input_event"
 
 inject_start
-inject "type hi"
-inject "key KEY_LEFTSHIFT 1"
-inject "press KEY_A"
-inject "key KEY_LEFTSHIFT 0"
-inject "scan 30"
-inject "click BTN_LEFT"
-inject "move 10 -4"
-inject "wheel -2"
-inject "click BTN_RIGHT"
-wait_for 30 '[ "$(count_rows --user 1000)" -ge 14 ]'
+inject_known_sequence
+check_known_sequence export-exact-sequence
 inject_end
-
-K="1000,evtap test keyboard"
-M="1000,evtap test mouse"
-cat >/tmp/expected <<EOT
-$K,key,KEY_H,1,0
-$K,key,KEY_H,0,0
-$K,key,KEY_I,1,0
-$K,key,KEY_I,0,0
-$K,key,KEY_LEFTSHIFT,1,0
-$K,key,KEY_A,1,0
-$K,key,KEY_A,0,0
-$K,key,KEY_LEFTSHIFT,0,0
-$M,button,BTN_LEFT,1,0
-$M,button,BTN_LEFT,0,0
-$M,motion,REL_XY,10,-4
-$M,wheel,REL_WHEEL,-2,0
-$M,button,BTN_RIGHT,1,0
-$M,button,BTN_RIGHT,0,0
-EOT
-export_rows --user 1000 >/tmp/actual
-if cmp -s /tmp/expected /tmp/actual; then pass export-exact-sequence; else
-	fail export-exact-sequence "diff below"
-	diff /tmp/expected /tmp/actual
-fi
 
 missing=
 line=$(evtap export --user 1000 | grep '"name":"KEY_H"' | head -n 1)

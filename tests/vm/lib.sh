@@ -63,6 +63,46 @@ inject_end() {
 export_rows() { evtap export --format csv "$@" | tail -n +2 | cut -d, -f3,4,6,8,9,10; }
 count_rows() { export_rows "$@" | wc -l; }
 
+# The capture tests' known sequence (the injector must be running), and the check that export
+# returns exactly its 14 records for uid 1000, in order, with the right device names.
+inject_known_sequence() {
+	inject "type hi"
+	inject "key KEY_LEFTSHIFT 1"
+	inject "press KEY_A"
+	inject "key KEY_LEFTSHIFT 0"
+	inject "scan 30"
+	inject "click BTN_LEFT"
+	inject "move 10 -4"
+	inject "wheel -2"
+	inject "click BTN_RIGHT"
+}
+check_known_sequence() {
+	K="1000,evtap test keyboard"
+	M="1000,evtap test mouse"
+	cat >/tmp/expected <<EOT
+$K,key,KEY_H,1,0
+$K,key,KEY_H,0,0
+$K,key,KEY_I,1,0
+$K,key,KEY_I,0,0
+$K,key,KEY_LEFTSHIFT,1,0
+$K,key,KEY_A,1,0
+$K,key,KEY_A,0,0
+$K,key,KEY_LEFTSHIFT,0,0
+$M,button,BTN_LEFT,1,0
+$M,button,BTN_LEFT,0,0
+$M,motion,REL_XY,10,-4
+$M,wheel,REL_WHEEL,-2,0
+$M,button,BTN_RIGHT,1,0
+$M,button,BTN_RIGHT,0,0
+EOT
+	wait_for 30 '[ "$(count_rows --user 1000)" -ge 14 ]'
+	export_rows --user 1000 >/tmp/actual
+	if cmp -s /tmp/expected /tmp/actual; then pass "$1"; else
+		fail "$1" "diff below"
+		diff /tmp/expected /tmp/actual
+	fi
+}
+
 finish() {
 	[ "$FAILED" = 0 ] || { echo "--- evtapd log"; tail -n 40 /tmp/evtapd.log; }
 	exit "$FAILED"
