@@ -2,7 +2,8 @@
 # The Debian package under a real systemd (run by tests/vm/package.host in vmtest/systemd-vm,
 # from /evtap-test with the .deb and evtap-inject next to it; /bin/sh is dash here, not
 # busybox): dpkg -i installs and starts the unit, it reports ready (Type=notify), captures,
-# reloads on `systemctl reload` without a restart, and drains on `systemctl stop`.
+# reloads on `systemctl reload` without a restart, drains on `systemctl stop`, and with
+# session-source = logind follows a real login session on seat0: attribution, lock, logout.
 FAILED=0
 pass() { echo "PASS $1"; }
 fail() {
@@ -29,6 +30,7 @@ journal() { journalctl -u evtapd -o cat --no-pager 2>/dev/null; }
 mainpid() { systemctl show -p MainPID --value evtapd; }
 state() { systemctl show -p ActiveState,SubState --value evtapd | paste -sd/; }
 keys() { evtap export --user 0 --format csv | grep -c ',KEY_A,'; }
+counter() { evtap stats | awk -v k="$1" '$1 == k { print $2 }'; }
 conf=/etc/evtap/evtap.conf
 
 # 1. Install: dependencies are in the image; the postinst enables and starts the unit, and
@@ -96,11 +98,85 @@ systemctl start evtapd
 check_eq start-again active/running "$(state)"
 check_eq drained-all-records 420 "$(keys)"
 
+# 6. The logind session source with a real session: alice logs in on tty1 through an autologin
+# getty and pam_systemd (libpam-systemd is in the image), so logind has an active session on
+# seat0 (the VM's input devices have no ID_SEAT: seat0). There is no screen locker, so the test
+# plays its part: a locker sets the session's LockedHint, which is what evtapd follows.
+useradd -m -u 1000 -s /bin/sh alice
+mkdir -p /run/systemd/system/getty@tty1.service.d
+printf '[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin alice --noclear %%I linux\n' \
+	>/run/systemd/system/getty@tty1.service.d/autologin.conf
+systemctl daemon-reload
+systemctl start getty@tty1
+session() { loginctl show-seat seat0 -p ActiveSession --value; }
+session_is_alice() {
+	s=$(session) && [ -n "$s" ] &&
+		[ "$(loginctl show-session "$s" -p Name --value)" = alice ] &&
+		[ "$(loginctl show-session "$s" -p Active --value)" = yes ]
+}
+if wait_for 60 session_is_alice; then pass logind-session-on-seat0; else
+	fail logind-session-on-seat0 "no active session of alice on seat0: $(loginctl list-sessions --no-legend 2>&1)"
+fi
+sid=$(session)
+sed -i 's/^session-source = static:0$/session-source = logind/' "$conf"
+systemctl restart evtapd
+check_eq logind-restart-ready active/running "$(state)"
+status1000() { evtap status --json --user 1000; }
+if wait_for 30 "status1000 | grep -q '\"locked\": *false'" &&
+	status1000 | grep -q '"seat": *"seat0"'; then pass logind-alice-active; else
+	fail logind-alice-active "$(status1000 2>&1)"
+fi
+keys1000() { evtap export --user 1000 --format csv | grep -c ',KEY_A,'; }
+echo "burst 5" | ./evtap-inject
+if wait_for 30 '[ "$(keys1000)" -ge 10 ]'; then pass logind-attributed-to-alice; else
+	fail logind-attributed-to-alice "$(keys1000) KEY_A rows of uid 1000, expected 10"
+fi
+check_eq logind-root-got-nothing 420 "$(keys)"
+
+# Locked: what a screen locker does on logind's Lock signal.
+hint() {
+	busctl call org.freedesktop.login1 "/org/freedesktop/login1/session/$(echo "$sid" |
+		sed 's/^\([0-9]\)/_3\1/')" org.freedesktop.login1.Session SetLockedHint b "$1"
+}
+loginctl lock-session "$sid"
+hint true
+if wait_for 30 "status1000 | grep -q '\"locked\": *true'"; then pass logind-locked-seen; else
+	fail logind-locked-seen "$(status1000 2>&1)"
+fi
+locked0=$(counter kernel.gate_locked)
+echo "burst 5" | ./evtap-inject
+if wait_for 30 '[ "$(counter kernel.gate_locked)" -ge $((locked0 + 10)) ]'; then
+	pass logind-locked-gated
+else fail logind-locked-gated "kernel.gate_locked $locked0 -> $(counter kernel.gate_locked)"; fi
+check_eq logind-locked-nothing-new 10 "$(keys1000)"
+loginctl unlock-session "$sid"
+hint false
+if wait_for 30 "status1000 | grep -q '\"locked\": *false'"; then pass logind-unlocked-seen; else
+	fail logind-unlocked-seen "$(status1000 2>&1)"
+fi
+echo "burst 5" | ./evtap-inject
+if wait_for 30 '[ "$(keys1000)" -ge 20 ]'; then pass logind-unlocked-captures; else
+	fail logind-unlocked-captures "$(keys1000) KEY_A rows of uid 1000, expected 20"
+fi
+
+# Logged out: no session on seat0, nothing captured.
+systemctl stop getty@tty1
+loginctl terminate-user alice
+if wait_for 30 "! status1000 | grep -q '\"seat\"'"; then pass logind-logout-seen; else
+	fail logind-logout-seen "$(status1000 2>&1)"
+fi
+none0=$(counter kernel.gate_no_session)
+echo "burst 5" | ./evtap-inject
+if wait_for 30 '[ "$(counter kernel.gate_no_session)" -ge $((none0 + 10)) ]'; then
+	pass logind-logout-gated
+else fail logind-logout-gated "kernel.gate_no_session $none0 -> $(counter kernel.gate_no_session)"; fi
+check_eq logind-logout-nothing-new 20 "$(keys1000)"
+
 # Informative: what systemd thinks of the sandbox.
 echo "--- systemd-analyze security evtapd"
 systemd-analyze security --no-pager evtapd 2>&1 | tail -n 1
 
-# 6. Purge: prerm stops the unit, postrm forgets it.
+# 7. Purge: prerm stops the unit, postrm forgets it.
 dpkg --purge evtap >/tmp/dpkg.log 2>&1 || { echo "--- dpkg --purge"; cat /tmp/dpkg.log; }
 check_eq purge-stops-unit inactive "$(systemctl is-active evtapd 2>&1)"
 check purge-removes-files sh -c "[ ! -e /usr/sbin/evtapd ] && [ ! -e $conf ]"
