@@ -30,7 +30,7 @@ static int session_locked(struct logind_watch *w, const char *session)
 	char *path = NULL;
 	int locked = 0;
 
-	if (sd_bus_path_encode("/org/freedesktop/login1/session", session, &path) < 0)
+	if (!w->bus || sd_bus_path_encode("/org/freedesktop/login1/session", session, &path) < 0)
 		return 1;
 	if (sd_bus_get_property_trivial(w->bus, "org.freedesktop.login1", path,
 					"org.freedesktop.login1.Session", "LockedHint", &error, 'b',
@@ -80,6 +80,31 @@ static int add_fd(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+/* The system bus, with the match for the PropertiesChanged signals that carry LockedHint. */
+static int connect_bus(struct logind_watch *w)
+{
+	int ret = sd_bus_open_system(&w->bus);
+
+	if (ret >= 0)
+		ret = sd_bus_match_signal(w->bus, NULL, "org.freedesktop.login1", NULL,
+					  "org.freedesktop.DBus.Properties", "PropertiesChanged",
+					  NULL, NULL);
+	if (ret >= 0)
+		ret = add_fd(w->epfd, sd_bus_get_fd(w->bus));
+	if (ret < 0)
+		w->bus = sd_bus_flush_close_unref(w->bus);
+	return ret;
+}
+
+/* A bus that failed (dbus restarted) is dropped, so that its hung-up fd cannot spin the loop. */
+static void drop_bus(struct logind_watch *w, int err)
+{
+	log_warn("logind: system bus: %s: every session counts as locked until it is back",
+		 strerror(-err));
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, sd_bus_get_fd(w->bus), NULL);
+	w->bus = sd_bus_flush_close_unref(w->bus);
+}
+
 int logind_watch_open(struct logind_watch **out, session_fn fn, void *ctx, char *err, size_t errlen)
 {
 	struct logind_watch *w = calloc(1, sizeof(*w));
@@ -91,16 +116,10 @@ int logind_watch_open(struct logind_watch **out, session_fn fn, void *ctx, char 
 	w->ctx = ctx;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	ret = w->epfd < 0 ? -errno : sd_login_monitor_new(NULL, &w->monitor);
-	if (!ret)
-		ret = sd_bus_open_system(&w->bus);
-	if (!ret)
-		ret = sd_bus_match_signal(w->bus, NULL, "org.freedesktop.login1", NULL,
-					  "org.freedesktop.DBus.Properties", "PropertiesChanged",
-					  NULL, NULL);
 	if (ret >= 0)
 		ret = add_fd(w->epfd, sd_login_monitor_get_fd(w->monitor));
 	if (ret >= 0)
-		ret = add_fd(w->epfd, sd_bus_get_fd(w->bus));
+		ret = connect_bus(w);
 	if (ret < 0) {
 		snprintf(err, errlen, "logind: %s", strerror(-ret));
 		logind_watch_close(w);
@@ -129,8 +148,15 @@ int logind_watch_fd(const struct logind_watch *w)
 
 void logind_watch_dispatch(struct logind_watch *w)
 {
+	int ret = 0;
+
 	sd_login_monitor_flush(w->monitor);
-	while (sd_bus_process(w->bus, NULL) > 0)
+	while (w->bus && (ret = sd_bus_process(w->bus, NULL)) > 0)
 		;
+	if (ret < 0)
+		drop_bus(w, ret);
+	/* Reconnect on the next change logind reports; until then, nothing is captured. */
+	if (!w->bus && connect_bus(w) >= 0)
+		log_info("logind: system bus back");
 	report_all(w);
 }
