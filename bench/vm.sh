@@ -22,6 +22,14 @@ uptime_s() { awk '{ print $1 }' /proc/uptime; }
 stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 delta() { echo $(($(stat_of /tmp/s1 "$1") - $(stat_of /tmp/s0 "$1"))); }
 
+# proc_cpu_ns PID: the user and system time of one process, in ns (USER_HZ is 100 on x86).
+proc_cpu_ns() { awk '{ print ($14 + $15) * 10000000 }' /proc/"$1"/stat; }
+# bpf_cpu_ns: the run time of every evtap program so far (bpf_stats must be on).
+bpf_cpu_ns() {
+	bpftool -j prog show | sed 's/},{"id"/}\n{"id"/g' | grep '"name":"evtap_' |
+		sed -n 's/.*"run_time_ns":\([0-9]*\).*/\1/p' | awk '{ t += $1 } END { print t + 0 }'
+}
+
 bench_start_evtapd() {
 	rm -rf "$DATA"
 	start_evtapd $EVTAPD_ARGS
@@ -34,26 +42,45 @@ bench_start_evtapd() {
 pass() {
 	method=$1
 	shift
-	rm -f /tmp/go
+	rm -f /tmp/go /tmp/consumer.time
 	evtap-bench-gen -w /tmp/go "$@" >/tmp/gen.out &
 	gen=$!
 	wait_for 30 '[ -s /tmp/go ]' || { say "the generator did not start"; exit 1; }
 	node=$(cat /tmp/go)
 	consumer=
 	case $method in
-	reader) evtap-bench-reader "$node" /tmp/reader.bin >/tmp/reader.out & consumer=$! ;;
-	evtest) evtest "$node" >/dev/null 2>&1 & consumer=$! ;;
+	reader)
+		busybox time -p -o /tmp/consumer.time evtap-bench-reader "$node" /tmp/reader.bin \
+			>/tmp/reader.out &
+		consumer=$!
+		;;
+	evtest)
+		busybox time -p -o /tmp/consumer.time evtest "$node" >/dev/null 2>&1 &
+		consumer=$!
+		;;
 	esac
 	sleep 1 # the consumer opens the device; evtap's collector sees it
-	[ "$method" = evtap ] && evtap stats >/tmp/s0 && t0=$(uptime_s)
+	if [ "$method" = evtap ]; then
+		evtap stats >/tmp/s0
+		t0=$(uptime_s)
+		c0=$(($(proc_cpu_ns "$EVTAPD") + $(bpf_cpu_ns)))
+	fi
 	rm /tmp/go
 	wait $gen
 	GEN=$(cat /tmp/gen.out)
-	[ "$method" = evtap ] && evtap stats >/tmp/s1 && WINDOW=$(calc "$(uptime_s) - $t0")
-	# The consumers end when the generator's devices go away; make sure.
+	# PROC_NS: the consumer's own CPU time over the pass (evtap: collector and programs).
+	if [ "$method" = evtap ]; then
+		evtap stats >/tmp/s1
+		WINDOW=$(calc "$(uptime_s) - $t0")
+		PROC_NS=$(($(proc_cpu_ns "$EVTAPD") + $(bpf_cpu_ns) - c0))
+	fi
+	# The consumers end when the generator's devices go away, and `time` then writes their
+	# user and system time.
 	if [ -n "$consumer" ]; then
-		kill -TERM $consumer 2>/dev/null
+		wait_for 30 "! kill -0 $consumer" || kill -TERM $consumer 2>/dev/null
 		wait $consumer
+		PROC_NS=$(awk '$1 == "user" || $1 == "sys" { t += $2 } END { printf "%.0f", t * 1e9 }' \
+			/tmp/consumer.time)
 	fi
 	say "$method $*: $GEN"
 	[ "$method" = reader ] && say "reader: $(cat /tmp/reader.out)"
@@ -119,9 +146,9 @@ for variant in "fentry ringbuf evtap_input_eve" "kprobe ringbuf evtap_kp_input_e
 		"$(calc "$(delta collector.wakeups) / $WINDOW")" >>$VARIANTS
 	say "variant $variant: $(tail -n 1 $VARIANTS)"
 done
-echo 0 >/proc/sys/kernel/bpf_stats_enabled
 
-# Added CPU per event at each rate, for each method, with evtap's counters.
+# Added CPU per event at each rate, for each method, with evtap's counters; bpf_stats stays on
+# so that the programs' run time counts in evtap's own CPU time (PROC_NS).
 RSS_MAX=0
 for rate in $RATES $MAX; do
 	pass none rate "$rate" "$SECS"
@@ -129,14 +156,17 @@ for rate in $RATES $MAX; do
 	events=$(val events "$GEN")
 	pass reader rate "$rate" "$SECS"
 	reader=$(calc "($(val cpu_ns "$GEN") - $none) / $events")
+	reader_proc=$(calc "$PROC_NS / $events")
 	logged=$(cat /tmp/reader.out)
 	reader_logged=$(val logged "$logged")
 	reader_dropped=$(val dropped "$logged")
 	pass evtest rate "$rate" "$SECS"
 	evtest_ns=$(calc "($(val cpu_ns "$GEN") - $none) / $events")
+	evtest_proc=$(calc "$PROC_NS / $events")
 	bench_start_evtapd
 	pass evtap rate "$rate" "$SECS"
 	evtap_ns=$(calc "($(val cpu_ns "$GEN") - $none) / $events")
+	evtap_proc=$(calc "$PROC_NS / $events")
 	achieved=$(val rate "$GEN")
 	rss=$(awk '/^VmHWM/ { print $2 }' /proc/"$EVTAPD"/status)
 	rss_now=$(awk '/^VmRSS/ { print $2 }' /proc/"$EVTAPD"/status)
@@ -159,11 +189,15 @@ for rate in $RATES $MAX; do
 		"$evtest_ns" "$reader_logged" >>$ROWS
 	printf '"evdev_reader_syn_dropped":%s,"kernel_seen":%s,"records_persisted":%s,' \
 		"$reader_dropped" "$seen" "$persisted" >>$ROWS
+	printf '"proc_ns_per_event_evtap":%s,"proc_ns_per_event_evdev_reader":%s,' \
+		"$evtap_proc" "$reader_proc" >>$ROWS
+	printf '"proc_ns_per_event_evtest":%s,' "$evtest_proc" >>$ROWS
 	printf '"drops":%s,"wakeups_per_s":%s,"rss_kib":%s,"rss_kib_end":%s,"sustained":%s}\n' \
 		"$drops" "$wakeups" "$rss" "$rss_now" "$sustained" >>$ROWS
 	[ "$rate" = 100000 ] && DROPS_100K=$drops && WAKEUPS_100K=$wakeups && SUST_100K=$sustained
 	[ "$sustained" = 1 ] && [ "$rate" -gt "${MAX_SUSTAINED:-0}" ] && MAX_SUSTAINED=$rate
 done
+echo 0 >/proc/sys/kernel/bpf_stats_enabled
 
 # Latency from injection to persisted, at 100k events/s, or at the max row's rate when 100k
 # was not sustained.
