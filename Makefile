@@ -62,7 +62,9 @@ $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) $(BUILD)/codenames.gen.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# Made anew, so that the object of a removed source does not linger in the archive.
 $(BUILD)/libevtap.a: $(LIB_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/evtapd: $(BUILD)/user/evtapd.o $(BUILD)/libevtap.a

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "consent.h"
-#include "levels.h"
+#include "names.h"
 
 struct consent {
 	char *path;

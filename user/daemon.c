@@ -21,7 +21,7 @@
 #include "daemon.h"
 #include "evtap_policy.h"
 #include "kernel.h"
-#include "levels.h"
+#include "names.h"
 #include "log.h"
 #include "metrics.h"
 #include "privdrop.h"

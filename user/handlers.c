@@ -17,7 +17,6 @@
 #include "display.h"
 #include "export.h"
 #include "kernel.h"
-#include "levels.h"
 #include "log.h"
 #include "names.h"
 

@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Names of the enums that export prints. */
 #include <stddef.h>
+#include <string.h>
 #include "names.h"
 #include "record.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const level_names[] = {
+	[EVTAP_LEVEL_OFF] = "off",
+	[EVTAP_LEVEL_COUNTS] = "counts",
+	[EVTAP_LEVEL_CLASSES] = "classes",
+	[EVTAP_LEVEL_FULL] = "full",
+};
 
 static const char *const kind_names[EVTAP_KIND_MAX] = {
 	[EVTAP_KIND_KEY] = "key",	[EVTAP_KIND_BUTTON] = "button",
@@ -76,4 +84,17 @@ const char *evtap_device_class_name(int c)
 const char *evtap_stat_name(int stat)
 {
 	return lookup(stat_names, ARRAY_SIZE(stat_names), stat);
+}
+
+const char *evtap_level_name(int level)
+{
+	return lookup(level_names, ARRAY_SIZE(level_names), level);
+}
+
+int evtap_level_parse(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(level_names); i++)
+		if (!strcmp(name, level_names[i]))
+			return (int)i;
+	return -1;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include "clock.h"
 #include "evtap.h"
-#include "levels.h"
+#include "names.h"
 #include "kpath.h"
 #include "options.h"
 #include "session.h"

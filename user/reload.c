@@ -12,7 +12,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "kernel.h"
-#include "levels.h"
+#include "names.h"
 #include "log.h"
 
 static int differ(const char *a, const char *b)

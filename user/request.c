@@ -4,7 +4,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "evtap.h"
-#include "levels.h"
+#include "names.h"
 #include "request.h"
 
 static const char *const op_names[] = {
