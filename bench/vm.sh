@@ -21,6 +21,11 @@ uptime_s() { awk '{ print $1 }' /proc/uptime; }
 # stat_of FILE KEY: one counter from a saved `evtap stats`.
 stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 delta() { echo $(($(stat_of /tmp/s1 "$1") - $(stat_of /tmp/s0 "$1"))); }
+# added GEN NONE_GEN: the whole guest's added CPU per event (/proc/stat, as the generator
+# reads it), from the generator's result lines of a pass and of the pass without capture.
+added() {
+	calc "$(val cpu_ns "$1") / $(val events "$1") - $(val cpu_ns "$2") / $(val events "$2")"
+}
 
 # proc_cpu_ns PID: the user and system time of one process, in ns (USER_HZ is 100 on x86).
 proc_cpu_ns() { awk '{ print ($14 + $15) * 10000000 }' /proc/"$1"/stat; }
@@ -38,7 +43,8 @@ bench_start_evtapd() {
 # pass METHOD GEN_ARGS...: one run of the generator with METHOD consuming its events (none,
 # reader, evtest, evtap: the daemon must be running). Sets GEN, the generator's result line,
 # and for evtap the stats at start and end in /tmp/s0 and /tmp/s1, and WINDOW, the seconds
-# between them.
+# between them. When MARK is set, the console says "BENCH-HOSTCPU $MARK METHOD begin" as the
+# generator starts and "... end" once it has ended (bench/hostcpu.py times the VM in between).
 pass() {
 	method=$1
 	shift
@@ -65,8 +71,10 @@ pass() {
 		t0=$(uptime_s)
 		c0=$(($(proc_cpu_ns "$EVTAPD") + $(bpf_cpu_ns)))
 	fi
+	[ -z "${MARK:-}" ] || echo "BENCH-HOSTCPU $MARK $method begin"
 	rm /tmp/go
 	wait $gen
+	[ -z "${MARK:-}" ] || echo "BENCH-HOSTCPU $MARK $method end"
 	GEN=$(cat /tmp/gen.out)
 	# PROC_NS: the consumer's own CPU time over the pass (evtap: collector and programs).
 	if [ "$method" = evtap ]; then
@@ -79,21 +87,14 @@ pass() {
 	if [ -n "$consumer" ]; then
 		wait_for 30 "! kill -0 $consumer" || kill -TERM $consumer 2>/dev/null
 		wait $consumer
-		PROC_NS=$(awk '$1 == "user" || $1 == "sys" { t += $2 } END { printf "%.0f", t * 1e9 }' \
+		PROC_NS=$(awk '$1 == "user" || $1 == "sys" { t += $2 }
+			END { printf "%.0f", t * 1e9 }' \
 			/tmp/consumer.time)
 	fi
 	say "$method $*: $GEN"
 	[ "$method" = reader ] && say "reader: $(cat /tmp/reader.out)"
 	:
 }
-
-# The highest rate the VM sustains while evtap captures: the generator unpaced for 5 s.
-bench_start_evtapd
-pass evtap rate 0 5
-MAX_RAW=$(val rate "$GEN")
-MAX=$((MAX_RAW * 9 / 10 / 1000 * 1000))
-say "max: $MAX_RAW events/s unpaced; the max row runs at 90%: $MAX"
-stop_evtapd
 
 # bpf_stats: evtap's input program and the empty one, attached together, at 10k events/s.
 # prog_stats NAME: "run_time_ns run_cnt" of a program (bpftool omits them while they are 0).
@@ -126,8 +127,9 @@ say "bpf_stats: evtap $BPF_NS ns/event, empty $BPF_EMPTY_NS ns/event ($e0 -> $e1
 # (bpf_stats) and added CPU per event of the whole pipeline, for each attach and buffer.
 VARIANTS=/tmp/variants
 : >$VARIANTS
+MARK="variant"
 pass none rate 10000 "$SECS"
-none=$(val cpu_ns "$GEN")
+none=$GEN
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
 for variant in "fentry ringbuf evtap_input_eve" "kprobe ringbuf evtap_kp_input_e" \
 	"fentry perf evtap_input_eve" "kprobe perf evtap_kp_input_e"; do
@@ -135,41 +137,43 @@ for variant in "fentry ringbuf evtap_input_eve" "kprobe ringbuf evtap_kp_input_e
 	rm -rf "$DATA"
 	start_evtapd $EVTAPD_ARGS --attach "$1" --buffer "$2"
 	p0=$(prog_stats "$3")
+	MARK="variant $1-$2"
 	pass evtap rate 10000 "$SECS"
 	p1=$(prog_stats "$3")
 	stop_evtapd
 	printf '{"attach":"%s","buffer":"%s","bpf_ns_per_event":%s,' "$1" "$2" \
 		"$(per_run "$p0" "$p1")" >>$VARIANTS
-	printf '"added_cpu_ns_per_event":%s,"drops":%s,"wakeups_per_s":%s}\n' \
-		"$(calc "($(val cpu_ns "$GEN") - $none) / $(val events "$GEN")")" \
-		"$(delta kernel.lost_ringbuf_full)" \
+	printf '"events":%s,"events_none":%s,"stat_added_cpu_ns_per_event":%s,' \
+		"$(val events "$GEN")" "$(val events "$none")" "$(added "$GEN" "$none")" >>$VARIANTS
+	printf '"drops":%s,"wakeups_per_s":%s}\n' "$(delta kernel.lost_ringbuf_full)" \
 		"$(calc "$(delta collector.wakeups) / $WINDOW")" >>$VARIANTS
 	say "variant $variant: $(tail -n 1 $VARIANTS)"
 done
+MARK=
 
 # Added CPU per event at each rate, for each method, with evtap's counters; bpf_stats stays on
-# so that the programs' run time counts in evtap's own CPU time (PROC_NS).
+# so that the programs' run time counts in evtap's own CPU time (PROC_NS). Rate 0 is the "max"
+# row: the generator unpaced, as fast as the VM goes, so each pass has its own event count, and
+# the added CPU per event is the pass's CPU per event minus that of the pass without capture.
 RSS_MAX=0
-for rate in $RATES $MAX; do
+for rate in $RATES 0; do
+	MARK="rate $rate"
 	pass none rate "$rate" "$SECS"
-	none=$(val cpu_ns "$GEN")
-	events=$(val events "$GEN")
+	none=$GEN
 	pass reader rate "$rate" "$SECS"
-	reader=$(calc "($(val cpu_ns "$GEN") - $none) / $events")
-	reader_proc=$(calc "$PROC_NS / $events")
+	reader=$GEN
+	reader_proc=$(calc "$PROC_NS / $(val events "$GEN")")
 	logged=$(cat /tmp/reader.out)
-	reader_logged=$(val logged "$logged")
-	reader_dropped=$(val dropped "$logged")
 	pass evtest rate "$rate" "$SECS"
-	evtest_ns=$(calc "($(val cpu_ns "$GEN") - $none) / $events")
-	evtest_proc=$(calc "$PROC_NS / $events")
+	evtest=$GEN
+	evtest_proc=$(calc "$PROC_NS / $(val events "$GEN")")
 	bench_start_evtapd
 	pass evtap rate "$rate" "$SECS"
-	evtap_ns=$(calc "($(val cpu_ns "$GEN") - $none) / $events")
-	evtap_proc=$(calc "$PROC_NS / $events")
+	evtap_proc=$(calc "$PROC_NS / $(val events "$GEN")")
 	achieved=$(val rate "$GEN")
 	rss=$(awk '/^VmHWM/ { print $2 }' /proc/"$EVTAPD"/status)
 	rss_now=$(awk '/^VmRSS/ { print $2 }' /proc/"$EVTAPD"/status)
+	[ "$rss_now" -gt "${RSS_CAPTURE_MAX:-0}" ] && RSS_CAPTURE_MAX=$rss_now
 	rss_parts=$(awk '/^Rss/ { sub(":", ""); printf "%s=%s ", $1, $2 }' /proc/"$EVTAPD"/status)
 	say "evtapd at $rate: VmHWM $rss KiB; VmRSS $rss_now KiB: $rss_parts"
 	[ "$rss" -gt "$RSS_MAX" ] && RSS_MAX=$rss
@@ -179,33 +183,49 @@ for rate in $RATES $MAX; do
 	seen=$(delta kernel.seen)
 	persisted=$(delta store.records_persisted)
 	stop_evtapd
+	# Sustained: the rate reached (within 3 %; any rate for the max row) with nothing lost.
 	sustained=$(awk -v a="$achieved" -v r="$rate" -v d="$drops" \
 		'BEGIN { print (a >= 0.97 * r && d == 0) ? 1 : 0 }')
 	printf '{"rate":%s,"rate_achieved":%s,"events":%s,"cpu_ns_no_capture":%s,' \
-		"$rate" "$achieved" "$events" "$none" >>$ROWS
-	printf '"added_cpu_ns_per_event_evtap":%s,"added_cpu_ns_per_event_evdev_reader":%s,' \
-		"$evtap_ns" "$reader" >>$ROWS
-	printf '"added_cpu_ns_per_event_evtest":%s,"evdev_reader_logged":%s,' \
-		"$evtest_ns" "$reader_logged" >>$ROWS
+		"$rate" "$achieved" "$(val events "$GEN")" "$(val cpu_ns "$none")" >>$ROWS
+	printf '"events_none":%s,"events_evdev_reader":%s,"events_evtest":%s,"events_evtap":%s,' \
+		"$(val events "$none")" "$(val events "$reader")" "$(val events "$evtest")" \
+		"$(val events "$GEN")" >>$ROWS
+	printf '"stat_added_cpu_ns_per_event_evtap":%s,' "$(added "$GEN" "$none")" >>$ROWS
+	printf '"stat_added_cpu_ns_per_event_evdev_reader":%s,' "$(added "$reader" "$none")" >>$ROWS
+	printf '"stat_added_cpu_ns_per_event_evtest":%s,' "$(added "$evtest" "$none")" >>$ROWS
+	printf '"evdev_reader_logged":%s,' "$(val logged "$logged")" >>$ROWS
 	printf '"evdev_reader_syn_dropped":%s,"kernel_seen":%s,"records_persisted":%s,' \
-		"$reader_dropped" "$seen" "$persisted" >>$ROWS
+		"$(val dropped "$logged")" "$seen" "$persisted" >>$ROWS
 	printf '"proc_ns_per_event_evtap":%s,"proc_ns_per_event_evdev_reader":%s,' \
 		"$evtap_proc" "$reader_proc" >>$ROWS
 	printf '"proc_ns_per_event_evtest":%s,' "$evtest_proc" >>$ROWS
 	printf '"drops":%s,"wakeups_per_s":%s,"rss_kib":%s,"rss_kib_end":%s,"sustained":%s}\n' \
 		"$drops" "$wakeups" "$rss" "$rss_now" "$sustained" >>$ROWS
 	[ "$rate" = 100000 ] && DROPS_100K=$drops && WAKEUPS_100K=$wakeups && SUST_100K=$sustained
-	[ "$sustained" = 1 ] && [ "$rate" -gt "${MAX_SUSTAINED:-0}" ] && MAX_SUSTAINED=$rate
+	[ "$rate" = 0 ] && MAX_RAW=$achieved && DROPS_MAX=$drops && WAKEUPS_MAX=$wakeups
+	[ "$sustained" = 1 ] && [ "${achieved%.*}" -gt "${MAX_SUSTAINED:-0}" ] &&
+		MAX_SUSTAINED=${achieved%.*}
 done
+MARK=
 echo 0 >/proc/sys/kernel/bpf_stats_enabled
 
-# Latency from injection to persisted, at 100k events/s, or at the max row's rate when 100k
+# Latency from injection to persisted, at 100k events/s, or unpaced (the max row) when 100k
 # was not sustained.
 LAT_RATE=100000
-[ "${SUST_100K:-0}" = 1 ] || LAT_RATE=$MAX
+[ "${SUST_100K:-0}" = 1 ] || LAT_RATE=0
 bench_start_evtapd
 rm -f /tmp/go
-evtap-bench-gen -l -t 3000 rate "$LAT_RATE" "$SECS" >/tmp/gen.out
+evtap-bench-gen -l -t 3000 rate "$LAT_RATE" "$SECS" >/tmp/gen.out &
+gen=$!
+# evtapd's RSS while it captures at the highest rate, sampled every 250 ms: VmHWM also holds
+# the peak of the BPF load. Here, not in the timed passes, where the sampling would count.
+while kill -0 $gen 2>/dev/null; do
+	rss=$(awk '/^VmRSS/ { print $2 }' /proc/"$EVTAPD"/status)
+	[ "$rss" -gt "${RSS_CAPTURE_MAX:-0}" ] && RSS_CAPTURE_MAX=$rss
+	usleep 250000
+done
+wait $gen
 GEN=$(cat /tmp/gen.out)
 say "latency at $LAT_RATE: $GEN"
 stop_evtapd
@@ -215,7 +235,9 @@ SAMPLE_MS=$(val sample_ms "$GEN")
 
 # Bytes on disk per event for the realistic mix, paced at real time.
 bench_start_evtapd
-files_bytes() { find "$DATA" -type f ! -name audit.log ! -name consent.conf -exec cat {} + | wc -c; }
+files_bytes() {
+	find "$DATA" -type f ! -name audit.log ! -name consent.conf -exec cat {} + | wc -c
+}
 f0=$(files_bytes)
 pass evtap mix "$MIX_SECS"
 stop_evtapd
@@ -229,10 +251,8 @@ echo BENCH-RESULTS-BEGIN
 printf '{"bpf_ns_per_event":%s,"bpf_ns_per_event_empty":%s,' "$BPF_NS" "$BPF_EMPTY_NS"
 r100=$(grep '^{"rate":100000,' $ROWS)
 get() { echo "$r100" | sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
-printf '"added_cpu_ns_per_event_evtap":%s,' "$(get added_cpu_ns_per_event_evtap)"
-printf '"added_cpu_ns_per_event_evdev_reader":%s,' "$(get added_cpu_ns_per_event_evdev_reader)"
-printf '"added_cpu_ns_per_event_evtest":%s,' "$(get added_cpu_ns_per_event_evtest)"
 printf '"drops_at_100k":%s,"wakeups_per_s_at_100k":%s,' "${DROPS_100K:--1}" "${WAKEUPS_100K:--1}"
+printf '"drops_at_max":%s,"wakeups_per_s_at_max":%s,' "${DROPS_MAX:--1}" "${WAKEUPS_MAX:--1}"
 printf '"rate_100k_sustained":%s,"latency_rate":%s,' "${SUST_100K:-0}" "$LAT_RATE"
 printf '"latency_ms_p50_at_100k":%s,"latency_ms_p99_at_100k":%s,' "${LAT50:--1}" "${LAT99:--1}"
 printf '"latency_sample_ms":%s,' "${SAMPLE_MS:--1}"
@@ -241,7 +261,7 @@ printf '"bytes_per_event_files":%s,' "$(calc "$MIX_FILES / $MIX_EVENTS")"
 printf '"bytes_per_record":%s,' "$(calc "$MIX_BYTES / ($MIX_RECORDS ? $MIX_RECORDS : 1)")"
 printf '"mix_seconds":%s,"mix_events":%s,"mix_records":%s,' "$MIX_SECS" "$MIX_EVENTS" \
 	"$MIX_RECORDS"
-printf '"rss_kib_end":%s,' "${RSS_END_MAX:-0}"
+printf '"rss_kib_end":%s,"rss_kib_capturing":%s,' "${RSS_END_MAX:-0}" "${RSS_CAPTURE_MAX:-0}"
 printf '"rss_kib":%s,"max_rate_unpaced":%s,"max_rate_sustained":%s,"seconds_per_rate":%s,' \
 	"$RSS_MAX" "$MAX_RAW" "${MAX_SUSTAINED:-0}" "$SECS"
 printf '"variants":[%s],' "$(tr '\n' , <$VARIANTS | sed 's/,$//')"

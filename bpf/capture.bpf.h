@@ -67,9 +67,11 @@ static __always_inline int evtap_attribute(__u32 dev, __u64 now, struct evtap_so
 	__u32 *routed, seat_id = 0;
 	int reason;
 
-	routed = bpf_map_lookup_elem(&device_seats, &dev);
-	if (routed)
-		seat_id = *routed;
+	if (devices_routed) {
+		routed = bpf_map_lookup_elem(&device_seats, &dev);
+		if (routed)
+			seat_id = *routed;
+	}
 	seat = bpf_map_lookup_elem(&seats, &seat_id);
 	reason = evtap_seat_gate(seat);
 	if (reason)
@@ -188,19 +190,29 @@ static __always_inline int evtap_count(__u32 uid, __u32 type, __u32 code, __s32 
 	return EVTAP_STAT_COUNTED;
 }
 
+/* The state of a device known only by its index; NULL when the map cannot take it. */
+static __always_inline struct evtap_device_state *evtap_device_state_by_index(__u32 index)
+{
+	struct evtap_device_state fresh = { .index = index };
+	__u64 key = EVTAP_DEV_KEY_BY_INDEX | index;
+
+	return evtap_get_or_create(&device_state, &key, &fresh);
+}
+
 /*
- * Fold a REL event into its device's frame. A frame belongs to the user of its first event:
- * should the seat change hands within a frame, the frame restarts rather than mix two users.
+ * Fold a REL event into its device's frame (ds: NULL when the device has no state). A frame
+ * belongs to the user of its first event: should the seat change hands within a frame, the
+ * frame restarts rather than mix two users.
  */
-static __always_inline int evtap_fold(const struct evtap_source *src, __u32 code, __s32 value)
+static __always_inline int evtap_fold(struct evtap_device_state *ds,
+				      const struct evtap_source *src, __u32 code, __s32 value)
 {
 	static const struct evtap_frame empty;
 	struct evtap_frame *f;
-	__u32 dev = src->dev;
 
-	f = evtap_get_or_create(&frames, &dev, &empty);
-	if (!f)
+	if (!ds)
 		return EVTAP_STAT_LOST_FRAME_MAP_FULL;
+	f = &ds->frame;
 	if (!f->pending || f->src.uid != src->uid) {
 		*f = empty;
 		f->src = *src;
@@ -222,14 +234,14 @@ static __always_inline int evtap_fold(const struct evtap_source *src, __u32 code
  * the frame's first event (when the movement began). No gate here: every folded event passed
  * it as it came, and the frame carries its user and level.
  */
-static __always_inline int evtap_flush(void *ctx, __u32 dev)
+static __always_inline int evtap_flush(void *ctx, struct evtap_device_state *ds)
 {
 	int outcome = EVTAP_STAT_COALESCED, wheel;
 	struct evtap_frame *f;
 
-	f = bpf_map_lookup_elem(&frames, &dev);
-	if (!f || !f->pending)
+	if (!ds || !ds->frame.pending)
 		return EVTAP_STAT_COALESCED;
+	f = &ds->frame;
 	f->pending = 0;
 	if (f->dx || f->dy)
 		outcome = evtap_emit(ctx, &f->src, EVTAP_KIND_MOTION, 0, f->dx, f->dy);
@@ -241,14 +253,14 @@ static __always_inline int evtap_flush(void *ctx, __u32 dev)
 	return outcome;
 }
 
-static __always_inline int evtap_outcome(void *ctx, __u32 dev, __u32 type, __u32 code, __s32 value,
-					 __u64 now)
+static __always_inline int evtap_outcome(void *ctx, struct evtap_device_state *ds, __u32 dev,
+					 __u32 type, __u32 code, __s32 value, __u64 now)
 {
 	struct evtap_source src;
 	int reason;
 
 	if (type == EV_SYN)
-		return code == SYN_REPORT ? evtap_flush(ctx, dev) : EVTAP_STAT_FILTERED;
+		return code == SYN_REPORT ? evtap_flush(ctx, ds) : EVTAP_STAT_FILTERED;
 	if (!evtap_is_kept(type, code))
 		return EVTAP_STAT_FILTERED;
 	reason = evtap_attribute(dev, now, &src);
@@ -259,15 +271,10 @@ static __always_inline int evtap_outcome(void *ctx, __u32 dev, __u32 type, __u32
 	if (type == EV_KEY)
 		return evtap_emit_key(ctx, &src, code, value);
 	if (type == EV_REL)
-		return evtap_fold(&src, code, value);
+		return evtap_fold(ds, &src, code, value);
 	return evtap_emit(ctx, &src, EVTAP_KIND_ABS, code, value, 0);
 }
 
-/*
- * One input event. ctx is the program's context; dev is the N of the device's "inputN"; now is
- * CLOCK_MONOTONIC ns, or 0 to read the clock, which is then done only for events that pass the
- * filter and the seat gate. Counts the event as SEEN and under exactly one outcome.
- */
 /* An event the input core will drop, such as a key reported in the state it is already in. */
 static __always_inline void evtap_capture_ignored(void)
 {
@@ -275,11 +282,17 @@ static __always_inline void evtap_capture_ignored(void)
 	evtap_stat_inc(EVTAP_STAT_FILTERED);
 }
 
-static __always_inline void evtap_capture(void *ctx, __u32 dev, __u32 type, __u32 code, __s32 value,
-					  __u64 now)
+/*
+ * One input event. ctx is the program's context; ds is the device's state (NULL when the map
+ * cannot take it: its REL events are then lost, and counted) and dev the N of its "inputN";
+ * now is CLOCK_MONOTONIC ns, or 0 to read the clock, which is then done only for events that
+ * pass the filter and the seat gate. Counts the event as SEEN and under exactly one outcome.
+ */
+static __always_inline void evtap_capture(void *ctx, struct evtap_device_state *ds, __u32 dev,
+					  __u32 type, __u32 code, __s32 value, __u64 now)
 {
 	evtap_stat_inc(EVTAP_STAT_SEEN);
-	evtap_stat_inc(evtap_outcome(ctx, dev, type, code, value, now));
+	evtap_stat_inc(evtap_outcome(ctx, ds, dev, type, code, value, now));
 }
 
 #endif /* EVTAP_CAPTURE_BPF_H */

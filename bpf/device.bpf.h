@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * A device's index: the N of its "inputN" kobject name, which the input core numbers once per
- * boot and never reuses, and which names the device in /sys/class/input for the collector.
+ * Which device an event comes from. Its index is the N of its "inputN" kobject name, which the
+ * input core numbers once per boot and never reuses, and which names the device in
+ * /sys/class/input for the collector; reading and parsing that name is the dearest step of an
+ * event, so it is done once per device and kept in the device's state (maps.bpf.h).
  */
 #ifndef EVTAP_DEVICE_BPF_H
 #define EVTAP_DEVICE_BPF_H
@@ -10,12 +12,14 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "evtap.h"
+#include "capture.bpf.h"
 
 /* "input" and up to 10 digits (a __u32) and the NUL. */
 #define EVTAP_DEV_NAME_LEN 16
 #define EVTAP_DEV_PREFIX   5 /* strlen("input"), as input_allocate_device names every device */
 
-static __always_inline __u32 evtap_device_index(const struct input_dev *dev)
+/* Not inlined: it runs once per device, and its callers are many. */
+static __noinline __u32 evtap_device_index(const struct input_dev *dev)
 {
 	char name[EVTAP_DEV_NAME_LEN];
 	__u32 n = 0;
@@ -34,6 +38,41 @@ static __always_inline __u32 evtap_device_index(const struct input_dev *dev)
 		n = n * 10 + (name[i] - '0');
 	}
 	return n;
+}
+
+/*
+ * The device's sysfs node id, 0 when it has none (not yet registered, or being removed). A
+ * fentry program reads it directly (dev is typed, and a faulting read yields 0); a kprobe
+ * through the probe-read helper, and not at all before Linux 5.5, where the id was a union.
+ */
+static __always_inline __u64 evtap_device_node_id_btf(const struct input_dev *dev)
+{
+	return dev->dev.kobj.sd->id;
+}
+
+static __always_inline __u64 evtap_device_node_id(const struct input_dev *dev)
+{
+	if (!bpf_core_field_exists(struct kernfs_node, id))
+		return 0;
+	return BPF_CORE_READ(dev, dev.kobj.sd, id);
+}
+
+/*
+ * The device's state, found by its node id: its "inputN" name is read only when the device is
+ * first seen. NULL when the map cannot take it.
+ */
+static __always_inline struct evtap_device_state *evtap_device_state(const struct input_dev *dev,
+								   __u64 node_id)
+{
+	struct evtap_device_state fresh = {}, *ds;
+
+	if (!node_id)
+		return evtap_device_state_by_index(evtap_device_index(dev));
+	ds = bpf_map_lookup_elem(&device_state, &node_id);
+	if (ds)
+		return ds;
+	fresh.index = evtap_device_index(dev);
+	return evtap_get_or_create(&device_state, &node_id, &fresh);
 }
 
 /*

@@ -15,20 +15,25 @@
 /* GPL: bpf_probe_read_kernel_str and the tracing program type require it. */
 char LICENSE[] SEC("license") = "GPL";
 
-static __always_inline void evtap_hook(void *ctx, const struct input_dev *dev, __u32 type,
-				       __u32 code, __s32 value)
+/* node_id: the device's sysfs node id, read the way the program type allows. */
+static __always_inline void evtap_hook(void *ctx, const struct input_dev *dev, __u64 node_id,
+				       __u32 type, __u32 code, __s32 value)
 {
-	if (type == EV_KEY && evtap_key_unchanged(dev, code, value))
+	struct evtap_device_state *ds;
+
+	if (type == EV_KEY && evtap_key_unchanged(dev, code, value)) {
 		evtap_capture_ignored();
-	else
-		evtap_capture(ctx, evtap_device_index(dev), type, code, value, 0);
+		return;
+	}
+	ds = evtap_device_state(dev, node_id);
+	evtap_capture(ctx, ds, ds ? ds->index : evtap_device_index(dev), type, code, value, 0);
 }
 
 SEC("fentry/input_event")
 int BPF_PROG(evtap_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
 	     int value)
 {
-	evtap_hook(ctx, dev, type, code, value);
+	evtap_hook(ctx, dev, evtap_device_node_id_btf(dev), type, code, value);
 	return 0;
 }
 
@@ -36,7 +41,7 @@ SEC("fentry/input_inject_event")
 int BPF_PROG(evtap_input_inject_event, struct input_handle *handle, unsigned int type,
 	     unsigned int code, int value)
 {
-	evtap_hook(ctx, handle->dev, type, code, value);
+	evtap_hook(ctx, handle->dev, evtap_device_node_id_btf(handle->dev), type, code, value);
 	return 0;
 }
 
@@ -49,7 +54,7 @@ SEC("kprobe/input_event")
 int BPF_KPROBE(evtap_kp_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
 	       int value)
 {
-	evtap_hook(ctx, dev, type, code, value);
+	evtap_hook(ctx, dev, evtap_device_node_id(dev), type, code, value);
 	return 0;
 }
 
@@ -57,6 +62,8 @@ SEC("kprobe/input_inject_event")
 int BPF_KPROBE(evtap_kp_input_inject_event, struct input_handle *handle, unsigned int type,
 	       unsigned int code, int value)
 {
-	evtap_hook(ctx, BPF_CORE_READ(handle, dev), type, code, value);
+	struct input_dev *dev = BPF_CORE_READ(handle, dev);
+
+	evtap_hook(ctx, dev, evtap_device_node_id(dev), type, code, value);
 	return 0;
 }

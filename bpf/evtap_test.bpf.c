@@ -10,11 +10,17 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* args: dev, type, code, value, now (CLOCK_MONOTONIC ns; 0: read the clock). */
+/*
+ * args: dev, type, code, value, now (CLOCK_MONOTONIC ns; 0: read the clock). The device is
+ * known by its index alone, as one without a sysfs node is.
+ */
 SEC("raw_tp")
 int evtap_test_event(struct bpf_raw_tracepoint_args *ctx)
 {
-	evtap_capture(ctx, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4]);
+	__u32 dev = ctx->args[0];
+
+	evtap_capture(ctx, evtap_device_state_by_index(dev), dev, ctx->args[1], ctx->args[2],
+		      ctx->args[3], ctx->args[4]);
 	return 0;
 }
 

@@ -89,15 +89,32 @@ struct evtap_frame {
 };
 
 /*
- * Pending frames by device index. LRU because device indexes are never reused within a boot:
- * a plain hash would fill up with devices unplugged long ago.
+ * What the programs keep per device: its index, parsed once from its "inputN" name rather than
+ * for every event, and its pending frame. Keyed by the device's sysfs node id, which kernfs
+ * never reuses within a boot, so an entry cannot outlive its device and describe another; a
+ * device without a node id is keyed by EVTAP_DEV_KEY_BY_INDEX | its index, which no node id
+ * reaches. LRU, so that unplugged devices age out.
  */
+#define EVTAP_DEV_KEY_BY_INDEX (1ULL << 63)
+
+struct evtap_device_state {
+	__u32 index;
+	__u32 pad;
+	struct evtap_frame frame;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, EVTAP_MAX_DEVICES);
-	__type(key, __u32);
-	__type(value, struct evtap_frame);
-} frames SEC(".maps");
+	__type(key, __u64);
+	__type(value, struct evtap_device_state);
+} device_state SEC(".maps");
+
+/*
+ * Set by the collector once it routes any device off seat0: until then every device is on
+ * seat0 and no event needs the device_seats lookup.
+ */
+volatile bool devices_routed;
 
 /*
  * The fleet policy, in .data so that the collector sets it before load and updates it live

@@ -385,10 +385,16 @@ static int delete_key(struct bpf_map *map, __u32 key)
 
 int kernel_set_device_seat(struct kernel *k, __u32 dev, __u32 seat)
 {
+	int err;
+
 	if (!seat)
 		return delete_key(k->skel->maps.device_seats, dev);
-	return bpf_map__update_elem(k->skel->maps.device_seats, &dev, sizeof(dev), &seat,
-				    sizeof(seat), BPF_ANY);
+	err = bpf_map__update_elem(k->skel->maps.device_seats, &dev, sizeof(dev), &seat,
+				   sizeof(seat), BPF_ANY);
+	/* After the route: an event that sees the flag finds the route. */
+	if (!err)
+		__atomic_store_n(&k->skel->bss->devices_routed, true, __ATOMIC_RELEASE);
+	return err;
 }
 
 int kernel_set_consent(struct kernel *k, __u32 uid, const struct evtap_consent *c)

@@ -228,8 +228,8 @@ static const struct option_def option_defs[] = {
 	  set_count_interval },
 	{ "poll-interval", "DUR", "read the ring buffer at least this often (250ms)",
 	  set_poll_interval },
-	{ "ringbuf-kb", "KB", "ring buffer size, a power of two (4096)", set_ringbuf_kb },
-	{ "wakeup-kb", "KB", "wake the collector early once this much is buffered (1024)",
+	{ "ringbuf-kb", "KB", "ring buffer size, a power of two (1024)", set_ringbuf_kb },
+	{ "wakeup-kb", "KB", "wake the collector at this much buffered, <= half the ring (256)",
 	  set_wakeup_kb },
 	{ "buffer", "WHICH", "ringbuf, perf (before Linux 5.8) or auto: what the kernel has (auto)",
 	  set_buffer },
@@ -262,9 +262,14 @@ void options_defaults(struct daemon_config *cfg)
 	cfg->flush_interval_ns = 1000000000LL;
 	cfg->count_interval_ns = 1000000000LL;
 	cfg->poll_interval_ns = 250000000LL;
-	cfg->ringbuf_bytes = 4 << 20;
-	cfg->wakeup_bytes = 1 << 20;
+	cfg->ringbuf_bytes = 1 << 20;
+	cfg->wakeup_bytes = 256 << 10;
 	cfg->config_path = "/etc/evtap/evtap.conf";
+}
+
+uint32_t options_ring_wakeup_bytes(uint32_t wakeup_bytes, uint32_t ringbuf_bytes)
+{
+	return wakeup_bytes < ringbuf_bytes / 2 ? wakeup_bytes : ringbuf_bytes / 2;
 }
 
 void options_usage(FILE *out)

@@ -71,14 +71,16 @@ static void route(__u32 dev, __u32 seat)
 {
 	CHECK(!bpf_map__update_elem(fx.skel->maps.device_seats, &dev, sizeof(dev), &seat,
 				    sizeof(seat), 0));
+	fx.skel->bss->devices_routed = true;
 }
 
 static void clear_map(struct bpf_map *map)
 {
-	__u32 key;
+	__u32 size = bpf_map__key_size(map);
+	__u64 key;
 
-	while (!bpf_map__get_next_key(map, NULL, &key, sizeof(key)))
-		CHECK(!bpf_map__delete_elem(map, &key, sizeof(key), 0));
+	while (!bpf_map__get_next_key(map, NULL, &key, size))
+		CHECK(!bpf_map__delete_elem(map, &key, size, 0));
 }
 
 static void read_stats(__u64 out[EVTAP_STAT_MAX])
@@ -417,7 +419,7 @@ static void matrix_case(int level, const struct seat_case *sc, const struct cons
 	snprintf(fx.what, sizeof(fx.what), "fleet %d, seat %s, user %s", level, sc->name, cc->name);
 	clear_map(fx.skel->maps.consent);
 	clear_map(fx.skel->maps.counts);
-	clear_map(fx.skel->maps.frames);
+	clear_map(fx.skel->maps.device_state);
 	set_fleet(level, cc->default_consent);
 	set_seat(0, sc->uid, sc->locked);
 	if (cc->chose)

@@ -53,6 +53,21 @@ static void test_options(void)
 	CHECK_EQ(parse_args(&cfg, err, 3, "--retention-days", "-1"), OPTIONS_USAGE);
 }
 
+/* The defaults keep the ring small (its pages count twice in RSS) and wake at a quarter. */
+static void test_ring_wakeup(void)
+{
+	struct daemon_config cfg;
+	char err[256];
+
+	CHECK_EQ(parse_args(&cfg, err, 1), OPTIONS_RUN);
+	CHECK_EQ(cfg.ringbuf_bytes, 1 << 20);
+	CHECK_EQ(options_ring_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 256 << 10);
+	CHECK_EQ(parse_args(&cfg, err, 3, "--ringbuf-kb", "128"), OPTIONS_RUN);
+	CHECK_EQ(options_ring_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 64 << 10);
+	CHECK_EQ(parse_args(&cfg, err, 3, "--wakeup-kb", "0"), OPTIONS_RUN);
+	CHECK_EQ(options_ring_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 0);
+}
+
 static void test_option_errors(void)
 {
 	struct daemon_config cfg;
@@ -159,6 +174,7 @@ static void test_consent_errors(void)
 int main(void)
 {
 	RUN(test_options);
+	RUN(test_ring_wakeup);
 	RUN(test_option_errors);
 	RUN(test_times);
 	RUN(test_consent_round_trip);

@@ -14,7 +14,7 @@ check probe-says-fentry check_probe
 
 start_evtapd --session-source static:1000 --level full --pin --metrics 127.0.0.1:9464
 check pin-dir-0700 [ "$(stat -c %a $P)" = 700 ]
-for m in events stats seats device_seats consent counts frames; do
+for m in events stats seats device_seats consent counts device_state; do
 	check "pinned-$m" [ -e "$P/$m" ]
 done
 check pinned-links sh -c "ls $P | grep -q '^link_evtap_input_event$'"
