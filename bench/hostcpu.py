@@ -34,7 +34,8 @@ def main(argv):
         for line in sys.stdin.buffer:
             if line.startswith(MARK):
                 if threads is None:
-                    threads = [c["thread-id"] for c in QMP(argv[1]).cmd("query-cpus-fast")]
+                    # A set: single-threaded TCG runs every virtual CPU in one thread.
+                    threads = {c["thread-id"] for c in QMP(argv[1]).cmd("query-cpus-fast")}
                 label = line[len(MARK):].decode(errors="replace").strip()
                 out.write("%s %d\n" % (label, vcpu_ns(threads)))
                 out.flush()

@@ -229,7 +229,7 @@ static const struct option_def option_defs[] = {
 	{ "poll-interval", "DUR", "read the ring buffer at least this often (250ms)",
 	  set_poll_interval },
 	{ "ringbuf-kb", "KB", "ring buffer size, a power of two (1024)", set_ringbuf_kb },
-	{ "wakeup-kb", "KB", "wake the collector at this much buffered, <= half the ring (256)",
+	{ "wakeup-kb", "KB", "wake the collector at this much buffered, <= half the ring (512)",
 	  set_wakeup_kb },
 	{ "buffer", "WHICH", "ringbuf, perf (before Linux 5.8) or auto: what the kernel has (auto)",
 	  set_buffer },
@@ -263,7 +263,7 @@ void options_defaults(struct daemon_config *cfg)
 	cfg->count_interval_ns = 1000000000LL;
 	cfg->poll_interval_ns = 250000000LL;
 	cfg->ringbuf_bytes = 1 << 20;
-	cfg->wakeup_bytes = 256 << 10;
+	cfg->wakeup_bytes = 512 << 10;
 	cfg->config_path = "/etc/evtap/evtap.conf";
 }
 

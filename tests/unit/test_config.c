@@ -53,7 +53,7 @@ static void test_options(void)
 	CHECK_EQ(parse_args(&cfg, err, 3, "--retention-days", "-1"), OPTIONS_USAGE);
 }
 
-/* The defaults keep the ring small (its pages count twice in RSS) and wake at a quarter. */
+/* The defaults keep the ring small (its pages count twice in RSS) and wake at half of it. */
 static void test_ring_wakeup(void)
 {
 	struct daemon_config cfg;
@@ -61,7 +61,7 @@ static void test_ring_wakeup(void)
 
 	CHECK_EQ(parse_args(&cfg, err, 1), OPTIONS_RUN);
 	CHECK_EQ(cfg.ringbuf_bytes, 1 << 20);
-	CHECK_EQ(options_ring_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 256 << 10);
+	CHECK_EQ(options_ring_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 512 << 10);
 	CHECK_EQ(parse_args(&cfg, err, 3, "--ringbuf-kb", "128"), OPTIONS_RUN);
 	CHECK_EQ(options_ring_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 64 << 10);
 	CHECK_EQ(parse_args(&cfg, err, 3, "--wakeup-kb", "0"), OPTIONS_RUN);
