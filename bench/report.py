@@ -45,6 +45,18 @@ r100 = next((x for x in r["rates"] if x["rate"] == 100000), r["rates"][-1])
 for key, _ in METHODS:
     r["added_cpu_ns_per_event_" + key] = r100["added_cpu_ns_per_event_" + key]
 r["added_cpu_source"] = "host" if host else "guest_proc_stat"
+# The repeated passes at 10k/s: each round's added CPU per event, and the medians, which are
+# the headline figures for evtap and the reader (evtest is not repeated: its 100k pass stays).
+events = {(x["round"], x["method"]): x["events"] for x in r.get("repeats", [])}
+rounds = sorted({rnd for rnd, _ in events})
+repeat = {}
+for key, label in (("evtap", "evtap"), ("evdev_reader", "reader")):
+    got = [host_added("repeat %d" % rnd, label, events[rnd, label], events[rnd, "none"])
+           for rnd in rounds]
+    if rounds and None not in got:
+        repeat[key] = got
+        r["added_cpu_ns_per_event_%s_10k_rounds" % key] = got
+        r["added_cpu_ns_per_event_" + key] = sorted(got)[len(got) // 2]
 with open(sys.argv[1], "w") as f:
     json.dump(r, f, indent=1)
     f.write("\n")
@@ -78,16 +90,26 @@ else:
     lost_ok = r["drops_at_max"] == 0 and r["drops_at_100k"] == 0
     at = "%d/s, unpaced (100k not reached)" % top["rate_achieved"]
 evtap_ns, reader_ns = r["added_cpu_ns_per_event_evtap"], r["added_cpu_ns_per_event_evdev_reader"]
+ev100, rd100 = r100["added_cpu_ns_per_event_evtap"], r100["added_cpu_ns_per_event_evdev_reader"]
 targets = [
     ("evtap's program, ns per event (bpf_stats)", "<= 3x empty (%.0f ns)" %
      r["bpf_ns_per_event_empty"], "%.0f ns = %.2fx" %
      (r["bpf_ns_per_event"], r["bpf_ns_per_event"] / r["bpf_ns_per_event_empty"]),
      r["bpf_ns_per_event"] <= 3 * r["bpf_ns_per_event_empty"]),
-    ("added CPU per event at the 100k pass (%d/s), whole guest (%s)" %
-     (r100["rate_achieved"], source), "<= 0.5x evdev reader (%.0f ns)" % reader_ns,
-     "%.0f ns = %.2fx" % (evtap_ns, ratio(evtap_ns, reader_ns)),
-     evtap_ns <= 0.5 * reader_ns),
-    ("the same, each consumer's own CPU (evtap: collector + programs)",
+]
+if repeat:
+    targets.append((
+        "added CPU per event at 10k/s, whole guest (%s), as shipped; median of %d interleaved "
+        "rounds (evtap %s; reader %s)" % (source, len(rounds),
+                                          ", ".join("%.0f" % v for v in repeat["evtap"]),
+                                          ", ".join("%.0f" % v for v in repeat["evdev_reader"])),
+        "<= 0.5x evdev reader (%.0f ns)" % reader_ns,
+        "%.0f ns = %.2fx" % (evtap_ns, ratio(evtap_ns, reader_ns)), evtap_ns <= 0.5 * reader_ns))
+targets += [
+    ("the same at the 100k pass (%d/s), where the VM runs flat out: a throughput figure" %
+     r100["rate_achieved"], "<= 0.5x evdev reader (%.0f ns)" % rd100,
+     "%.0f ns = %.2fx" % (ev100, ratio(ev100, rd100)), ev100 <= 0.5 * rd100),
+    ("the same at the 100k pass, each consumer's own CPU (evtap: collector + programs)",
      "<= 0.5x evdev reader (%.0f ns)" % r100["proc_ns_per_event_evdev_reader"],
      "%.0f ns = %.2fx" % (r100["proc_ns_per_event_evtap"],
                           ratio(r100["proc_ns_per_event_evtap"],

@@ -152,6 +152,26 @@ for variant in "fentry ringbuf evtap_input_eve" "kprobe ringbuf evtap_kp_input_e
 	say "variant $variant: $(tail -n 1 $VARIANTS)"
 done
 MARK=
+echo 0 >/proc/sys/kernel/bpf_stats_enabled
+
+# The added CPU per event against the evdev reader, as shipped (bpf_stats off), at 10k events/s:
+# the highest fixed rate the VM reaches without its two virtual CPUs saturating (above it every
+# pass runs flat out and the figure measures throughput). Three interleaved rounds of no
+# consumer, the reader and evtap; bench/report.py takes each round's differences and their
+# median, since one pass varies by several us per event under TCG.
+for round in 1 2 3; do
+	MARK="repeat $round"
+	pass none rate 10000 "$SECS"
+	echo "{\"round\":$round,\"method\":\"none\",\"events\":$(val events "$GEN")}" >>/tmp/repeats
+	pass reader rate 10000 "$SECS"
+	echo "{\"round\":$round,\"method\":\"reader\",\"events\":$(val events "$GEN")}" >>/tmp/repeats
+	bench_start_evtapd
+	pass evtap rate 10000 "$SECS"
+	stop_evtapd
+	echo "{\"round\":$round,\"method\":\"evtap\",\"events\":$(val events "$GEN")}" >>/tmp/repeats
+done
+MARK=
+echo 1 >/proc/sys/kernel/bpf_stats_enabled
 
 # latency_pass RATE: latency from injection to persisted at RATE (a pass of its own: the stats
 # requests that measure it wake the collector), with a fresh evtapd. Sets LAT, the generator's
@@ -277,5 +297,6 @@ printf '"rss_kib_end":%s,"rss_kib_capturing":%s,' "${RSS_END_MAX:-0}" "${RSS_CAP
 printf '"rss_kib":%s,"max_rate_unpaced":%s,"max_rate_sustained":%s,"seconds_per_rate":%s,' \
 	"$RSS_MAX" "$MAX_RAW" "${MAX_SUSTAINED:-0}" "$SECS"
 printf '"variants":[%s],' "$(tr '\n' , <$VARIANTS | sed 's/,$//')"
+printf '"repeats":[%s],' "$(tr '\n' , </tmp/repeats | sed 's/,$//')"
 printf '"rates":[%s]}\n' "$(tr '\n' , <$ROWS | sed 's/,$//')"
 echo BENCH-RESULTS-END
