@@ -1,7 +1,7 @@
 # Added CPU per event against event rate, one line per method: gnuplot -e "data='F'; out='F'".
 set terminal svg size 720,420 dynamic font "sans,12"
 set output out
-set title "Added CPU per event (whole guest, TCG) against event rate"
+set title "Added CPU per event (whole guest, timed from the host; TCG) against event rate"
 set xlabel "events per second (achieved)"
 set ylabel "added CPU per event (µs)"
 set logscale x
