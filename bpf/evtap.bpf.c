@@ -15,17 +15,18 @@
 /* GPL: bpf_probe_read_kernel_str and the tracing program type require it. */
 char LICENSE[] SEC("license") = "GPL";
 
-/* node_id: the device's sysfs node id, read the way the program type allows. */
-static __always_inline void evtap_hook(void *ctx, const struct input_dev *dev, __u64 node_id,
+/* btf: dev is a typed pointer (fentry), read directly; else a plain number (kprobe). */
+static __always_inline void evtap_hook(void *ctx, const struct input_dev *dev, bool btf,
 				       __u32 type, __u32 code, __s32 value)
 {
 	struct evtap_device_state *ds;
 
-	if (type == EV_KEY && evtap_key_unchanged(dev, code, value)) {
+	if (type == EV_KEY && evtap_key_unchanged(dev, code, value, btf)) {
 		evtap_capture_ignored();
 		return;
 	}
-	ds = evtap_device_state(dev, node_id);
+	ds = evtap_device_state(dev, btf ? evtap_device_node_id_btf(dev)
+					 : evtap_device_node_id(dev));
 	evtap_capture(ctx, ds, ds ? ds->index : evtap_device_index(dev), type, code, value, 0);
 }
 
@@ -33,7 +34,7 @@ SEC("fentry/input_event")
 int BPF_PROG(evtap_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
 	     int value)
 {
-	evtap_hook(ctx, dev, evtap_device_node_id_btf(dev), type, code, value);
+	evtap_hook(ctx, dev, true, type, code, value);
 	return 0;
 }
 
@@ -41,7 +42,7 @@ SEC("fentry/input_inject_event")
 int BPF_PROG(evtap_input_inject_event, struct input_handle *handle, unsigned int type,
 	     unsigned int code, int value)
 {
-	evtap_hook(ctx, handle->dev, evtap_device_node_id_btf(handle->dev), type, code, value);
+	evtap_hook(ctx, handle->dev, true, type, code, value);
 	return 0;
 }
 
@@ -54,7 +55,7 @@ SEC("kprobe/input_event")
 int BPF_KPROBE(evtap_kp_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
 	       int value)
 {
-	evtap_hook(ctx, dev, evtap_device_node_id(dev), type, code, value);
+	evtap_hook(ctx, dev, false, type, code, value);
 	return 0;
 }
 
@@ -64,6 +65,6 @@ int BPF_KPROBE(evtap_kp_input_inject_event, struct input_handle *handle, unsigne
 {
 	struct input_dev *dev = BPF_CORE_READ(handle, dev);
 
-	evtap_hook(ctx, dev, evtap_device_node_id(dev), type, code, value);
+	evtap_hook(ctx, dev, false, type, code, value);
 	return 0;
 }
