@@ -76,51 +76,27 @@ static __always_inline struct evtap_device_state *evtap_device_state(const struc
 }
 
 /*
- * Word `word` of one of the device's key bitmaps (keybit, key). A fentry program (btf) reads
- * it directly, without a helper call; the verifier accepts only constant offsets into a typed
- * struct, so it reads every word of the bitmap and keeps the one wanted (barrier_var stops the
- * compiler from folding that back into one indexed load). A kprobe reads it through the helper.
- */
-#define EVTAP_KEY_WORDS (KEY_MAX / 64 + 1)
-
-static __always_inline unsigned long evtap_key_word(const unsigned long *bits, __u32 word,
-						    bool btf)
-{
-	unsigned long wanted = 0, w;
-	int i;
-
-	if (!btf) {
-		bpf_probe_read_kernel(&wanted, sizeof(wanted), &bits[word]);
-		return wanted;
-	}
-#pragma unroll
-	for (i = 0; i < EVTAP_KEY_WORDS; i++) {
-		w = bits[i];
-		barrier_var(w);
-		if (i == word)
-			wanted = w;
-	}
-	return wanted;
-}
-
-/*
  * Whether the input core will ignore this EV_KEY event: the hooks run before it, and drivers
  * such as psmouse report every button's state in every packet. Mirrors input_get_disposition():
  * an unsupported code, or a press or release of a key already in that state (repeats, value 2,
  * always pass).
  */
 static __always_inline bool evtap_key_unchanged(const struct input_dev *dev, __u32 code,
-						__s32 value, bool btf)
+						__s32 value)
 {
+	unsigned long keybit, key;
 	__u32 word = code / 64, bit = code % 64;
 
 	if (code > KEY_MAX)
 		return true;
-	if (!(evtap_key_word(dev->keybit, word, btf) & (1UL << bit)))
+	if (bpf_probe_read_kernel(&keybit, sizeof(keybit), &dev->keybit[word]) ||
+	    !(keybit & (1UL << bit)))
 		return true;
 	if (value == 2)
 		return false;
-	return !!(evtap_key_word(dev->key, word, btf) & (1UL << bit)) == !!value;
+	if (bpf_probe_read_kernel(&key, sizeof(key), &dev->key[word]))
+		return false;
+	return !!(key & (1UL << bit)) == !!value;
 }
 
 #endif /* EVTAP_DEVICE_BPF_H */

@@ -15,18 +15,17 @@
 /* GPL: bpf_probe_read_kernel_str and the tracing program type require it. */
 char LICENSE[] SEC("license") = "GPL";
 
-/* btf: dev is a typed pointer (fentry), read directly; else a plain number (kprobe). */
-static __always_inline void evtap_hook(void *ctx, const struct input_dev *dev, bool btf,
+/* node_id: the device's sysfs node id, read the way the program type allows. */
+static __always_inline void evtap_hook(void *ctx, const struct input_dev *dev, __u64 node_id,
 				       __u32 type, __u32 code, __s32 value)
 {
 	struct evtap_device_state *ds;
 
-	if (type == EV_KEY && evtap_key_unchanged(dev, code, value, btf)) {
+	if (type == EV_KEY && evtap_key_unchanged(dev, code, value)) {
 		evtap_capture_ignored();
 		return;
 	}
-	ds = evtap_device_state(dev, btf ? evtap_device_node_id_btf(dev)
-					 : evtap_device_node_id(dev));
+	ds = evtap_device_state(dev, node_id);
 	evtap_capture(ctx, ds, ds ? ds->index : evtap_device_index(dev), type, code, value, 0);
 }
 
@@ -34,7 +33,7 @@ SEC("fentry/input_event")
 int BPF_PROG(evtap_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
 	     int value)
 {
-	evtap_hook(ctx, dev, true, type, code, value);
+	evtap_hook(ctx, dev, evtap_device_node_id_btf(dev), type, code, value);
 	return 0;
 }
 
@@ -42,7 +41,7 @@ SEC("fentry/input_inject_event")
 int BPF_PROG(evtap_input_inject_event, struct input_handle *handle, unsigned int type,
 	     unsigned int code, int value)
 {
-	evtap_hook(ctx, handle->dev, true, type, code, value);
+	evtap_hook(ctx, handle->dev, evtap_device_node_id_btf(handle->dev), type, code, value);
 	return 0;
 }
 
@@ -55,7 +54,7 @@ SEC("kprobe/input_event")
 int BPF_KPROBE(evtap_kp_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
 	       int value)
 {
-	evtap_hook(ctx, dev, false, type, code, value);
+	evtap_hook(ctx, dev, evtap_device_node_id(dev), type, code, value);
 	return 0;
 }
 
@@ -65,6 +64,6 @@ int BPF_KPROBE(evtap_kp_input_inject_event, struct input_handle *handle, unsigne
 {
 	struct input_dev *dev = BPF_CORE_READ(handle, dev);
 
-	evtap_hook(ctx, dev, false, type, code, value);
+	evtap_hook(ctx, dev, evtap_device_node_id(dev), type, code, value);
 	return 0;
 }
