@@ -159,16 +159,21 @@ echo 0 >/proc/sys/kernel/bpf_stats_enabled
 # pass runs flat out and the figure measures throughput). Three interleaved rounds of no
 # consumer, the reader and evtap; bench/report.py takes each round's differences and their
 # median, since one pass varies by several us per event under TCG.
+# repeat_row: the events of the last pass ($method) in round $round.
+repeat_row() {
+	echo "{\"round\":$round,\"method\":\"$method\",\"events\":$(val events "$GEN")}" \
+		>>/tmp/repeats
+}
 for round in 1 2 3; do
 	MARK="repeat $round"
 	pass none rate 10000 "$SECS"
-	echo "{\"round\":$round,\"method\":\"none\",\"events\":$(val events "$GEN")}" >>/tmp/repeats
+	repeat_row
 	pass reader rate 10000 "$SECS"
-	echo "{\"round\":$round,\"method\":\"reader\",\"events\":$(val events "$GEN")}" >>/tmp/repeats
+	repeat_row
 	bench_start_evtapd
 	pass evtap rate 10000 "$SECS"
 	stop_evtapd
-	echo "{\"round\":$round,\"method\":\"evtap\",\"events\":$(val events "$GEN")}" >>/tmp/repeats
+	repeat_row
 done
 MARK=
 echo 1 >/proc/sys/kernel/bpf_stats_enabled

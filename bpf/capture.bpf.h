@@ -204,8 +204,8 @@ static __always_inline struct evtap_device_state *evtap_device_state_by_index(__
  * belongs to the user of its first event: should the seat change hands within a frame, the
  * frame restarts rather than mix two users.
  */
-static __always_inline int evtap_fold(struct evtap_device_state *ds,
-				      const struct evtap_source *src, __u32 code, __s32 value)
+static __always_inline int evtap_fold(struct evtap_device_state *ds, const struct evtap_source *src,
+				      __u32 code, __s32 value)
 {
 	static const struct evtap_frame empty;
 	struct evtap_frame *f;

@@ -62,7 +62,7 @@ static __always_inline __u64 evtap_device_node_id(const struct input_dev *dev)
  * first seen. NULL when the map cannot take it.
  */
 static __always_inline struct evtap_device_state *evtap_device_state(const struct input_dev *dev,
-								   __u64 node_id)
+								     __u64 node_id)
 {
 	struct evtap_device_state fresh = {}, *ds;
 

@@ -166,6 +166,11 @@ static size_t perf_pages(size_t total_bytes)
 	return pages;
 }
 
+uint32_t buffer_wakeup_bytes(uint32_t wakeup_bytes, size_t buffer_bytes)
+{
+	return wakeup_bytes < buffer_bytes / 2 ? wakeup_bytes : (uint32_t)(buffer_bytes / 2);
+}
+
 static int open_perf(struct evtap_buffer *b, int map_fd, const struct buffer_opts *opts)
 {
 	size_t pages = perf_pages(opts->total_bytes ?: 4 << 20);
@@ -180,8 +185,7 @@ static int open_perf(struct evtap_buffer *b, int map_fd, const struct buffer_opt
 
 	if (opts->wakeup_bytes) {
 		attr.watermark = 1;
-		attr.wakeup_watermark =
-			opts->wakeup_bytes < bytes / 2 ? opts->wakeup_bytes : (__u32)(bytes / 2);
+		attr.wakeup_watermark = buffer_wakeup_bytes(opts->wakeup_bytes, bytes);
 	} else {
 		attr.wakeup_events = 1;
 	}

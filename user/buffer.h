@@ -16,6 +16,12 @@ struct evtap_buffer;
 /* One record; its size is the record's, without the perf buffer's padding. */
 typedef int (*buffer_sample_fn)(void *ctx, void *data, size_t size);
 
+/*
+ * The early-wakeup threshold for a buffer of buffer_bytes: wakeup_bytes, but at most half the
+ * buffer, so that a small buffer still wakes the collector before it fills.
+ */
+uint32_t buffer_wakeup_bytes(uint32_t wakeup_bytes, size_t buffer_bytes);
+
 struct buffer_opts {
 	bool perf;	       /* a perf buffer: the map is a BPF_MAP_TYPE_PERF_EVENT_ARRAY */
 	size_t record_size;    /* perf: samples are padded to 8 bytes; trimmed back to this */

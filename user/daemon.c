@@ -295,8 +295,7 @@ static int open_kernel(struct daemon *d)
 
 	d->fleet.level = (__u8)d->cfg->level;
 	d->fleet.default_consent = (__u8)d->cfg->default_consent;
-	d->fleet.wakeup_bytes =
-		options_ring_wakeup_bytes(d->cfg->wakeup_bytes, d->cfg->ringbuf_bytes);
+	d->fleet.wakeup_bytes = buffer_wakeup_bytes(d->cfg->wakeup_bytes, d->cfg->ringbuf_bytes);
 	d->fleet.time_granularity_ns = (__u64)d->cfg->time_granularity_ns;
 	kopts.fleet = d->fleet;
 	return kernel_open(&d->kernel, &kopts);

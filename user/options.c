@@ -267,11 +267,6 @@ void options_defaults(struct daemon_config *cfg)
 	cfg->config_path = "/etc/evtap/evtap.conf";
 }
 
-uint32_t options_ring_wakeup_bytes(uint32_t wakeup_bytes, uint32_t ringbuf_bytes)
-{
-	return wakeup_bytes < ringbuf_bytes / 2 ? wakeup_bytes : ringbuf_bytes / 2;
-}
-
 void options_usage(FILE *out)
 {
 	fprintf(out, "usage: evtapd [OPTION]...\n\nCaptures keyboard and mouse activity with eBPF "

@@ -56,10 +56,5 @@ void options_defaults(struct daemon_config *cfg);
 enum options_result options_parse(struct daemon_config *cfg, int argc, char **argv, char *err,
 				  size_t errlen);
 void options_usage(FILE *out);
-/*
- * The ring buffer's early-wakeup threshold: wakeup-kb, but at most half the ring, so that a
- * small ring still wakes the collector before it fills.
- */
-uint32_t options_ring_wakeup_bytes(uint32_t wakeup_bytes, uint32_t ringbuf_bytes);
 
 #endif /* EVTAP_OPTIONS_H */

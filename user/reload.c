@@ -96,7 +96,7 @@ void daemon_reload_config(struct daemon *d)
 	fleet.default_consent = (__u8)fresh.default_consent;
 	fleet.time_granularity_ns = (__u64)fresh.time_granularity_ns;
 	/* The ring in force: a new ringbuf-kb waits for a restart. */
-	fleet.wakeup_bytes = options_ring_wakeup_bytes(fresh.wakeup_bytes, cur->ringbuf_bytes);
+	fleet.wakeup_bytes = buffer_wakeup_bytes(fresh.wakeup_bytes, cur->ringbuf_bytes);
 	apply_fleet(d, &fleet);
 	cur->level = fresh.level;
 	cur->default_consent = fresh.default_consent;

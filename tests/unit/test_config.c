@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "consent.h"
 #include "evtap.h"
+#include "buffer.h"
 #include "options.h"
 
 static enum options_result parse_args(struct daemon_config *cfg, char *err, int argc, ...)
@@ -61,11 +62,11 @@ static void test_ring_wakeup(void)
 
 	CHECK_EQ(parse_args(&cfg, err, 1), OPTIONS_RUN);
 	CHECK_EQ(cfg.ringbuf_bytes, 1 << 20);
-	CHECK_EQ(options_ring_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 512 << 10);
+	CHECK_EQ(buffer_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 512 << 10);
 	CHECK_EQ(parse_args(&cfg, err, 3, "--ringbuf-kb", "128"), OPTIONS_RUN);
-	CHECK_EQ(options_ring_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 64 << 10);
+	CHECK_EQ(buffer_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 64 << 10);
 	CHECK_EQ(parse_args(&cfg, err, 3, "--wakeup-kb", "0"), OPTIONS_RUN);
-	CHECK_EQ(options_ring_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 0);
+	CHECK_EQ(buffer_wakeup_bytes(cfg.wakeup_bytes, cfg.ringbuf_bytes), 0);
 }
 
 static void test_option_errors(void)

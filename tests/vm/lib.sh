@@ -19,13 +19,14 @@ check_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi
 }
 
-# wait_for SECONDS CMD...: polls CMD (an event's visible effect) until it succeeds.
+# wait_for SECONDS CMD...: polls CMD (an event's visible effect) until it succeeds. A
+# fractional sleep works in busybox and in Debian's sleep, so that package.sh (dash) shares it.
 wait_for() {
 	deadline=$(($(date +%s) + $1))
 	shift
 	until eval "$@" >/dev/null 2>&1; do
 		[ "$(date +%s)" -ge "$deadline" ] && return 1
-		usleep 20000
+		sleep 0.02
 	done
 }
 

@@ -1,36 +1,16 @@
 #!/bin/sh
 # The Debian package under a real systemd (run by tests/vm/package.host in vmtest/systemd-vm,
-# from /evtap-test with the .deb and evtap-inject next to it; /bin/sh is dash here, not
-# busybox): dpkg -i installs and starts the unit, it reports ready (Type=notify), captures,
+# from /evtap-test with the .deb, evtap-inject and lib.sh next to it; /bin/sh is dash here,
+# not busybox): dpkg -i installs and starts the unit, it reports ready (Type=notify), captures,
 # reloads on `systemctl reload` without a restart, drains on `systemctl stop`, and with
 # session-source = logind follows a real login session on seat0: attribution, lock, logout.
-FAILED=0
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"
-	FAILED=1
-}
-check() {
-	name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name" "$*"; fi
-}
-check_eq() {
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi
-}
-wait_for() {
-	deadline=$(($(date +%s) + $1))
-	shift
-	until eval "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
+
+# The checks and wait_for of the busybox VM tests.
+. ./lib.sh
 journal() { journalctl -u evtapd -o cat --no-pager 2>/dev/null; }
 mainpid() { systemctl show -p MainPID --value evtapd; }
 state() { systemctl show -p ActiveState,SubState --value evtapd | paste -sd/; }
 keys() { evtap export --user 0 --format csv | grep -c ',KEY_A,'; }
-counter() { evtap stats | awk -v k="$1" '$1 == k { print $2 }'; }
 conf=/etc/evtap/evtap.conf
 
 # 1. Install: dependencies are in the image; the postinst enables and starts the unit, and
