@@ -18,23 +18,37 @@ LLVM_STRIP ?= llvm-strip
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
-	  -Iinclude -Iuser -I$(BUILD) $(SAN_FLAGS)
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wswitch-enum -D_GNU_SOURCE \
+	  -MMD -MP $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -lelf -lz -lsodium -linih -ljson-c -lsystemd -lcap-ng
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -I$(BUILD)
 
-BPF_PROGS := evtap evtap_test
-BPF_HDRS := $(wildcard bpf/*.h include/*.h)
-SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_PROGS))
+# user/ holds one folder per layer and per program; each folder's objects see only the headers
+# of its own layer and the layers below it (docs/ARCHITECTURE.md):
+#   lib     libevtap.a: the store, its formats, the socket protocol, names, clock, log
+#   kernel  libevtap-kernel.a: the only code that sees the BPF skeleton
+#   evtapd  the daemon (libevtapd.a, and its main)
+#   evtap   the CLI
+# Headers are found by name, so the include path is what keeps a layer from reaching up.
+LIB_INC := -Iinclude -Iuser/lib -I$(BUILD)/gen
+KERNEL_INC := $(LIB_INC) -Iuser/kernel -I$(BUILD)/skel
+EVTAPD_INC := $(LIB_INC) -Iuser/kernel -Iuser/evtapd
+EVTAP_INC := $(LIB_INC) -Iuser/evtap
+LIB_LIBS := -lz -lsodium -ljson-c
+KERNEL_LIBS := -lbpf -lelf -lz
+EVTAPD_LIBS := -linih -lsystemd -lcap-ng
 
-# Every user/*.c but the two mains goes into one static library that the binaries and the
-# tests link against, so that a test exercises exactly the code that ships.
-MAINS := user/evtapd.c user/evtap.c
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*.c))
-LIB_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
-USER_HDRS := $(wildcard user/*.h include/*.h)
-UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+BPF_PROGS := evtap evtap_test
+SKELS := $(patsubst %,$(BUILD)/skel/%.skel.h,$(BPF_PROGS))
+
+srcs_of = $(wildcard user/$(1)/*.c)
+objs_of = $(patsubst user/%.c,$(BUILD)/obj/%.o,$(1))
+LIB_SRCS := $(call srcs_of,lib)
+KERNEL_SRCS := $(call srcs_of,kernel)
+EVTAPD_SRCS := $(filter-out user/evtapd/evtapd.c,$(call srcs_of,evtapd))
+EVTAP_SRCS := $(call srcs_of,evtap)
+UNIT_TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(wildcard tests/unit/test_*.c \
+	tests/daemon/test_*.c)))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
 .PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format install deb
@@ -47,31 +61,52 @@ $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h include/*.h) $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+$(BUILD)/skel/%.skel.h: $(BUILD)/%.bpf.o
+	@mkdir -p $(@D)
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/codenames.gen.h: user/codenames.sh /usr/include/linux/input-event-codes.h
+$(BUILD)/gen/codenames.gen.h: user/lib/codenames.sh /usr/include/linux/input-event-codes.h
 	@mkdir -p $(@D)
-	./user/codenames.sh > $@.tmp && mv $@.tmp $@
+	./user/lib/codenames.sh > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) $(BUILD)/codenames.gen.h
+# Header dependencies come from the compiler (-MMD); the generated headers must exist before
+# the first compile, so they are order-only here and real dependencies in the .d files.
+$(BUILD)/obj/lib/%.o: user/lib/%.c | $(BUILD)/gen/codenames.gen.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(LIB_INC) -c $< -o $@
 
-# Made anew, so that the object of a removed source does not linger in the archive.
-$(BUILD)/libevtap.a: $(LIB_OBJS)
+$(BUILD)/obj/kernel/%.o: user/kernel/%.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(KERNEL_INC) -c $< -o $@
+
+$(BUILD)/obj/evtapd/%.o: user/evtapd/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(EVTAPD_INC) -c $< -o $@
+
+$(BUILD)/obj/evtap/%.o: user/evtap/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(EVTAP_INC) -c $< -o $@
+
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/tests/*.d)
+
+# Archives are made anew, so that the object of a removed source does not linger in one.
+$(BUILD)/libevtap.a: $(call objs_of,$(LIB_SRCS))
+$(BUILD)/libevtap-kernel.a: $(call objs_of,$(KERNEL_SRCS))
+$(BUILD)/libevtapd.a: $(call objs_of,$(EVTAPD_SRCS))
+$(BUILD)/libevtap.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtapd.a:
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/evtapd: $(BUILD)/user/evtapd.o $(BUILD)/libevtap.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/evtapd: $(BUILD)/obj/evtapd/evtapd.o $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a \
+		 $(BUILD)/libevtap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(EVTAPD_LIBS) $(KERNEL_LIBS) $(LIB_LIBS)
 
-$(BUILD)/evtap: $(BUILD)/user/evtap.o $(BUILD)/libevtap.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/evtap: $(call objs_of,$(EVTAP_SRCS)) $(BUILD)/libevtap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 # The small DRM client that the display VM tests drive.
 $(BUILD)/evtap-drmclient: tests/drmclient.c
@@ -79,15 +114,28 @@ $(BUILD)/evtap-drmclient: tests/drmclient.c
 
 # The uinput injector that the VM tests drive.
 $(BUILD)/evtap-inject: tests/inject.c $(BUILD)/libevtap.a
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libevtap.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LIB_INC) -o $@ $< $(BUILD)/libevtap.a $(LDFLAGS) $(LIB_LIBS)
 
+# Unit tests link what they test: tests/unit/ the library alone; tests/daemon/ the daemon over
+# the kernel layer's test double (tests/double/) instead of the real kernel layer's skeleton
+# code, whose other parts (kpath, probe) come from its archive after the double.
+DOUBLE_SRCS := $(wildcard tests/double/*.c)
 $(BUILD)/tests/%: tests/unit/%.c tests/check.h $(BUILD)/libevtap.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libevtap.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LIB_INC) -Itests -o $@ $< $(BUILD)/libevtap.a $(LDFLAGS) $(LIB_LIBS)
 
-$(BUILD)/tests/%: tests/bpf/%.c tests/check.h $(BUILD)/libevtap.a $(SKELS)
+$(BUILD)/tests/%: tests/daemon/%.c tests/check.h $(DOUBLE_SRCS) $(BUILD)/libevtapd.a \
+		  $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libevtap.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(EVTAPD_INC) -Itests -Itests/double -o $@ $< $(DOUBLE_SRCS) \
+		$(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a $(LDFLAGS) \
+		$(EVTAPD_LIBS) $(KERNEL_LIBS) $(LIB_LIBS)
+
+$(BUILD)/tests/%: tests/bpf/%.c tests/check.h $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a \
+		  | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(KERNEL_INC) -Itests -o $@ $< $(BUILD)/libevtap-kernel.a \
+		$(BUILD)/libevtap.a $(LDFLAGS) $(KERNEL_LIBS) $(LIB_LIBS)
 
 # Tests: each suite prints PASS/FAIL lines; tests/run counts them and prints the summary.
 test:
@@ -163,7 +211,7 @@ deb:
 	@echo "build/deb/evtap_$(DEB_VERSION)_$(DEB_ARCH).deb"
 
 format:
-	clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h tests/*/*.c bench/*.c
+	clang-format -i bpf/*.c bpf/*.h include/*.h user/*/*.c user/*/*.h tests/*/*.c bench/*.c
 
 clean:
 	rm -rf build

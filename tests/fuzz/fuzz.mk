@@ -5,30 +5,23 @@
 # temporary copy of its seed corpus tests/fuzz/corpus/<name>/ (the tree never gets new inputs;
 # crashing inputs land in $(BUILD)/fuzz/) and prints "PASS fuzz_<name>" or "FAIL fuzz_<name>".
 #
-# Sources: FUZZ_SRCS_<name> lists the user/*.c a target is linked with. The default is every
-# library source (LIB_SRCS), compiled by clang here rather than taken from libevtap.a, which gcc
-# builds without the fuzzer's instrumentation; as some of those include the BPF skeletons, the
-# skeletons are built first. A target that needs only a few sources lists them, so that it
-# builds without the BPF toolchain and keeps working while unrelated daemon code is broken.
+# Sources: every target is linked with the library's sources (user/lib, LIB_SRCS), compiled by
+# clang here rather than taken from libevtap.a, which gcc builds without the fuzzer's
+# instrumentation. The library needs no BPF toolchain, so neither do the fuzz targets.
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	       -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
-	       -Iinclude -Iuser -I$(BUILD)
+	       $(LIB_INC)
 FUZZ_RUN_FLAGS ?= -max_total_time=20 -rss_limit_mb=512 -timeout=5
 # The RSS limit counts ASan's quarantine of freed memory, 256 MiB by default: keep it smaller.
 FUZZ_ASAN_OPTIONS ?= quarantine_size_mb=64
 
-FUZZ_SRCS_segment := user/codec.c user/segment.c user/fileio.c
-
-fuzz_srcs = $(or $(FUZZ_SRCS_$(1)),$(LIB_SRCS))
-fuzz_deps = $(if $(FUZZ_SRCS_$(1)),,$(SKELS) $(BUILD)/codenames.gen.h)
-
 define FUZZ_TARGET
-$(BUILD)/fuzz/$(1): tests/fuzz/fuzz_$(1).c $(wildcard tests/fuzz/*.h) $(call fuzz_srcs,$(1)) $(USER_HDRS) \
-		    $(call fuzz_deps,$(1))
+$(BUILD)/fuzz/$(1): tests/fuzz/fuzz_$(1).c $(wildcard tests/fuzz/*.h user/lib/*.h include/*.h) \
+		    $(LIB_SRCS) $(BUILD)/gen/codenames.gen.h
 	@mkdir -p $$(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $$@ $$< $(call fuzz_srcs,$(1)) $(LDLIBS)
+	$(CLANG) $(FUZZ_CFLAGS) -o $$@ $$< $(LIB_SRCS) $(LIB_LIBS)
 endef
 $(foreach name,$(FUZZ_NAMES),$(eval $(call FUZZ_TARGET,$(name))))
 
@@ -61,6 +54,6 @@ fuzz-corpus-segment: $(BUILD)/fuzz/gen_segment_corpus
 	$< tests/fuzz/corpus/segment
 
 $(BUILD)/fuzz/gen_segment_corpus: tests/fuzz/gen_segment_corpus.c tests/fuzz/segment_key.h \
-				  $(FUZZ_SRCS_segment) $(USER_HDRS)
+				  $(BUILD)/libevtap.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(FUZZ_SRCS_segment) -lz -lsodium
+	$(CC) $(CFLAGS) $(LIB_INC) -o $@ $< $(BUILD)/libevtap.a $(LIB_LIBS)

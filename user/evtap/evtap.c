@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include "clock.h"
 #include "client.h"
+#include "request.h"
 
 static const char usage_text[] =
 	"usage: evtap [--socket PATH] COMMAND [ARGS]\n"
@@ -151,9 +152,6 @@ static int parse_positional(struct cli *cli, int *argc, char ***argv)
 	return 0;
 }
 
-static const char *const commands[] = { "status", "opt-out", "opt-in",	"level", "pause",
-					"export", "forget",  "devices", "stats", "audit" };
-
 static int parse_args(struct cli *cli, int argc, char **argv)
 {
 	int i = 1, ret;
@@ -169,15 +167,14 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 		exit(0);
 	}
 	cli->command = argv[i];
-	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
-		if (!strcmp(cli->command, commands[k])) {
-			json_object_object_add(cli->req, "op", json_object_new_string(commands[k]));
-			argc -= i;
-			argv += i;
-			ret = parse_positional(cli, &argc, &argv);
-			return ret ? ret : parse_command_options(cli, argc, argv);
-		}
-	return usage_error("unknown command '%s'", cli->command);
+	/* The commands are the socket's operations, named as the protocol names them. */
+	if (request_op_parse(cli->command) < 0)
+		return usage_error("unknown command '%s'", cli->command);
+	json_object_object_add(cli->req, "op", json_object_new_string(cli->command));
+	argc -= i;
+	argv += i;
+	ret = parse_positional(cli, &argc, &argv);
+	return ret ? ret : parse_command_options(cli, argc, argv);
 }
 
 int main(int argc, char **argv)

@@ -4,11 +4,9 @@
  * opt-out, a pause or a lower level took effect may still be in the ring buffer. Each record
  * is checked against the user's consent as it is now, and dropped if it is no longer allowed.
  */
-#include <stdlib.h>
 #include <string.h>
 #include "clock.h"
 #include "daemon.h"
-#include "display.h"
 #include "evtap_policy.h"
 #include "kernel.h"
 #include "log.h"
@@ -26,7 +24,7 @@ int collector_on_event(void *ctx, void *data, size_t size)
 		d->stats.malformed++;
 		return 0;
 	}
-	if (daemon_user_level(d, ev->uid, &reason) < evtap_kind_min_level(ev->kind)) {
+	if (daemon_user_level(d, ev->uid, d->now_mono, &reason) < evtap_kind_min_level(ev->kind)) {
 		d->stats.dropped[reason]++;
 		return 0;
 	}
@@ -66,7 +64,7 @@ static void on_counts(void *ctx, uint32_t uid, const struct evtap_counts *totals
 	if (!prev)
 		return;
 	if (counts_delta(totals, prev, &rec.counts)) {
-		if (daemon_user_level(d, uid, &reason) < EVTAP_LEVEL_COUNTS) {
+		if (daemon_user_level(d, uid, d->now_mono, &reason) < EVTAP_LEVEL_COUNTS) {
 			d->stats.dropped[reason]++;
 		} else {
 			rec.ts_ns = clock_mono_to_wall(d->now_mono);
@@ -79,12 +77,56 @@ static void on_counts(void *ctx, uint32_t uid, const struct evtap_counts *totals
 	*prev = *totals;
 }
 
+/* The difference since the last interval; returns whether anything happened. */
+static int display_delta(const struct evtap_display *now, const struct evtap_display *prev,
+			 struct evtap_display_rec *out)
+{
+	__u64 ppm = now->damage_ppm - prev->damage_ppm;
+
+	out->commits = (uint32_t)(now->commits - prev->commits);
+	out->flips = (uint32_t)(now->flips - prev->flips);
+	out->damage_events = (uint32_t)(now->damage_events - prev->damage_events);
+	/* A fraction of the frame: damage past a full frame in one interval is a full frame. */
+	out->damage_ppm = ppm > EVTAP_DISPLAY_FULL_PPM ? EVTAP_DISPLAY_FULL_PPM : (uint32_t)ppm;
+	return out->commits || out->flips || out->damage_events || ppm;
+}
+
+static void on_display(void *ctx, const struct evtap_display_key *key,
+		       const struct evtap_display *totals)
+{
+	struct daemon *d = ctx;
+	struct evtap_display *prev =
+		prevs_get(&d->display_prev, key, sizeof(*key), sizeof(*totals));
+	struct evtap_record rec = { .kind = EVTAP_KIND_DISPLAY, .uid = key->uid };
+	int reason = EVTAP_STAT_GATE_LEVEL_OFF;
+
+	if (!prev)
+		return;
+	if (display_delta(totals, prev, &rec.display)) {
+		/* The second check, as for every record: consent may have changed since. */
+		if (daemon_user_level(d, key->uid, d->now_mono, &reason) <
+		    evtap_kind_min_level(EVTAP_KIND_DISPLAY)) {
+			d->stats.dropped[reason]++;
+		} else {
+			rec.ts_ns = clock_mono_to_wall(d->now_mono);
+			rec.display.crtc = key->crtc;
+			rec.display.interval_ms =
+				(uint32_t)((d->now_mono - d->last_counts) / 1000000);
+			store_append(d->store, &rec, NULL);
+			d->stats.display_records++;
+		}
+	}
+	*prev = *totals;
+}
+
 void collector_take_counts(struct daemon *d)
 {
 	int err = kernel_read_counts(d->kernel, on_counts, d);
 
 	if (err)
 		log_warn("reading the counts map: %s", strerror(-err));
-	collector_take_display(d); /* the same interval */
+	err = kernel_read_display(d->kernel, on_display, d); /* the same interval */
+	if (err)
+		log_warn("reading the display map: %s", strerror(-err));
 	d->last_counts = d->now_mono;
 }

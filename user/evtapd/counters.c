@@ -4,13 +4,23 @@
 #include "buffer.h"
 #include "counters.h"
 #include "daemon.h"
-#include "display.h"
 #include "kernel.h"
 #include "names.h"
 
 static const struct counter_group kernel_group = {
 	"kernel", "evtap_kernel_events_total", "outcome",
 	"Input events by what the kernel programs did with them: seen, emitted, gated, lost."
+};
+static const struct counter_group display_group = {
+	"display", "evtap_display_events_total", "outcome",
+	"Display events (commits, flips, damage) by what the kernel programs did with them."
+};
+static const struct counter_group hits_group = { "display_hooks.hits",
+						 "evtap_display_hook_hits_total", "hook",
+						 "Entries of each display hook, before any gate." };
+static const struct counter_group missed_group = {
+	"missed", "evtap_missed_events_total", "reason",
+	"Events that never entered the programs: one was already running on that CPU."
 };
 static const struct counter_group collector_group = {
 	"collector", NULL, NULL, "The collector: records received, requests served."
@@ -38,13 +48,19 @@ void counters_walk(struct daemon *d, counter_fn fn, void *ctx)
 {
 	const struct store_stats *ss = store_stats(d->store);
 	const struct collector_stats *cs = &d->stats;
-	__u64 kstats[EVTAP_STAT_MAX] = { 0 };
+	__u64 kstats[EVTAP_STAT_MAX] = { 0 }, dstats[EVTAP_STAT_MAX] = { 0 };
+	__u64 hits[EVTAP_DHOOK_MAX] = { 0 }, misses = 0;
 
 	kernel_read_stats(d->kernel, kstats);
+	kernel_read_display_stats(d->kernel, dstats, hits);
+	kernel_read_misses(d->kernel, &misses);
 	for (int i = 0; i < EVTAP_STAT_MAX; i++)
-		if (evtap_stat_name(i))
-			fn(ctx, &kernel_group, evtap_stat_name(i), kstats[i]);
-	display_counters_walk(d->kernel, fn, ctx);
+		fn(ctx, &kernel_group, evtap_stat_name(i), kstats[i]);
+	for (int i = 0; i < EVTAP_STAT_MAX; i++)
+		fn(ctx, &display_group, evtap_stat_name(i), dstats[i]);
+	for (int i = 0; i < EVTAP_DHOOK_MAX; i++)
+		fn(ctx, &hits_group, evtap_dhook_name(i), hits[i]);
+	fn(ctx, &missed_group, "recursion", misses);
 	fn(ctx, &collector_group, "received", cs->received);
 	fn(ctx, &collector_group, "malformed", cs->malformed);
 	/* Samples the kernel could not write to a full perf buffer (the ring buffer: 0). */

@@ -13,7 +13,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <bpf/libbpf.h>
 #include <systemd/sd-daemon.h>
 #include "audit.h"
 #include "clock.h"
@@ -47,14 +46,14 @@ int daemon_seat_id(struct daemon *d, const char *name)
 	return d->nseats++;
 }
 
-int daemon_user_level(const struct daemon *d, uint32_t uid, int *reason)
+int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason)
 {
 	const struct consent_user *u = consent_get(d->consent, uid);
 	struct evtap_consent k;
 
 	if (u)
 		consent_to_kernel(u, &k);
-	return evtap_user_level(&d->fleet, u ? &k : NULL, (uint64_t)d->now_mono, reason);
+	return evtap_user_level(&d->fleet, u ? &k : NULL, (uint64_t)now_mono, reason);
 }
 
 static void push_consent(void *ctx, const struct consent_user *u)
@@ -75,8 +74,7 @@ int daemon_set_consent(struct daemon *d, const struct consent_user *u)
 	if (err)
 		return err;
 	push_consent(d, u);
-	d->now_mono = clock_mono_ns();
-	if (daemon_user_level(d, u->uid, &reason) == EVTAP_LEVEL_OFF)
+	if (daemon_user_level(d, u->uid, clock_mono_ns(), &reason) == EVTAP_LEVEL_OFF)
 		store_discard(d->store, u->uid);
 	return consent_save(d->consent);
 }
@@ -143,7 +141,7 @@ static int make_socket_dir(const char *socket_path)
 	return mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
 }
 
-static void drain_ringbuf(struct daemon *d)
+void daemon_drain(struct daemon *d)
 {
 	d->now_mono = clock_mono_ns();
 	clock_sync();
@@ -164,9 +162,9 @@ static void flush_store(struct daemon *d)
 	d->last_flush = d->now_mono;
 }
 
-static void periodic_work(struct daemon *d)
+void daemon_periodic_work(struct daemon *d)
 {
-	drain_ringbuf(d);
+	daemon_drain(d);
 	if (d->now_mono - d->last_counts >= d->cfg->count_interval_ns)
 		collector_take_counts(d);
 	if (d->now_mono - d->last_flush >= d->cfg->flush_interval_ns)
@@ -217,18 +215,18 @@ static int handle_signals(struct daemon *d, int sigfd)
 	return stop;
 }
 
-static void run_loop(struct daemon *d, int epfd, int sigfd)
+static void run_loop(struct daemon *d)
 {
 	struct epoll_event evs[8];
 
 	for (;;) {
 		/* Read each time: SIGHUP may change it. */
-		int n = epoll_wait(epfd, evs, 8, (int)(d->cfg->poll_interval_ns / 1000000));
+		int n = epoll_wait(d->epfd, evs, 8, (int)(d->cfg->poll_interval_ns / 1000000));
 		d->stats.wakeups++;
 		for (int i = 0; i < n; i++) {
 			switch (evs[i].data.u32) {
 			case SRC_SIGNAL:
-				if (handle_signals(d, sigfd))
+				if (handle_signals(d, d->sigfd))
 					return;
 				break;
 			case SRC_DEVICES:
@@ -237,19 +235,21 @@ static void run_loop(struct daemon *d, int epfd, int sigfd)
 			case SRC_SESSION:
 				session_dispatch(d->session);
 				break;
-			default: /* the ring buffer and the control socket: periodic_work */
+			case SRC_RINGBUF: /* these: daemon_periodic_work */
+			case SRC_CONTROL:
+			case SRC_METRICS:
 				break;
 			}
 		}
-		periodic_work(d);
+		daemon_periodic_work(d);
 	}
 }
 
-static void shutdown_daemon(struct daemon *d)
+void daemon_shutdown(struct daemon *d)
 {
 	sd_notify(0, "STOPPING=1");
 	kernel_detach(d->kernel);
-	drain_ringbuf(d);
+	daemon_drain(d);
 	collector_take_counts(d);
 	flush_store(d);
 	log_info("stopped: %llu records persisted",
@@ -330,8 +330,9 @@ static int load_policy(struct daemon *d)
 	return 0;
 }
 
-static int start(struct daemon *d, int *epfd, int *sigfd)
+static int start(struct daemon *d)
 {
+	int *epfd = &d->epfd, *sigfd = &d->sigfd;
 	int ret;
 
 	/* A kernel that cannot load or attach the programs is exit 2, whatever the errno. */
@@ -373,7 +374,7 @@ static int start(struct daemon *d, int *epfd, int *sigfd)
 			   SRC_SESSION);
 }
 
-static void stop(struct daemon *d, int epfd, int sigfd)
+void daemon_stop(struct daemon *d)
 {
 	control_close(d->control);
 	metrics_close(d->metrics);
@@ -387,30 +388,38 @@ static void stop(struct daemon *d, int epfd, int sigfd)
 	audit_close();
 	prevs_free(&d->counts_prev);
 	prevs_free(&d->display_prev);
-	if (epfd >= 0)
-		close(epfd);
-	if (sigfd >= 0)
-		close(sigfd);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+}
+
+int daemon_start(struct daemon *d, const struct daemon_config *cfg)
+{
+	memset(d, 0, sizeof(*d));
+	d->config = *cfg;
+	d->cfg = &d->config;
+	d->epfd = d->sigfd = -1;
+	d->now_mono = clock_mono_ns();
+	d->last_flush = d->last_counts = d->now_mono;
+	return start(d);
 }
 
 int daemon_run(const struct daemon_config *cfg)
 {
-	struct daemon d = { .config = *cfg };
-	int epfd = -1, sigfd = -1, ret;
+	struct daemon d;
+	int ret;
 
-	d.cfg = &d.config;
-	d.now_mono = clock_mono_ns();
-	d.last_flush = d.last_counts = d.now_mono;
-	ret = start(&d, &epfd, &sigfd);
+	ret = daemon_start(&d, cfg);
 	if (!ret)
 		ret = privdrop_apply();
 	if (!ret) {
 		sd_notify(0, "READY=1");
 		log_info("capturing: level %s, session source %s", evtap_level_name(cfg->level),
 			 cfg->session_spec);
-		run_loop(&d, epfd, sigfd);
-		shutdown_daemon(&d);
+		run_loop(&d);
+		daemon_shutdown(&d);
 	}
-	stop(&d, epfd, sigfd);
+	daemon_stop(&d);
 	return ret == KERNEL_EUNSUPPORTED ? 2 : ret ? 1 : 0;
 }

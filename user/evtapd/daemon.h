@@ -32,7 +32,7 @@ struct daemon {
 	struct daemon_config config;	 /* what SIGHUP can change live changes here */
 	struct metrics *metrics;
 	struct kernel *kernel;
-	struct evtap_buffer *ringbuf; /* the ring or perf buffer (user/buffer.h) */
+	struct evtap_buffer *ringbuf; /* the ring or perf buffer (user/kernel/buffer.h) */
 	struct store *store;
 	struct consent *consent;
 	struct devices *devices;
@@ -44,14 +44,16 @@ struct daemon {
 	int nseats;
 	struct prevs counts_prev;  /* each user's counts totals at the last interval */
 	struct prevs display_prev; /* struct evtap_display by struct evtap_display_key */
-	int64_t now_mono;	   /* when the current batch of work started */
+	int64_t now_mono;	   /* when the current batch started: set by daemon_drain only */
 	int64_t last_flush;
 	int64_t last_counts;
 	struct collector_stats stats;
+	int epfd, sigfd; /* the event loop's, and its signals' */
 };
 
-/* collector.c: from the ring buffer and the counts map to the store. */
+/* collector.c: from the ring buffer and the counts and display maps to the store. */
 int collector_on_event(void *ctx, void *data, size_t size);
+/* The counts and display records of the interval that ends at the current batch. */
 void collector_take_counts(struct daemon *d);
 
 /* handlers.c: the control socket's requests. */
@@ -63,10 +65,23 @@ void daemon_reload_config(struct daemon *d);
 
 /* daemon.c */
 int daemon_seat_id(struct daemon *d, const char *name);
-/* The effective level of uid now; *reason is set when it is off. */
-int daemon_user_level(const struct daemon *d, uint32_t uid, int *reason);
+/* The effective level of uid at now_mono (ns); *reason is set when it is off. */
+int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason);
+/* Starts a batch: now_mono is read here, then every record waiting is collected. */
+void daemon_drain(struct daemon *d);
 /* Applies a changed consent entry: kernel map first, then buffered data, then the file. */
 int daemon_set_consent(struct daemon *d, const struct consent_user *u);
+/*
+ * The lifecycle, in steps so that host tests can drive it over the kernel layer's double:
+ * daemon_start loads the kernel side, the consent, seats and routes, then attaches and serves
+ * the socket; daemon_periodic_work is one pass of the loop's work (drain, counts, flush,
+ * requests); daemon_shutdown detaches, drains and flushes; daemon_stop frees everything, also
+ * after a failed start. daemon_run is all of them around the event loop, for evtapd.
+ */
+int daemon_start(struct daemon *d, const struct daemon_config *cfg);
+void daemon_periodic_work(struct daemon *d);
+void daemon_shutdown(struct daemon *d);
+void daemon_stop(struct daemon *d);
 int daemon_run(const struct daemon_config *cfg);
 
 #endif /* EVTAP_DAEMON_H */

@@ -31,7 +31,9 @@ int main(int argc, char **argv)
 	log_init("evtapd", cfg.verbose ? LOG_DEBUG : LOG_INFO);
 	if (cfg.check_config)
 		printf("%s: ok\n", cfg.config_path);
-	ret = cfg.check_config ? 0 : cfg.probe ? probe_run(&cfg) : daemon_run(&cfg);
+	ret = cfg.check_config ? 0
+	      : cfg.probe      ? probe_run(cfg.buffer, cfg.attach, cfg.verbose)
+			       : daemon_run(&cfg);
 	config_free(&cfg);
 	return ret;
 }

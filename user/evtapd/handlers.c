@@ -14,7 +14,6 @@
 #include "clock.h"
 #include "counters.h"
 #include "daemon.h"
-#include "display.h"
 #include "export.h"
 #include "kernel.h"
 #include "log.h"
@@ -115,8 +114,7 @@ static json_object *status_object(struct daemon *d, uint32_t uid)
 	json_object *o = ok_object();
 	int reason = 0, level, seat;
 
-	d->now_mono = clock_mono_ns();
-	level = daemon_user_level(d, uid, &reason);
+	level = daemon_user_level(d, uid, clock_mono_ns(), &reason);
 	seat = seat_of(d, uid);
 	if (level != EVTAP_LEVEL_OFF && seat < 0)
 		reason = EVTAP_STAT_GATE_NO_SESSION;
@@ -167,7 +165,30 @@ static void describe(const struct consent_user *u, char *buf, size_t len)
 		 evtap_level_name(u->level), until[0] ? " paused_until=" : "", until);
 }
 
-static void do_consent_change(struct call *c)
+typedef void (*consent_edit_fn)(struct consent_user *u, const struct request *req);
+
+static void edit_opt_out(struct consent_user *u, const struct request *req)
+{
+	u->opted_out = 1;
+}
+
+static void edit_opt_in(struct consent_user *u, const struct request *req)
+{
+	u->opted_out = 0;
+	u->paused_until_wall = 0;
+}
+
+static void edit_level(struct consent_user *u, const struct request *req)
+{
+	u->level = req->level;
+}
+
+static void edit_pause(struct consent_user *u, const struct request *req)
+{
+	u->paused_until_wall = clock_wall_ns() + req->pause_s * 1000000000LL;
+}
+
+static void do_consent_change(struct call *c, consent_edit_fn edit)
 {
 	const struct consent_user *old = consent_get(c->d->consent, c->uid);
 	struct consent_user u = { .uid = c->uid, .level = EVTAP_LEVEL_FULL };
@@ -178,21 +199,7 @@ static void do_consent_change(struct call *c)
 	if (old)
 		u = *old;
 	describe(old, before, sizeof(before));
-	switch (c->req->op) {
-	case REQ_OPT_OUT:
-		u.opted_out = 1;
-		break;
-	case REQ_OPT_IN:
-		u.opted_out = 0;
-		u.paused_until_wall = 0;
-		break;
-	case REQ_LEVEL:
-		u.level = c->req->level;
-		break;
-	default: /* REQ_PAUSE */
-		u.paused_until_wall = clock_wall_ns() + c->req->pause_s * 1000000000LL;
-		break;
-	}
+	edit(&u, c->req);
 	describe(&u, after, sizeof(after));
 	err = daemon_set_consent(c->d, &u);
 	audit(c, op, c->uid, before, after, err ? strerror(-err) : "ok");
@@ -252,12 +259,31 @@ static void kernel_path_json(json_object *o, const struct kernel *k)
 	json_object_object_add(o, "kernel_path", path);
 }
 
+static json_object *string_array(const char list[][KERNEL_HOOK_NAME_MAX], int n)
+{
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(list[i]));
+	return a;
+}
+
+/* "display_hooks": {"attached": [..], "missing": [..]}, beside the hits the counters put there. */
+static void display_hooks_json(json_object *o, const struct kernel *k)
+{
+	const struct kernel_display_hooks *h = kernel_display_hooks(k);
+	json_object *hooks = group_object(o, "display_hooks");
+
+	json_object_object_add(hooks, "attached", string_array(h->attached, h->nattached));
+	json_object_object_add(hooks, "missing", string_array(h->missing, h->nmissing));
+}
+
 static void do_stats(struct call *c)
 {
 	json_object *o = ok_object();
 
 	counters_walk(c->d, add_counter, o);
-	display_hooks_json(o);
+	display_hooks_json(o, c->d->kernel);
 	kernel_path_json(o, c->d->kernel);
 	reply_json(c, o);
 }
@@ -405,6 +431,7 @@ void handlers_on_request(void *ctx, struct control_client *client, const struct 
 		refuse(&c, request_op_name(req->op), req->has_uid ? (int64_t)req->uid : -1, why);
 		return;
 	}
+	/* Every operation by name, no default: a new one does not build until it is handled. */
 	switch (req->op) {
 	case REQ_STATUS:
 		do_status(&c);
@@ -424,8 +451,20 @@ void handlers_on_request(void *ctx, struct control_client *client, const struct 
 	case REQ_FORGET:
 		do_forget(&c);
 		break;
-	default:
-		do_consent_change(&c);
+	case REQ_OPT_OUT:
+		do_consent_change(&c, edit_opt_out);
+		break;
+	case REQ_OPT_IN:
+		do_consent_change(&c, edit_opt_in);
+		break;
+	case REQ_LEVEL:
+		do_consent_change(&c, edit_level);
+		break;
+	case REQ_PAUSE:
+		do_consent_change(&c, edit_pause);
+		break;
+	case REQ_OP_MAX:
+		refuse(&c, "malformed", -1, "unknown operation");
 		break;
 	}
 }

@@ -54,14 +54,6 @@ static void report_restart(const struct daemon_config *cur, const struct daemon_
 			 changed[i]);
 }
 
-static void drain(struct daemon *d)
-{
-	d->now_mono = clock_mono_ns();
-	clock_sync();
-	if (buffer_consume(d->ringbuf) < 0)
-		log_warn("ring buffer: consume failed");
-}
-
 /*
  * No record is lost to the change: while the kernel switches, the collector's second check
  * allows what either policy allows, until the records captured under the old one are drained.
@@ -76,7 +68,7 @@ static void apply_fleet(struct daemon *d, const struct evtap_fleet *fresh)
 		both.default_consent = EVTAP_DEFAULT_RECORD;
 	d->fleet = both;
 	kernel_set_fleet(d->kernel, fresh);
-	drain(d);
+	daemon_drain(d);
 	d->fleet = *fresh;
 }
 

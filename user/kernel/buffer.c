@@ -166,11 +166,6 @@ static size_t perf_pages(size_t total_bytes)
 	return pages;
 }
 
-uint32_t buffer_wakeup_bytes(uint32_t wakeup_bytes, size_t buffer_bytes)
-{
-	return wakeup_bytes < buffer_bytes / 2 ? wakeup_bytes : (uint32_t)(buffer_bytes / 2);
-}
-
 static int open_perf(struct evtap_buffer *b, int map_fd, const struct buffer_opts *opts)
 {
 	size_t pages = perf_pages(opts->total_bytes ?: 4 << 20);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The records' way from the kernel, whichever buffer the kernel path uses: a libbpf ring
+ * The records' way from the kernel (part of the kernel layer's interface: the daemon polls the
+ * buffer that kernel_buffer() opens), whichever buffer the kernel path uses: a libbpf ring
  * buffer or a libbpf perf buffer over the same "events" map. Wakeups are batched either way:
  * poll the epoll fd with a timeout and consume after every wait, timed out or not.
  */
@@ -20,7 +21,10 @@ typedef int (*buffer_sample_fn)(void *ctx, void *data, size_t size);
  * The early-wakeup threshold for a buffer of buffer_bytes: wakeup_bytes, but at most half the
  * buffer, so that a small buffer still wakes the collector before it fills.
  */
-uint32_t buffer_wakeup_bytes(uint32_t wakeup_bytes, size_t buffer_bytes);
+static inline uint32_t buffer_wakeup_bytes(uint32_t wakeup_bytes, size_t buffer_bytes)
+{
+	return wakeup_bytes < buffer_bytes / 2 ? wakeup_bytes : (uint32_t)(buffer_bytes / 2);
+}
 
 struct buffer_opts {
 	bool perf;	       /* a perf buffer: the map is a BPF_MAP_TYPE_PERF_EVENT_ARRAY */

@@ -16,7 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "evtap.h"
-#include "display.h"
+#include "display_hooks.h"
 #include "evtap.skel.h"
 #include "kernel.h"
 #include "kpath.h"
@@ -27,6 +27,7 @@ struct kernel {
 	char *pin_dir; /* NULL: nothing pinned */
 	struct kpath path;
 	__u32 ringbuf_bytes;
+	struct kernel_display_hooks hooks;
 };
 
 static bool libbpf_verbose;
@@ -65,8 +66,12 @@ static int check_hooks(struct evtap_bpf *skel, const struct btf *vmlinux)
 	{
 		if (display_is_program(prog) || !bpf_program__autoload(prog))
 			continue;
-		hook = strchr(bpf_program__section_name(prog), '/') + 1;
-		if (btf__find_by_name_kind(vmlinux, hook, BTF_KIND_FUNC) < 0) {
+		hook = strchr(bpf_program__section_name(prog), '/');
+		if (!hook) {
+			log_err("BPF program %s: section %s names no hook", bpf_program__name(prog),
+				bpf_program__section_name(prog));
+			ret = KERNEL_EUNSUPPORTED;
+		} else if (btf__find_by_name_kind(vmlinux, ++hook, BTF_KIND_FUNC) < 0) {
 			log_err("the kernel has no function %s() to hook: no input subsystem?",
 				hook);
 			ret = KERNEL_EUNSUPPORTED;
@@ -80,9 +85,10 @@ static int check_hooks(struct evtap_bpf *skel, const struct btf *vmlinux)
  * fentry and tp_btf programs only: they load wherever fentry works, also under a forced
  * --attach kprobe, and not at all where fentry does not.
  */
-static void choose_programs(struct evtap_bpf *skel, const struct kpath *path,
-			    const struct btf *vmlinux)
+static void choose_programs(struct kernel *k, const struct btf *vmlinux)
 {
+	struct evtap_bpf *skel = k->skel;
+	const struct kpath *path = &k->path;
 	bool kprobe = path->attach == KPATH_ATTACH_KPROBE;
 	struct bpf_program *prog;
 	const char *sec;
@@ -98,7 +104,7 @@ static void choose_programs(struct evtap_bpf *skel, const struct kpath *path,
 			bpf_program__set_autoload(prog, !kprobe);
 	}
 	if (!kprobe || path->tracing)
-		display_probe(skel->obj, vmlinux); /* optional: what is missing is not loaded */
+		display_probe(skel->obj, vmlinux, &k->hooks); /* what is missing is not loaded */
 	else
 		log_info("display hooks attached: none: they need fentry, which fails here");
 }
@@ -116,7 +122,7 @@ static int check_support(struct kernel *k, const struct kernel_opts *opts)
 	}
 	kpath_choose(opts->buffer, opts->attach, vmlinux, &k->path);
 	log_info("kernel path: %s", k->path.why);
-	choose_programs(skel, &k->path, vmlinux);
+	choose_programs(k, vmlinux);
 	ret = check_hooks(skel, vmlinux);
 	btf__free(vmlinux);
 	if (ret)
@@ -319,11 +325,6 @@ int kernel_attach(struct kernel *k)
 	return err;
 }
 
-struct bpf_object *kernel_object(struct kernel *k)
-{
-	return k->skel->obj;
-}
-
 void kernel_detach(struct kernel *k)
 {
 	unpin_links(k);
@@ -408,30 +409,85 @@ int kernel_clear_consent(struct kernel *k, __u32 uid)
 	return delete_key(k->skel->maps.consent, uid);
 }
 
-int kernel_sum_percpu_array(struct bpf_map *map, __u64 *out, __u32 n)
+typedef void (*percpu_add_fn)(void *sum, const void *value);
+typedef void (*percpu_entry_fn)(void *ctx, const void *key, const void *sum);
+
+/*
+ * Calls fn with every entry of a per-CPU map (array or hash), its values summed over CPUs by
+ * add. An entry deleted during the walk is skipped. Keys are at most 8 bytes.
+ */
+static int walk_percpu(struct bpf_map *map, size_t value_size, percpu_add_fn add,
+		       percpu_entry_fn fn, void *ctx)
 {
-	int ncpus = libbpf_num_possible_cpus(), err = 0;
-	__u64 *per_cpu;
+	size_t key_size = bpf_map__key_size(map), stride = (value_size + 7) & ~(size_t)7;
+	int ncpus = libbpf_num_possible_cpus(), err;
+	__u64 key = 0, prev = 0;
+	bool first = true;
+	char *values, *sum;
 
 	if (ncpus < 0)
 		return ncpus;
-	per_cpu = calloc(ncpus, sizeof(*per_cpu));
-	if (!per_cpu)
-		return -ENOMEM;
-	for (__u32 i = 0; i < n && !err; i++) {
-		err = bpf_map__lookup_elem(map, &i, sizeof(i), per_cpu, ncpus * sizeof(*per_cpu),
-					   0);
-		out[i] = 0;
-		for (int cpu = 0; !err && cpu < ncpus; cpu++)
-			out[i] += per_cpu[cpu];
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	values = calloc(ncpus, stride);
+	sum = malloc(value_size);
+	err = values && sum ? 0 : -ENOMEM;
+	while (!err && !(err = bpf_map__get_next_key(map, first ? NULL : &prev, &key, key_size))) {
+		err = bpf_map__lookup_elem(map, &key, key_size, values, ncpus * stride, 0);
+		if (!err) {
+			memset(sum, 0, value_size);
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				add(sum, values + cpu * stride);
+			fn(ctx, &key, sum);
+		}
+		if (err == -ENOENT)
+			err = 0;
+		prev = key;
+		first = false;
 	}
-	free(per_cpu);
-	return err;
+	free(values);
+	free(sum);
+	return err == -ENOENT ? 0 : err;
+}
+
+static void add_u64(void *sum, const void *value)
+{
+	*(__u64 *)sum += *(const __u64 *)value;
+}
+
+struct u64_array {
+	__u64 *out;
+	__u32 n;
+};
+
+static void store_u64(void *ctx, const void *key, const void *sum)
+{
+	struct u64_array *a = ctx;
+	__u32 i = *(const __u32 *)key;
+
+	if (i < a->n)
+		a->out[i] = *(const __u64 *)sum;
+}
+
+/* A per-CPU array of __u64 counters, entries 0 to n - 1, each summed over CPUs into out[]. */
+static int sum_percpu_array(struct bpf_map *map, __u64 *out, __u32 n)
+{
+	struct u64_array a = { out, n };
+
+	memset(out, 0, n * sizeof(*out));
+	return walk_percpu(map, sizeof(__u64), add_u64, store_u64, &a);
 }
 
 int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX])
 {
-	return kernel_sum_percpu_array(k->skel->maps.stats, out, EVTAP_STAT_MAX);
+	return sum_percpu_array(k->skel->maps.stats, out, EVTAP_STAT_MAX);
+}
+
+int kernel_read_display_stats(struct kernel *k, __u64 stats[EVTAP_STAT_MAX],
+			      __u64 hits[EVTAP_DHOOK_MAX])
+{
+	return sum_percpu_array(k->skel->maps.display_stats, stats, EVTAP_STAT_MAX)
+		       ?: sum_percpu_array(k->skel->maps.display_hits, hits, EVTAP_DHOOK_MAX);
 }
 
 int kernel_read_misses(struct kernel *k, __u64 *misses)
@@ -456,8 +512,11 @@ int kernel_read_misses(struct kernel *k, __u64 *misses)
 	return 0;
 }
 
-static void counts_add(struct evtap_counts *sum, const struct evtap_counts *c)
+static void counts_add(void *sum_, const void *value)
 {
+	struct evtap_counts *sum = sum_;
+	const struct evtap_counts *c = value;
+
 	for (int i = 0; i < EVTAP_CLASS_MAX; i++)
 		sum->keys[i] += c->keys[i];
 	sum->clicks += c->clicks;
@@ -465,39 +524,58 @@ static void counts_add(struct evtap_counts *sum, const struct evtap_counts *c)
 	sum->scroll += c->scroll;
 }
 
-/* One user's entry summed over CPUs; -ENOENT when it went away since get_next_key. */
-static int read_user_counts(struct bpf_map *map, __u32 uid, struct evtap_counts *per_cpu, int ncpus,
-			    struct evtap_counts *sum)
-{
-	int err =
-		bpf_map__lookup_elem(map, &uid, sizeof(uid), per_cpu, ncpus * sizeof(*per_cpu), 0);
+struct counts_walk {
+	kernel_counts_fn fn;
+	void *ctx;
+};
 
-	memset(sum, 0, sizeof(*sum));
-	for (int cpu = 0; !err && cpu < ncpus; cpu++)
-		counts_add(sum, &per_cpu[cpu]);
-	return err;
+static void on_counts(void *ctx, const void *key, const void *sum)
+{
+	struct counts_walk *w = ctx;
+
+	w->fn(w->ctx, *(const __u32 *)key, sum);
 }
 
 int kernel_read_counts(struct kernel *k, kernel_counts_fn fn, void *ctx)
 {
-	struct bpf_map *map = k->skel->maps.counts;
-	int ncpus = libbpf_num_possible_cpus(), err;
-	struct evtap_counts *per_cpu, sum;
-	__u32 uid, *prev = NULL;
+	struct counts_walk w = { fn, ctx };
 
-	if (ncpus < 0)
-		return ncpus;
-	per_cpu = calloc(ncpus, sizeof(*per_cpu));
-	if (!per_cpu)
-		return -ENOMEM;
-	while (!(err = bpf_map__get_next_key(map, prev, &uid, sizeof(uid)))) {
-		err = read_user_counts(map, uid, per_cpu, ncpus, &sum);
-		if (err && err != -ENOENT)
-			break;
-		if (!err)
-			fn(ctx, uid, &sum);
-		prev = &uid;
-	}
-	free(per_cpu);
-	return err == -ENOENT ? 0 : err;
+	return walk_percpu(k->skel->maps.counts, sizeof(struct evtap_counts), counts_add, on_counts,
+			   &w);
+}
+
+static void display_add(void *sum_, const void *value)
+{
+	struct evtap_display *sum = sum_;
+	const struct evtap_display *d = value;
+
+	sum->commits += d->commits;
+	sum->flips += d->flips;
+	sum->damage_events += d->damage_events;
+	sum->damage_ppm += d->damage_ppm;
+}
+
+struct display_walk {
+	kernel_display_fn fn;
+	void *ctx;
+};
+
+static void on_display(void *ctx, const void *key, const void *sum)
+{
+	struct display_walk *w = ctx;
+
+	w->fn(w->ctx, key, sum);
+}
+
+int kernel_read_display(struct kernel *k, kernel_display_fn fn, void *ctx)
+{
+	struct display_walk w = { fn, ctx };
+
+	return walk_percpu(k->skel->maps.display, sizeof(struct evtap_display), display_add,
+			   on_display, &w);
+}
+
+const struct kernel_display_hooks *kernel_display_hooks(const struct kernel *k)
+{
+	return &k->hooks;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The kernel side's lifecycle, around the evtap skeleton: open and load (kernel_open), fill the
+ * The kernel layer's interface, the only way to the BPF programs (user/kernel/kernel.c is the
+ * only code that sees their skeleton; tests/double/kernel.c stands in for it in the daemon's
+ * host tests). The lifecycle: open and load (kernel_open), fill the
  * maps with consent, seats and device routes, only then attach (kernel_attach), so that no
  * event is ever captured under a policy the collector has not loaded yet; on shutdown detach,
  * drain the ring buffer and read the counters one last time, then close.
@@ -9,7 +11,6 @@
 #define EVTAP_KERNEL_H
 
 #include <stdbool.h>
-#include <bpf/libbpf.h>
 #include "buffer.h"
 #include "evtap.h"
 
@@ -44,9 +45,6 @@ int kernel_open(struct kernel **k, const struct kernel_opts *opts);
 
 /* Starts capturing. Call after the maps hold the consent, the seats and the device routes. */
 int kernel_attach(struct kernel *k);
-
-/* The loaded object, for the maps that user/display.c reads by name. */
-struct bpf_object *kernel_object(struct kernel *k);
 
 /* Stops capturing; the maps and the ring buffer stay readable for a last drain. */
 void kernel_detach(struct kernel *k);
@@ -85,8 +83,12 @@ int kernel_clear_consent(struct kernel *k, __u32 uid);
 /* The outcome counters, indexed by enum evtap_stat, summed over CPUs. */
 int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX]);
 
-/* A per-CPU array of __u64 counters, entries 0 to n - 1, each summed over CPUs into out[]. */
-int kernel_sum_percpu_array(struct bpf_map *map, __u64 *out, __u32 n);
+/*
+ * The display programs' counters, summed over CPUs: stats by enum evtap_stat (as
+ * kernel_read_stats for input), hits by enum evtap_dhook (entries of each hook, before any gate).
+ */
+int kernel_read_display_stats(struct kernel *k, __u64 stats[EVTAP_STAT_MAX],
+			      __u64 hits[EVTAP_DHOOK_MAX]);
 
 /*
  * Events that never entered the programs, so are in no counter: a program does not run again
@@ -99,5 +101,23 @@ typedef void (*kernel_counts_fn)(void *ctx, __u32 uid, const struct evtap_counts
 
 /* Calls fn with each user's cumulative level-counts aggregates, summed over CPUs. */
 int kernel_read_counts(struct kernel *k, kernel_counts_fn fn, void *ctx);
+
+typedef void (*kernel_display_fn)(void *ctx, const struct evtap_display_key *key,
+				  const struct evtap_display *totals);
+
+/* Calls fn with each {uid, crtc}'s cumulative display aggregates, summed over CPUs. */
+int kernel_read_display(struct kernel *k, kernel_display_fn fn, void *ctx);
+
+#define KERNEL_HOOKS_MAX     16
+#define KERNEL_HOOK_NAME_MAX 64
+
+/* Which display hooks the running kernel has (the others' programs are not loaded). */
+struct kernel_display_hooks {
+	char attached[KERNEL_HOOKS_MAX][KERNEL_HOOK_NAME_MAX];
+	char missing[KERNEL_HOOKS_MAX][KERNEL_HOOK_NAME_MAX];
+	int nattached, nmissing;
+};
+
+const struct kernel_display_hooks *kernel_display_hooks(const struct kernel *k);
 
 #endif /* EVTAP_KERNEL_H */

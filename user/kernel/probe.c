@@ -82,7 +82,7 @@ static int probe_map(const char *what, enum bpf_map_type type, const char *lockd
 	return ret > 0;
 }
 
-int probe_run(const struct daemon_config *cfg)
+int probe_run(int buffer, int attach, bool verbose)
 {
 	struct btf *vmlinux;
 	struct utsname u;
@@ -91,7 +91,7 @@ int probe_run(const struct daemon_config *cfg)
 	int have_kprobes, have_perf, ok;
 	struct kpath path;
 
-	libbpf_set_print(cfg->verbose ? NULL : quiet_libbpf);
+	libbpf_set_print(verbose ? NULL : quiet_libbpf);
 	lockdown_mode(lockdown, sizeof(lockdown));
 	uname(&u);
 	printf("kernel: %s %s\n", u.release, u.machine);
@@ -126,7 +126,7 @@ int probe_run(const struct daemon_config *cfg)
 	have_ringbuf = probe_map("ring buffer", BPF_MAP_TYPE_RINGBUF, lockdown);
 	have_perf = probe_map("perf buffer", BPF_MAP_TYPE_PERF_EVENT_ARRAY, lockdown);
 	/* What --buffer and --attach (auto by default) resolve to here. */
-	kpath_choose(cfg->buffer, cfg->attach, vmlinux, &path);
+	kpath_choose(buffer, attach, vmlinux, &path);
 	btf__free(vmlinux);
 	have_kprobes |= kallsyms_has("register_kprobe");
 	ok = have_btf && have_hooks &&
@@ -137,11 +137,11 @@ int probe_run(const struct daemon_config *cfg)
 		       "(--buffer %s, --attach %s)\n",
 		       path.attach == KPATH_ATTACH_FENTRY ? "fentry" : "kprobes",
 		       path.buffer == KPATH_BUFFER_RINGBUF ? "BPF ring buffer" : "perf buffer",
-		       kpath_buffer_name(cfg->buffer), kpath_attach_name(cfg->attach));
+		       kpath_buffer_name(buffer), kpath_attach_name(attach));
 	else
 		printf("evtapd would use: nothing: it needs BTF, the hooks input_event and "
 		       "input_inject_event, fentry or kprobes on them, and the ring or perf "
 		       "buffer (--buffer %s, --attach %s)\n",
-		       kpath_buffer_name(cfg->buffer), kpath_attach_name(cfg->attach));
+		       kpath_buffer_name(buffer), kpath_attach_name(attach));
 	return 0;
 }

@@ -3,9 +3,12 @@
 #ifndef EVTAP_PROBE_H
 #define EVTAP_PROBE_H
 
-#include "options.h"
+#include <stdbool.h>
 
-/* Prints one line per facility to stdout; returns 0 (the exit status) whatever is missing. */
-int probe_run(const struct daemon_config *cfg);
+/*
+ * Prints one line per facility to stdout, and what --buffer and --attach (enum kpath_buffer,
+ * enum kpath_attach) resolve to; returns 0 (the exit status) whatever is missing.
+ */
+int probe_run(int buffer, int attach, bool verbose);
 
 #endif /* EVTAP_PROBE_H */

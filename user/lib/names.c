@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Names of the enums that export prints. */
+/* Names of the enums that export and the stats print. */
 #include <stddef.h>
 #include <string.h>
 #include "names.h"
@@ -58,6 +58,14 @@ static const char *const stat_names[EVTAP_STAT_MAX] = {
 	[EVTAP_STAT_LOST_COUNTS_MAP_FULL] = "lost_counts_map_full",
 };
 
+static const char *const dhook_names[EVTAP_DHOOK_MAX] = {
+	[EVTAP_DHOOK_ATOMIC_COMMIT] = "drm_atomic_commit",
+	[EVTAP_DHOOK_ATOMIC_NONBLOCKING_COMMIT] = "drm_atomic_nonblocking_commit",
+	[EVTAP_DHOOK_FB_HELPER_DAMAGE_WORK] = "drm_fb_helper_damage_work",
+	[EVTAP_DHOOK_DIRTYFB_IOCTL] = "drm_mode_dirtyfb_ioctl",
+	[EVTAP_DHOOK_VBLANK_EVENT_DELIVERED] = "drm_vblank_event_delivered",
+};
+
 /* A value added to an enum without a name here reads as "unknown" rather than NULL. */
 static const char *lookup(const char *const *names, size_t count, int i)
 {
@@ -84,6 +92,11 @@ const char *evtap_device_class_name(int c)
 const char *evtap_stat_name(int stat)
 {
 	return lookup(stat_names, ARRAY_SIZE(stat_names), stat);
+}
+
+const char *evtap_dhook_name(int hook)
+{
+	return lookup(dhook_names, ARRAY_SIZE(dhook_names), hook);
 }
 
 const char *evtap_level_name(int level)

@@ -13,5 +13,6 @@ const char *evtap_kind_name(int kind);	    /* enum evtap_kind: "key", "button", 
 const char *evtap_class_name(int cls);	    /* enum evtap_key_class: "letter", ... */
 const char *evtap_device_class_name(int c); /* enum evtap_device_class: "keyboard", ... */
 const char *evtap_stat_name(int stat);	    /* enum evtap_stat: "seen", "gate_locked", ... */
+const char *evtap_dhook_name(int hook);	    /* enum evtap_dhook: the kernel function hooked */
 
 #endif /* EVTAP_NAMES_H */

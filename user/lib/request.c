@@ -7,7 +7,7 @@
 #include "names.h"
 #include "request.h"
 
-static const char *const op_names[] = {
+static const char *const op_names[REQ_OP_MAX] = {
 	[REQ_STATUS] = "status", [REQ_STATS] = "stats",	    [REQ_DEVICES] = "devices",
 	[REQ_EXPORT] = "export", [REQ_OPT_OUT] = "opt-out", [REQ_OPT_IN] = "opt-in",
 	[REQ_LEVEL] = "level",	 [REQ_PAUSE] = "pause",	    [REQ_FORGET] = "forget",
@@ -16,7 +16,15 @@ static const char *const op_names[] = {
 
 const char *request_op_name(enum request_op op)
 {
-	return op_names[op];
+	return op >= 0 && op < REQ_OP_MAX ? op_names[op] : "unknown";
+}
+
+int request_op_parse(const char *name)
+{
+	for (int i = 0; i < REQ_OP_MAX; i++)
+		if (!strcmp(name, op_names[i]))
+			return i;
+	return -1;
 }
 
 /* Field checks fill err and return -EINVAL; an absent optional field is fine. */
@@ -64,11 +72,11 @@ static int parse_op(json_object *obj, struct request *req, char *err, size_t err
 		snprintf(err, errlen, "field \"op\" is missing");
 	if (ret)
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++)
-		if (!strcmp(op, op_names[i])) {
-			req->op = (enum request_op)i;
-			return 0;
-		}
+	ret = request_op_parse(op);
+	if (ret >= 0) {
+		req->op = (enum request_op)ret;
+		return 0;
+	}
 	snprintf(err, errlen,
 		 "field \"op\": unknown operation (expected status, stats, devices, "
 		 "export, opt-out, opt-in, level, pause, forget or audit)");
@@ -133,9 +141,17 @@ static int parse_args(json_object *obj, struct request *req, char *err, size_t e
 		if (ret > 0)
 			snprintf(err, errlen, "field \"seconds\" is missing");
 		return ret ? -EINVAL : 0;
-	default:
+	case REQ_STATUS: /* no arguments beyond "uid" */
+	case REQ_STATS:
+	case REQ_DEVICES:
+	case REQ_OPT_OUT:
+	case REQ_OPT_IN:
+	case REQ_FORGET:
+	case REQ_AUDIT:
+	case REQ_OP_MAX:
 		return 0;
 	}
+	return 0;
 }
 
 int request_parse(const char *buf, size_t len, struct request *req, char *err, size_t errlen)

@@ -19,6 +19,7 @@ enum request_op {
 	REQ_PAUSE,
 	REQ_FORGET,
 	REQ_AUDIT,
+	REQ_OP_MAX,
 };
 
 enum export_format { EXPORT_JSONL, EXPORT_CSV };
@@ -38,5 +39,7 @@ struct request {
 /* Parses one request; on error returns -EINVAL with a message for the client in err. */
 int request_parse(const char *buf, size_t len, struct request *req, char *err, size_t errlen);
 const char *request_op_name(enum request_op op);
+/* The operation called name (as the socket and the CLI spell it), or -1. */
+int request_op_parse(const char *name);
 
 #endif /* EVTAP_REQUEST_H */

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "codec.h"
 #include "fileio.h"
 #include "keys.h"
@@ -83,14 +84,6 @@ struct store {
 static void uid_name(char name[UID_NAME_SIZE], uint32_t uid)
 {
 	snprintf(name, UID_NAME_SIZE, "%" PRIu32, uid);
-}
-
-static int64_t wall_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static enum store_loss loss_of(int err)
@@ -324,7 +317,7 @@ static int user_new_segment(struct store *st, struct store_user *u)
 	if (u->dir_fd < 0)
 		err = user_open_dir(st, u);
 	if (!err)
-		err = seg_create(&seg->w, u->dir_fd, u->uid, u->next_seq, wall_now_ns());
+		err = seg_create(&seg->w, u->dir_fd, u->uid, u->next_seq, clock_wall_ns());
 	if (err)
 		return err;
 	u->next_seq++;
@@ -734,7 +727,7 @@ static void keep_first_error(int *err, int e)
 
 int store_enforce_retention(struct store *st)
 {
-	int64_t cutoff_ns = wall_now_ns() - st->retention_ns;
+	int64_t cutoff_ns = clock_wall_ns() - st->retention_ns;
 	int err = 0;
 
 	for (size_t i = 0; i < st->n_users; i++)
