@@ -139,18 +139,6 @@ static __always_inline int evtap_emit_key(void *ctx, const struct evtap_source *
 	return evtap_emit(ctx, src, EVTAP_KIND_KEYCLASS, evtap_key_class(code), value, 0);
 }
 
-/* The map value for key, created empty on first use; NULL when the map is full. */
-static __always_inline void *evtap_get_or_create(void *map, const void *key, const void *empty)
-{
-	void *value = bpf_map_lookup_elem(map, key);
-
-	if (value)
-		return value;
-	/* NOEXIST: another CPU may have just created it, which is as good. */
-	bpf_map_update_elem(map, key, empty, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
-}
-
 static __always_inline __u64 evtap_abs(__s32 v)
 {
 	return v < 0 ? -(__s64)v : v;

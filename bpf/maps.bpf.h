@@ -126,4 +126,16 @@ volatile struct evtap_fleet fleet SEC(".data") = {
 	.default_consent = EVTAP_DEFAULT_SKIP,
 };
 
+/* The map value for key, created empty on first use; NULL when the map is full. */
+static __always_inline void *evtap_get_or_create(void *map, const void *key, const void *empty)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+
+	if (value)
+		return value;
+	/* NOEXIST: another CPU may have just created it, which is as good. */
+	bpf_map_update_elem(map, key, empty, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 #endif /* EVTAP_MAPS_BPF_H */
