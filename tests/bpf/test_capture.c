@@ -160,7 +160,7 @@ static bool fx_open(__u32 ringbuf_bytes, __u32 max_users)
 	return !check_test_failed;
 }
 
-/* The perf-buffer path, as evtapd sets it up (user/kernel.c, user/buffer.c). */
+/* The perf-buffer path, as evtapd sets it up (user/kernel/kernel.c, user/kernel/buffer.c). */
 static bool fx_open_perf(size_t total_bytes)
 {
 	struct bpf_map *events;
