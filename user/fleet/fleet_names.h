@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Every NATS name that fleet mode uses, in one place: the agent, the custodian, the pipeline,
+ * evtap-fleet and the permissions it writes all build their subjects here, so that a
+ * permission and the subject it guards cannot drift apart.
+ */
+#ifndef EVTAP_FLEET_NAMES_H
+#define EVTAP_FLEET_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A pseudonym: the first 16 bytes of an HMAC-SHA-256, in lowercase hex. */
+#define FLEET_PSEUDONYM_LEN 32
+
+#define FLEET_STREAM_DATA  "EVTAP_DATA"
+#define FLEET_STREAM_KEYS  "EVTAP_KEYS"
+#define FLEET_STREAM_AUDIT "EVTAP_AUDIT"
+
+#define FLEET_SUBJECTS_DATA	"evtap.v1.data.*.*"
+#define FLEET_SUBJECTS_KEYS	"evtap.v1.key.*.*"
+#define FLEET_SUBJECTS_AUDIT	"evtap.v1.audit.*"
+#define FLEET_SUBJECT_CUSTODIAN "evtap.v1.custodian.>"
+#define FLEET_SUBJECT_RELEASE	"evtap.v1.custodian.release"
+
+#define FLEET_KV_POLICY	  "evtap-policy"
+#define FLEET_KV_CONSENT  "evtap-consent"
+#define FLEET_KV_HEALTH	  "evtap-health"
+#define FLEET_KV_FORGET	  "evtap-forget"
+#define FLEET_KV_RECEIPTS "evtap-receipts"
+
+/* The durable pull consumer of the pipeline on EVTAP_DATA. */
+#define FLEET_PIPELINE_DURABLE "evtap-pull"
+
+/*
+ * Whether s may stand as one token of a subject: not empty, at most 64 bytes, only letters,
+ * digits, '-' and '_' (no '.', wildcards, spaces or controls, which would change its meaning).
+ */
+int fleet_token_ok(const char *s);
+
+/*
+ * Each writes one name into buf and returns 0; -EINVAL when a part is not a valid token,
+ * -ENAMETOOLONG when buf is too small (buf then holds nothing useful).
+ */
+int fleet_subject_data(char *buf, size_t len, const char *person, const char *host);
+int fleet_subject_key(char *buf, size_t len, const char *person, const char *host);
+int fleet_subject_audit(char *buf, size_t len, const char *person);
+/* The Nats-Msg-Id of a store block, host:segment:offset, so that a resend is a duplicate. */
+int fleet_msg_id(char *buf, size_t len, const char *host, uint64_t segment, uint64_t offset);
+/* The evtap-receipts key <person>.<host-or-role>. */
+int fleet_receipt_key(char *buf, size_t len, const char *person, const char *who);
+/* The custom inbox prefix _INBOX_<who>, which a role's permissions confine its replies to. */
+int fleet_inbox_prefix(char *buf, size_t len, const char *who);
+
+#endif /* EVTAP_FLEET_NAMES_H */
