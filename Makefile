@@ -52,7 +52,7 @@ UNIT_TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(wildcard tests/unit/tes
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
 .PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format install deb
-all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-inject $(BUILD)/evtap-drmclient $(BUILD)/evtap-fleet
+all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-inject $(BUILD)/evtap-drmclient
 
 deps:
 	./tests/deps.sh
