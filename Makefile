@@ -118,18 +118,21 @@ $(BUILD)/evtap-inject: tests/inject.c $(BUILD)/libevtap.a
 
 # Unit tests link what they test: tests/unit/ the library alone; tests/daemon/ the daemon over
 # the kernel layer's test double (tests/double/) instead of the real kernel layer's skeleton
-# code, whose other parts (kpath, probe) come from its archive after the double.
+# code, whose other parts (kpath, probe) come from its archive after the double; the daemon
+# tests share their harness (tests/daemon/harness.c: a daemon in a temporary directory, callers
+# of any uid).
 DOUBLE_SRCS := $(wildcard tests/double/*.c)
+HARNESS_SRCS := tests/daemon/harness.c
 $(BUILD)/tests/%: tests/unit/%.c tests/check.h $(BUILD)/libevtap.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIB_INC) -Itests -o $@ $< $(BUILD)/libevtap.a $(LDFLAGS) $(LIB_LIBS)
 
-$(BUILD)/tests/%: tests/daemon/%.c tests/check.h $(DOUBLE_SRCS) $(BUILD)/libevtapd.a \
-		  $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a
+$(BUILD)/tests/%: tests/daemon/%.c tests/check.h $(DOUBLE_SRCS) $(HARNESS_SRCS) \
+		  $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(EVTAPD_INC) -Itests -Itests/double -o $@ $< $(DOUBLE_SRCS) \
-		$(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a $(LDFLAGS) \
-		$(EVTAPD_LIBS) $(KERNEL_LIBS) $(LIB_LIBS)
+		$(HARNESS_SRCS) $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a \
+		$(LDFLAGS) $(EVTAPD_LIBS) $(KERNEL_LIBS) $(LIB_LIBS)
 
 $(BUILD)/tests/%: tests/bpf/%.c tests/check.h $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a \
 		  | $(SKELS)

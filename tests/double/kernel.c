@@ -104,13 +104,20 @@ int kernel_set_device_seat(struct kernel *k, __u32 dev, __u32 seat)
 	return 0;
 }
 
+static void consent_changed(struct kernel_double *kd, __u32 uid)
+{
+	kd->consent_updates++;
+	if (kd->on_consent)
+		kd->on_consent(kd->on_consent_ctx, uid);
+}
+
 int kernel_set_consent(struct kernel *k, __u32 uid, const struct evtap_consent *c)
 {
 	if (uid >= DOUBLE_MAX_UIDS)
 		return -E2BIG;
 	of(k)->consent[uid].present = true;
 	of(k)->consent[uid].c = *c;
-	of(k)->consent_updates++;
+	consent_changed(of(k), uid);
 	return 0;
 }
 
@@ -119,7 +126,7 @@ int kernel_clear_consent(struct kernel *k, __u32 uid)
 	if (uid >= DOUBLE_MAX_UIDS)
 		return -E2BIG;
 	of(k)->consent[uid].present = false;
-	of(k)->consent_updates++;
+	consent_changed(of(k), uid);
 	return 0;
 }
 

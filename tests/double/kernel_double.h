@@ -38,6 +38,12 @@ struct kernel_double {
 	int queued;
 	int consent_updates; /* kernel_set_consent and kernel_clear_consent calls */
 	int fail_open;	     /* kernel_open returns this when non-zero */
+	/*
+	 * Called after each consent map change, if set: a test sees what else the daemon has
+	 * done by then (e.g. whether it has answered the request that made the change).
+	 */
+	void (*on_consent)(void *ctx, __u32 uid);
+	void *on_consent_ctx;
 };
 
 /* The one instance: kernel_open hands out its address. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Each key's totals as of the last interval, for the collector's deltas over cumulative
- * kernel maps ("counts", "display"): a small array searched linearly, one entry per key seen.
+ * kernel maps ("counts", "display"): a small array searched linearly, one entry per key seen,
+ * each value aligned as malloc aligns, whatever the key's size.
  */
 #ifndef EVTAP_PREVS_H
 #define EVTAP_PREVS_H
