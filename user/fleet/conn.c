@@ -14,6 +14,9 @@
 
 static void on_disconnected(natsConnection *nc, void *closure)
 {
+	/* Closing disconnects too: that is no news. */
+	if (natsConnection_IsClosed(nc))
+		return;
 	log_warn("NATS: disconnected; reconnecting");
 }
 
