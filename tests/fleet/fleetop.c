@@ -4,6 +4,7 @@
  * credentials file and exits 0 when the server allowed it, 1 when it refused or failed, 2 on
  * bad usage. tests/fleet/run.sh drives it to check each role's permissions.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,9 +112,41 @@ static int op_info(natsConnection *nc, jsCtx *js, char **argv)
 	natsStatus s = js_GetStreamInfo(&si, js, argv[0], NULL, NULL);
 
 	if (s == NATS_OK)
-		printf("messages %llu replicas %lld\n", (unsigned long long)si->State.Msgs,
-		       (long long)si->Config->Replicas);
+		printf("messages %llu replicas %lld storage %s\n",
+		       (unsigned long long)si->State.Msgs, (long long)si->Config->Replicas,
+		       si->Config->Storage == js_FileStorage ? "file" : "memory");
 	jsStreamInfo_Destroy(si);
+	return s == NATS_OK ? 0 : 1;
+}
+
+/* A stream in memory, one replica: what init must report as different, not change. */
+static int op_mkstream(natsConnection *nc, jsCtx *js, char **argv)
+{
+	jsStreamConfig cfg;
+	const char *subject = argv[1];
+
+	jsStreamConfig_Init(&cfg);
+	cfg.Name = argv[0];
+	cfg.Subjects = &subject;
+	cfg.SubjectsLen = 1;
+	cfg.Storage = js_MemoryStorage;
+	return js_AddStream(NULL, js, &cfg, NULL, NULL) == NATS_OK ? 0 : 1;
+}
+
+static int op_rmstream(natsConnection *nc, jsCtx *js, char **argv)
+{
+	return js_DeleteStream(js, argv[0], NULL, NULL) == NATS_OK ? 0 : 1;
+}
+
+/* $JS.API.INFO: JetStream answers for this account (the harness waits for it). */
+static int op_account(natsConnection *nc, jsCtx *js, char **argv)
+{
+	jsAccountInfo *ai = NULL;
+	natsStatus s = js_GetAccountInfo(&ai, js, NULL, NULL);
+
+	if (s == NATS_OK)
+		printf("streams %lld\n", (long long)ai->Streams);
+	jsAccountInfo_Destroy(ai);
 	return s == NATS_OK ? 0 : 1;
 }
 
@@ -216,6 +249,9 @@ static const struct op ops[] = {
 	{ "get", 2, op_get, "STREAM SEQ" },
 	{ "info", 1, op_info, "STREAM" },
 	{ "purge", 2, op_purge, "STREAM SUBJECT|-" },
+	{ "mkstream", 2, op_mkstream, "STREAM SUBJECT" },
+	{ "rmstream", 1, op_rmstream, "STREAM" },
+	{ "account", 0, op_account, "" },
 	{ "kvget", 2, op_kvget, "BUCKET KEY" },
 	{ "kvput", 3, op_kvput, "BUCKET KEY VALUE" },
 	{ "kvwatch", 1, op_kvwatch, "BUCKET" },
@@ -231,22 +267,45 @@ static int usage(void)
 	return 2;
 }
 
+/*
+ * A refused request is never answered, so the operation would wait out its timeout; the
+ * refusal itself arrives at once on the connection, and ends the program.
+ */
+static volatile int op_done;
+
+static void *watch_refusal(void *arg)
+{
+	natsConnection *nc = arg;
+
+	while (!op_done) {
+		if (fleet_conn_refused(nc))
+			_exit(1);
+		usleep(10000);
+	}
+	return NULL;
+}
+
 static int run(const struct op *op, struct fleet_conf *c, char **argv)
 {
+	pthread_t watcher;
 	natsConnection *nc = NULL;
 	jsCtx *js = NULL;
 	jsOptions jo;
 	char err[512];
-	int ret = 1;
+	int ret = 1, watching;
 
 	if (fleet_connect(&nc, c, "evtap-fleet-op", 0, err, sizeof(err))) {
 		fprintf(stderr, "evtap-fleet-op: %s\n", err);
 		return 1;
 	}
+	watching = pthread_create(&watcher, NULL, watch_refusal, nc) == 0;
 	jsOptions_Init(&jo);
 	jo.Wait = WAIT_MS;
 	if (natsConnection_JetStream(&js, nc, &jo) == NATS_OK)
 		ret = op->run(nc, js, argv);
+	op_done = 1;
+	if (watching)
+		pthread_join(watcher, NULL);
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
 	return ret;
