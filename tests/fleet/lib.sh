@@ -34,14 +34,15 @@ fleet_node_conf() {
 	echo "include \"fleet-accounts.conf\""
 }
 
-# fleet_wait_log FILE PATTERN: waits up to 20 s for PATTERN in FILE.
+# fleet_wait_log PATTERN FILE...: waits up to 30 s for PATTERN in any of the files.
 fleet_wait_log() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
+	local i pattern=$1
+	shift
+	for ((i = 0; i < 300; i++)); do
+		grep -q -- "$pattern" "$@" 2>/dev/null && return 0
 		sleep 0.1
 	done
-	echo "fleet: no '$2' in $1 after 20 s" >&2
+	echo "fleet: no '$pattern' in $* after 30 s" >&2
 	return 1
 }
 
@@ -58,13 +59,11 @@ fleet_start() {
 		nats-server -c "$work/n$k.conf" >"$work/n$k.log" 2>&1 &
 		FLEET_PIDS+=($!)
 	done
+	# The elected node logs "Self is new JetStream cluster metadata leader", the others
+	# "JetStream cluster new metadata leader: NAME".
 	ready="Server is ready"
-	[ "$n" -gt 1 ] && ready="JetStream cluster new metadata leader"
-	for ((k = 1; k <= n; k++)); do
-		if [ "$n" -eq 1 ] || [ "$k" -eq 1 ]; then
-			fleet_wait_log "$work/n$k.log" "$ready" || return 1
-		fi
-	done
+	[ "$n" -gt 1 ] && ready="JetStream cluster metadata leader\|cluster new metadata leader"
+	fleet_wait_log "$ready" "$work"/n*.log || return 1
 	fleet_wait_js "$dir"
 }
 

@@ -213,7 +213,7 @@ as pipeline fetch EVTAP_DATA evtap-pull | grep -q "fetched 1" && ok pipeline_fet
 	bad pipeline_fetch
 as custodian serve evtap.v1.custodian.release >"$WORK/serve.out" 2>&1 &
 serve_pid=$!
-fleet_wait_log "$WORK/serve.out" serving
+fleet_wait_log serving "$WORK/serve.out"
 as pipeline request evtap.v1.custodian.release | grep -q released && ok pipeline_custodian_request ||
 	bad pipeline_custodian_request
 wait $serve_pid && ok custodian_serves || bad custodian_serves

@@ -22,6 +22,6 @@ void admin_close(struct admin *a);
 kvStore *admin_bucket(const struct ctl *ctl, struct admin *a, const char *bucket);
 
 /* The streams and buckets of docs/FLEET.md: made when absent, compared when present. */
-int setup_streams(const struct ctl *ctl, struct admin *a);
+int setup_streams(struct admin *a);
 
 #endif /* EVTAP_FLEETCTL_ADMIN_H */

@@ -249,7 +249,7 @@ int ctl_init(struct ctl *ctl)
 		       "fleet-accounts.conf included, then run init again.\n");
 		return CTL_OK;
 	}
-	ret = setup_streams(ctl, &a);
+	ret = setup_streams(&a);
 	admin_close(&a);
 	return ret;
 }

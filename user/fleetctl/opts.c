@@ -77,16 +77,20 @@ static int one_flag(struct ctl *ctl, int argc, char **argv)
 	const struct flag *f = find_flag(argv[0], len);
 	const char *value = eq ? eq + 1 : argc > 1 ? argv[1] : NULL;
 
-	if (!f || !(f->in & cmd_bit(ctl->cmd)))
-		return ctl_error(ctl, -1, "unknown flag '%.*s'%s", (int)len, argv[0],
-				 f ? " for this command" : ""),
-		       -1;
-	if (!value)
-		return ctl_error(ctl, -1, "%s needs a value: %s", f->name, f->expected), -1;
-	if (f->set(ctl, value))
-		return ctl_error(ctl, -1, "bad value '%s' for %s: expected %s", value, f->name,
-				 f->expected),
-		       -1;
+	if (!f || !(f->in & cmd_bit(ctl->cmd))) {
+		ctl_error(ctl, 0, "unknown flag '%.*s'%s", (int)len, argv[0],
+			  f ? " for this command" : "");
+		return -1;
+	}
+	if (!value) {
+		ctl_error(ctl, 0, "%s needs a value: %s", f->name, f->expected);
+		return -1;
+	}
+	if (f->set(ctl, value)) {
+		ctl_error(ctl, 0, "bad value '%s' for %s: expected %s", value, f->name,
+			  f->expected);
+		return -1;
+	}
 	return eq ? 1 : 2;
 }
 

@@ -147,7 +147,7 @@ static int create_bucket(struct admin *a, const jsStreamConfig *want, const char
 	return 0;
 }
 
-int setup_streams(const struct ctl *ctl, struct admin *a)
+int setup_streams(struct admin *a)
 {
 	int r = replicas(a), bad = 0;
 	const char *subject;
