@@ -54,8 +54,11 @@ as() {
 	shift
 	"$FLEET_OP" "$SERVERS" "$DIR/auth/$role.auth" "$@"
 }
-sums() { (cd "$DIR" && find . -type f | sort | xargs sha256sum; stat -c '%n %a %Y' $(find . -type f | sort)); }
-mode_is() { [ "$(stat -c %a "$1")" = "$2" ] && [ "$(stat -c %s "$1")" = "$3" ]; }
+# sums: every file of DIR with its checksum, mode and modification time.
+sums() {
+	(cd "$DIR" && find . -type f | sort | xargs sha256sum &&
+		find . -type f | sort | xargs stat -c '%n %a %Y')
+}
 fleet_pseudonym() { # the host pseudonym init printed for machine-id $1
 	sed -n "s/.*machine-id $1 (host \([0-9a-f]*\)).*/\1/p" "$WORK/init.out" "$WORK/add.out" \
 		2>/dev/null | head -1
@@ -89,8 +92,8 @@ usage policy_bad_consent "bad value 'maybe' for default-consent" "$FLEET" policy
 [ ! -e "$DIR" ] && ok flags_bad_make_nothing || bad flags_bad_make_nothing "$DIR exists"
 
 # --- init with the servers down: every file, with its mode; no streams yet. ---
-if "$FLEET" init --servers "$SERVERS" --dir "$DIR" --host mid-a --host mid-b \
-	>"$WORK/init.out" 2>&1 && grep -q "not made: the servers do not answer" "$WORK/init.out"; then
+if "$FLEET" init --servers "$SERVERS" --dir "$DIR" --host mid-a --host mid-b >"$WORK/init.out" \
+	2>&1 && grep -q "not made: the servers do not answer" "$WORK/init.out"; then
 	ok init_offline
 else
 	bad init_offline "$(tail -3 "$WORK/init.out")"
@@ -130,8 +133,10 @@ fi
 as admin mkstream EVTAP_AUDIT 'evtap.v1.audit.*' >/dev/null
 "$FLEET" init --servers "$SERVERS" --dir "$DIR" >"$WORK/init2.out" 2>&1
 rc=$?
-if [ $rc = 1 ] && grep -q "stream EVTAP_AUDIT: DIFFERS, left as it is: .*file storage 0 (want 1), deny-delete 0 (want 1), deny-purge 0 (want 1)" \
-	"$WORK/init2.out" && as admin info EVTAP_AUDIT | grep -q "storage memory"; then
+differs="stream EVTAP_AUDIT: DIFFERS, left as it is: .*file storage 0 (want 1), "
+differs+="deny-delete 0 (want 1), deny-purge 0 (want 1)"
+if [ $rc = 1 ] && grep -q "$differs" "$WORK/init2.out" &&
+	as admin info EVTAP_AUDIT | grep -q "storage memory"; then
 	ok init_reports_different
 else
 	bad init_reports_different "exit $rc: $(grep EVTAP_AUDIT "$WORK/init2.out")"
@@ -146,8 +151,10 @@ if [ "$NODES" = 1 ]; then
 	grep -q "replicas: 3 wanted, the cluster has 1 server: 1" "$WORK/init2.out" &&
 		ok init_replicas_clamped || bad init_replicas_clamped
 fi
-as admin info EVTAP_DATA | grep -q "replicas $([ "$NODES" = 3 ] && echo 3 || echo 1) storage file" &&
-	ok stream_data_config || bad stream_data_config
+replicas=1
+[ "$NODES" = 3 ] && replicas=3
+as admin info EVTAP_DATA | grep -q "replicas $replicas storage file" && ok stream_data_config ||
+	bad stream_data_config
 
 # --- A second run changes nothing. ---
 sums >"$WORK/sums1"
@@ -214,8 +221,8 @@ as pipeline fetch EVTAP_DATA evtap-pull | grep -q "fetched 1" && ok pipeline_fet
 as custodian serve evtap.v1.custodian.release >"$WORK/serve.out" 2>&1 &
 serve_pid=$!
 fleet_wait_log serving "$WORK/serve.out"
-as pipeline request evtap.v1.custodian.release | grep -q released && ok pipeline_custodian_request ||
-	bad pipeline_custodian_request
+as pipeline request evtap.v1.custodian.release | grep -q released &&
+	ok pipeline_custodian_request || bad pipeline_custodian_request
 wait $serve_pid && ok custodian_serves || bad custodian_serves
 t pipeline_watch_forget as pipeline kvwatch evtap-forget
 t pipeline_receipt as pipeline kvput evtap-receipts "$P.pipeline" shipped
