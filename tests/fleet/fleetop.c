@@ -20,6 +20,7 @@ struct op {
 	int nargs;
 	int (*run)(natsConnection *nc, jsCtx *js, char **argv);
 	const char *usage;
+	unsigned int connect_flags; /* for fleet_connect */
 };
 
 /* A refusal is reported on the connection, so a flush's round trip is what makes it seen. */
@@ -240,23 +241,42 @@ static int op_serve(natsConnection *nc, jsCtx *js, char **argv)
 	return s == NATS_OK && !fleet_conn_refused(nc) ? 0 : 1;
 }
 
+/*
+ * Connected in the background, as a daemon is: says so at once (the servers may be down),
+ * then waits up to 30 s for the connection.
+ */
+static int op_wait(natsConnection *nc, jsCtx *js, char **argv)
+{
+	printf("waiting\n");
+	fflush(stdout);
+	for (int i = 0; i < 300; i++) {
+		if (natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED) {
+			printf("connected\n");
+			return 0;
+		}
+		usleep(100000);
+	}
+	return 1;
+}
+
 static const struct op ops[] = {
-	{ "pub", 1, op_pub, "SUBJECT" },
-	{ "sub", 1, op_sub, "SUBJECT" },
-	{ "jspub", 2, op_jspub, "SUBJECT MSG-ID" },
-	{ "consumer", 2, op_consumer, "STREAM DURABLE" },
-	{ "fetch", 2, op_fetch, "STREAM DURABLE" },
-	{ "get", 2, op_get, "STREAM SEQ" },
-	{ "info", 1, op_info, "STREAM" },
-	{ "purge", 2, op_purge, "STREAM SUBJECT|-" },
-	{ "mkstream", 2, op_mkstream, "STREAM SUBJECT" },
-	{ "rmstream", 1, op_rmstream, "STREAM" },
-	{ "account", 0, op_account, "" },
-	{ "kvget", 2, op_kvget, "BUCKET KEY" },
-	{ "kvput", 3, op_kvput, "BUCKET KEY VALUE" },
-	{ "kvwatch", 1, op_kvwatch, "BUCKET" },
-	{ "request", 1, op_request, "SUBJECT" },
-	{ "serve", 1, op_serve, "SUBJECT" },
+	{ "pub", 1, op_pub, "SUBJECT", 0 },
+	{ "sub", 1, op_sub, "SUBJECT", 0 },
+	{ "jspub", 2, op_jspub, "SUBJECT MSG-ID", 0 },
+	{ "consumer", 2, op_consumer, "STREAM DURABLE", 0 },
+	{ "fetch", 2, op_fetch, "STREAM DURABLE", 0 },
+	{ "get", 2, op_get, "STREAM SEQ", 0 },
+	{ "info", 1, op_info, "STREAM", 0 },
+	{ "purge", 2, op_purge, "STREAM SUBJECT|-", 0 },
+	{ "mkstream", 2, op_mkstream, "STREAM SUBJECT", 0 },
+	{ "rmstream", 1, op_rmstream, "STREAM", 0 },
+	{ "account", 0, op_account, "", 0 },
+	{ "wait", 0, op_wait, "", FLEET_CONNECT_RETRY },
+	{ "kvget", 2, op_kvget, "BUCKET KEY", 0 },
+	{ "kvput", 3, op_kvput, "BUCKET KEY VALUE", 0 },
+	{ "kvwatch", 1, op_kvwatch, "BUCKET", 0 },
+	{ "request", 1, op_request, "SUBJECT", 0 },
+	{ "serve", 1, op_serve, "SUBJECT", 0 },
 };
 
 static int usage(void)
@@ -294,7 +314,7 @@ static int run(const struct op *op, struct fleet_conf *c, char **argv)
 	char err[512];
 	int ret = 1, watching;
 
-	if (fleet_connect(&nc, c, "evtap-fleet-op", 0, err, sizeof(err))) {
+	if (fleet_connect(&nc, c, "evtap-fleet-op", op->connect_flags, err, sizeof(err))) {
 		fprintf(stderr, "evtap-fleet-op: %s\n", err);
 		return 1;
 	}

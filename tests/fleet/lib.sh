@@ -63,8 +63,10 @@ fleet_start() {
 	# "JetStream cluster new metadata leader: NAME".
 	ready="Server is ready"
 	[ "$n" -gt 1 ] && ready="JetStream cluster metadata leader\|cluster new metadata leader"
-	fleet_wait_log "$ready" "$work"/n*.log || return 1
-	fleet_wait_js "$dir"
+	if ! fleet_wait_log "$ready" "$work"/n*.log || ! fleet_wait_js "$dir"; then
+		tail -n 5 "$work"/n*.log >&2
+		return 1
+	fi
 }
 
 # fleet_wait_js DIR: polls $JS.API.INFO as DIR's admin, at most 50 times.

@@ -125,9 +125,19 @@ sys.exit(0 if len(pk) == 32 and len(sk) == 32 and pk != sk else 1)
 PY
 
 # --- The servers, then init again: the streams and buckets. ---
+# A daemon's connection starts while the servers are down and comes up with them.
+as admin wait >"$WORK/wait.out" 2>&1 &
+wait_pid=$!
+early=0
+fleet_wait_log waiting "$WORK/wait.out" && early=1
 if fleet_start "$NODES" "$WORK/srv" "$DIR"; then ok "cluster_start_$NODES"; else
 	bad "cluster_start_$NODES"
 	exit 1
+fi
+if wait $wait_pid && [ $early = 1 ] && grep -q connected "$WORK/wait.out"; then
+	ok connect_in_background
+else
+	bad connect_in_background "$(cat "$WORK/wait.out")"
 fi
 # A stream that exists with another configuration: reported, left alone.
 as admin mkstream EVTAP_AUDIT 'evtap.v1.audit.*' >/dev/null
