@@ -64,6 +64,9 @@ fleet_pseudonym() { # the host pseudonym init printed for machine-id $1
 		2>/dev/null | head -1
 }
 
+out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l docs/evtap-fleet.1 2>&1 >/dev/null)
+[ -z "$out" ] && ok man-evtap-fleet.1 || bad man-evtap-fleet.1 "$out"
+
 # --- Bad flags and values: exit 2, with what was wrong. ---
 usage flags_unknown "unknown flag '--bogus'" "$FLEET" init --bogus --dir "$DIR"
 usage flags_servers_required "--servers is required" "$FLEET" init --dir "$DIR"
