@@ -68,6 +68,7 @@ out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l docs/evtap-fleet.1 2
 [ -z "$out" ] && ok man-evtap-fleet.1 || bad man-evtap-fleet.1 "$out"
 
 # --- Bad flags and values: exit 2, with what was wrong. ---
+"$FLEET" --help | grep -q "^usage: evtap-fleet init" && ok flags_help || bad flags_help
 usage flags_unknown "unknown flag '--bogus'" "$FLEET" init --bogus --dir "$DIR"
 usage flags_servers_required "--servers is required" "$FLEET" init --dir "$DIR"
 usage flags_servers_bad "expected comma-separated nats://" "$FLEET" init --servers http://x \
