@@ -52,7 +52,7 @@ UNIT_TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(wildcard tests/unit/tes
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
 .PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format install deb
-all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-inject $(BUILD)/evtap-drmclient
+all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-fleet $(BUILD)/evtap-inject $(BUILD)/evtap-drmclient
 
 deps:
 	./tests/deps.sh
@@ -191,6 +191,7 @@ UNITDIR ?= /lib/systemd/system
 install: all
 	install -D -m 0755 $(BUILD)/evtapd $(DESTDIR)$(PREFIX)/sbin/evtapd
 	install -D -m 0755 $(BUILD)/evtap $(DESTDIR)$(PREFIX)/bin/evtap
+	install -D -m 0755 $(BUILD)/evtap-fleet $(DESTDIR)$(PREFIX)/bin/evtap-fleet
 	install -D -m 0644 systemd/evtapd.service $(DESTDIR)$(UNITDIR)/evtapd.service
 	sed -i 's|^ExecStart=/usr/sbin/evtapd|ExecStart=$(PREFIX)/sbin/evtapd|' \
 		$(DESTDIR)$(UNITDIR)/evtapd.service
@@ -198,6 +199,7 @@ install: all
 		install -D -m 0644 docs/evtap.conf $(DESTDIR)/etc/evtap/evtap.conf
 	install -D -m 0644 docs/evtapd.8 $(DESTDIR)$(PREFIX)/share/man/man8/evtapd.8
 	install -D -m 0644 docs/evtap.1 $(DESTDIR)$(PREFIX)/share/man/man1/evtap.1
+	install -D -m 0644 docs/evtap-fleet.1 $(DESTDIR)$(PREFIX)/share/man/man1/evtap-fleet.1
 	install -D -m 0644 docs/evtap.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/evtap.conf.5
 
 # make deb: the Debian package (debian/), built by dpkg-buildpackage in a copy of the tree

@@ -17,8 +17,9 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 if make -s install DESTDIR="$stage" PREFIX=/usr >"$stage.log" 2>&1; then
 	missing=
-	for f in usr/sbin/evtapd usr/bin/evtap lib/systemd/system/evtapd.service \
+	for f in usr/sbin/evtapd usr/bin/evtap usr/bin/evtap-fleet lib/systemd/system/evtapd.service \
 		etc/evtap/evtap.conf usr/share/man/man8/evtapd.8 usr/share/man/man1/evtap.1 \
+		usr/share/man/man1/evtap-fleet.1 \
 		usr/share/man/man5/evtap.conf.5; do
 		[ -s "$stage/$f" ] || missing="$missing $f"
 	done

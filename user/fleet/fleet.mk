@@ -23,3 +23,17 @@ $(BUILD)/tests/test_fleet_%: tests/unit/test_fleet_%.c tests/check.h $(BUILD)/li
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(FLEET_INC) -Itests -o $@ $< $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a \
 		$(LDFLAGS) $(FLEET_LIBS) $(LIB_LIBS)
+
+# evtap-fleet (user/fleetctl/): set-up, policy and status of a fleet.
+FLEETCTL_SRCS := $(call srcs_of,fleetctl)
+$(BUILD)/obj/fleetctl/%.o: user/fleetctl/%.c | $(BUILD)/gen/codenames.gen.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FLEET_INC) -Iuser/fleetctl -c $< -o $@
+
+$(BUILD)/evtap-fleet: $(call objs_of,$(FLEETCTL_SRCS)) $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(FLEET_LIBS) $(LIB_LIBS)
+
+# The one-operation NATS client that tests/fleet/run.sh drives.
+$(BUILD)/fleet/evtap-fleet-op: tests/fleet/fleetop.c $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FLEET_INC) -o $@ $^ $(LDFLAGS) $(FLEET_LIBS) $(LIB_LIBS)
