@@ -193,14 +193,16 @@ static int scan_record(void *ctx, const struct evtap_record *rec, const struct e
 /*
  * A crash (or a full disk) can leave a segment ending inside a block: cut it after the last
  * block that verifies and opens, so that the file holds only whole blocks again. Middle damage
- * stays for readers to report and skip.
+ * stays for readers to report and skip. Nothing is cut unless a block opened or the header's
+ * key id is the key's (good_end 0): blocks that do not open under a new key made after the key
+ * dir was lost are not damage, and the old key may come back.
  */
 static uint64_t cut_damaged_tail(struct store *st, struct store_user *u, int fd, uint64_t seq,
 				 uint64_t size, uint64_t good_end)
 {
 	char name[SEG_NAME_SIZE];
 
-	if (good_end < SEG_HEADER_SIZE || good_end >= size)
+	if (!good_end || good_end >= size)
 		return size;
 	seg_name(name, seq);
 	if (fileio.ftruncate(fd, (off_t)good_end) || fileio.fsync(fd)) {
@@ -215,9 +217,12 @@ static uint64_t cut_damaged_tail(struct store *st, struct store_user *u, int fd,
 	return good_end;
 }
 
-/* Indexes one segment found at open: its size, and its newest record, read with the key. */
+/*
+ * Indexes one segment found at open: its size, and its newest record, read with the key. A
+ * segment none of whose records can be read (another key's) ages from its creation.
+ */
 static int index_segment(struct store *st, struct store_user *u, struct seg_reader *rd,
-			 uint64_t seq, bool have_key)
+			 uint64_t seq)
 {
 	int64_t newest = INT64_MIN;
 	const struct seg_read_cb cb = { .record = scan_record, .ctx = &newest };
@@ -235,17 +240,17 @@ static int index_segment(struct store *st, struct store_user *u, struct seg_read
 		return err;
 	}
 	size = (uint64_t)sb.st_size;
-	if (have_key) {
-		err = seg_read_fd(rd, fd, u->uid, u->key, &cb);
-		if (!err)
-			size = cut_damaged_tail(st, u, fd, seq, size, seg_reader_good_end(rd));
-	}
+	err = seg_read_fd(rd, fd, u->uid, u->key, &cb);
+	if (!err)
+		size = cut_damaged_tail(st, u, fd, seq, size, seg_reader_good_end(rd));
 	close(fd);
+	if (newest == INT64_MIN)
+		newest = seg_reader_created(rd);
 	return err ? err : index_push(u, seq, size, newest);
 }
 
 static int index_segments(struct store *st, struct store_user *u, const uint64_t *seqs,
-			  size_t count, bool have_key)
+			  size_t count)
 {
 	struct seg_reader *rd;
 	int err = 0;
@@ -256,24 +261,25 @@ static int index_segments(struct store *st, struct store_user *u, const uint64_t
 	if (!rd)
 		return -ENOMEM;
 	for (size_t i = 0; i < count && !err; i++)
-		err = index_segment(st, u, rd, seqs[i], have_key);
+		err = index_segment(st, u, rd, seqs[i]);
 	seg_reader_free(rd);
 	return err;
 }
 
 /*
- * Segments without a key cannot be read by anyone (the key dir was lost or replaced): they are
- * kept, for retention to delete, and the user gets a new key for what comes next.
+ * Segments without a key cannot be read with the key dir in place (it was lost or replaced):
+ * the user gets a new key for what comes next, and the old segments are kept untouched, named
+ * by their key id, in case the old key dir comes back.
  */
-static int user_load_key(struct store *st, struct store_user *u, size_t n_segments, bool *have_key)
+static int user_load_key(struct store *st, struct store_user *u, size_t n_segments)
 {
 	int err = keyring_user_key(st->keys, u->uid, false, u->key);
 
-	*have_key = !err;
 	if (err != -ENOENT)
 		return err;
 	if (n_segments)
-		log_warn("store: user %" PRIu32 " has %zu segments but no key: they are unreadable",
+		log_warn("store: user %" PRIu32 " has %zu segments but no key: they are kept, "
+			 "unreadable without the key they were written under",
 			 u->uid, n_segments);
 	return keyring_user_key(st->keys, u->uid, true, u->key);
 }
@@ -287,7 +293,6 @@ static int user_open_dir(struct store *st, struct store_user *u)
 	char name[UID_NAME_SIZE];
 	uint64_t *seqs;
 	size_t count;
-	bool have_key;
 	int fd, err;
 
 	uid_name(name, u->uid);
@@ -302,9 +307,9 @@ static int user_open_dir(struct store *st, struct store_user *u)
 	u->dir_fd = fd;
 	err = seg_list(fd, &seqs, &count);
 	if (!err) {
-		err = user_load_key(st, u, count, &have_key);
+		err = user_load_key(st, u, count);
 		if (!err)
-			err = index_segments(st, u, seqs, count, have_key);
+			err = index_segments(st, u, seqs, count);
 		u->next_seq = count ? seqs[count - 1] + 1 : 0;
 		free(seqs);
 	}
@@ -324,7 +329,7 @@ static int user_new_segment(struct store *st, struct store_user *u)
 	if (u->dir_fd < 0)
 		err = user_open_dir(st, u);
 	if (!err)
-		err = seg_create(&seg->w, u->dir_fd, u->uid, u->next_seq, wall_now_ns());
+		err = seg_create(&seg->w, u->dir_fd, u->uid, u->next_seq, wall_now_ns(), u->key);
 	if (err)
 		return err;
 	u->next_seq++;
