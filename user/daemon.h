@@ -3,6 +3,7 @@
 #ifndef EVTAP_DAEMON_H
 #define EVTAP_DAEMON_H
 
+#include <stdbool.h>
 #include "consent.h"
 #include "control.h"
 #include "devices.h"
@@ -65,8 +66,18 @@ void daemon_reload_config(struct daemon *d);
 int daemon_seat_id(struct daemon *d, const char *name);
 /* The effective level of uid now; *reason is set when it is off. */
 int daemon_user_level(const struct daemon *d, uint32_t uid, int *reason);
-/* Applies a changed consent entry: kernel map first, then buffered data, then the file. */
-int daemon_set_consent(struct daemon *d, const struct consent_user *u);
+/*
+ * Applies a changed consent entry: kernel map first, then buffered data, then the file. Returns
+ * 0 once all of it is durable, else a negative errno; *in_force says whether the kernel map took
+ * the change even so (it is then in force until a restart, but was not made durable).
+ */
+int daemon_set_consent(struct daemon *d, const struct consent_user *u, bool *in_force);
+/*
+ * The durable part of a change already in d->consent and the kernel: if uid's level is now off,
+ * its buffered data is discarded (cut off durably), then the consent file is saved. Returns 0
+ * or the first negative errno.
+ */
+int daemon_persist_consent(struct daemon *d, uint32_t uid);
 int daemon_run(const struct daemon_config *cfg);
 
 #endif /* EVTAP_DAEMON_H */

@@ -173,6 +173,8 @@ static void do_consent_change(struct call *c)
 	struct consent_user u = { .uid = c->uid, .level = EVTAP_LEVEL_FULL };
 	char before[96], after[96];
 	const char *op = request_op_name(c->req->op);
+	char msg[256];
+	bool in_force;
 	int err;
 
 	if (old)
@@ -194,11 +196,16 @@ static void do_consent_change(struct call *c)
 		break;
 	}
 	describe(&u, after, sizeof(after));
-	err = daemon_set_consent(c->d, &u);
+	err = daemon_set_consent(c->d, &u, &in_force);
 	audit(c, op, c->uid, before, after, err ? strerror(-err) : "ok");
 	if (err) {
-		/* The kernel already applies the change; only saving it failed. */
-		reply_error(c, "applied, but could not be saved: it will not survive a restart");
+		/* Never answered as done: what is in force now may not survive a crash. */
+		snprintf(msg, sizeof(msg),
+			 in_force ? "failed: %s: the change is in force until evtapd restarts, but "
+				    "was not made durable; run the command again"
+				  : "failed: %s: nothing was changed",
+			 strerror(-err));
+		reply_error(c, msg);
 		return;
 	}
 	do_status(c);

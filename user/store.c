@@ -574,33 +574,43 @@ int store_flush(struct store *st)
 	return err;
 }
 
-/* Blocks written but not yet fsync'ed are not persisted either: cut them off. */
-static void user_discard_unsynced(struct store *st, struct store_user *u)
+/*
+ * Blocks written but not yet fsync'ed are not persisted either: cut them off, and fsync the
+ * cut, so that a crash cannot bring them back. If the cut or its fsync fails, the blocks may
+ * survive: the segment is closed without an fsync of its own and never written again (the next
+ * block starts a new one), and the error is returned for the caller to report.
+ */
+static int user_discard_unsynced(struct store *st, struct store_user *u)
 {
 	struct open_segment *seg = &u->seg;
+	int err;
 
 	if (seg->w.fd < 0 || !seg->unsynced_blocks)
-		return;
-	/* If the cut fails, the blocks stay and the next flush persists them as usual. */
-	if (seg_truncate(&seg->w, seg->synced_size))
-		return;
-	index_update_open(u, INT64_MIN);
+		return 0;
+	err = seg_truncate(&seg->w, seg->synced_size);
+	if (!err && fileio.fsync(seg->w.fd))
+		err = -errno;
+	if (err)
+		seg_close(&seg->w);
+	else
+		index_update_open(u, INT64_MIN);
 	st->stats.unpersisted[STORE_LOSS_DISCARDED] += seg->unsynced_records;
 	seg->unsynced_records = 0;
 	seg->unsynced_blocks = 0;
 	seg->unsynced_bytes = 0;
+	return err;
 }
 
-void store_discard(struct store *st, uint32_t uid)
+int store_discard(struct store *st, uint32_t uid)
 {
 	size_t pos;
 	struct store_user *u = user_find(st, uid, &pos);
 
 	if (!u)
-		return;
+		return 0;
 	st->stats.unpersisted[STORE_LOSS_DISCARDED] += u->enc.records;
 	codec_enc_reset(&u->enc);
-	user_discard_unsynced(st, u);
+	return user_discard_unsynced(st, u);
 }
 
 static int unlink_all(int dir_fd)

@@ -1324,7 +1324,9 @@ int main(void)
 		snprintf(devices[i].name, sizeof(devices[i].name), "test device %u", i);
 	}
 	real_io = fileio;
-	fileio = (struct fileio){ faulty_write, faulty_fsync, faulty_ftruncate };
+	fileio.write = faulty_write;
+	fileio.fsync = faulty_fsync;
+	fileio.ftruncate = faulty_ftruncate;
 	RUN(test_two_users_round_trip);
 	RUN(test_rotation_and_reopen);
 	RUN(test_since_until);
