@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The store's file I/O: the system calls themselves, unless a test replaced them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 #include "fileio.h"
@@ -10,6 +11,7 @@ struct fileio fileio = {
 	.fsync = fsync,
 	.ftruncate = ftruncate,
 	.renameat = renameat,
+	.unlinkat = unlinkat,
 };
 
 int fileio_write_all(int fd, const void *buf, size_t len)

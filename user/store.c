@@ -56,7 +56,7 @@ struct store_user {
 	struct open_segment seg;
 	struct codec_enc enc;  /* the block being built */
 	int64_t block_newest;  /* the newest record in enc */
-	uint8_t key[KEY_SIZE]; /* valid once dir_fd is */
+	uint8_t *key;	       /* its slot of store.key_slots; valid once dir_fd is */
 	struct seg_info *segs; /* ascending seq; the open segment, if any, is the last */
 	size_t n_segs;
 	size_t cap_segs;
@@ -74,6 +74,7 @@ struct store {
 	uint64_t max_total_bytes;
 	struct seg_packer *packer;
 	struct store_user **users;
+	uint8_t (*key_slots)[KEY_SIZE]; /* users[i]'s key is key_slots[i]: locked memory */
 	size_t n_users;
 	size_t cap_users;
 	struct store_stats stats;
@@ -111,9 +112,23 @@ static void user_free(struct store_user *u)
 	if (u->dir_fd >= 0)
 		close(u->dir_fd);
 	codec_enc_free(&u->enc);
-	sodium_memzero(u->key, sizeof(u->key));
+	sodium_memzero(u->key, KEY_SIZE);
 	free(u->segs);
 	free(u);
+}
+
+/* The last user takes the removed one's place, and its key the removed key's slot. */
+static void user_remove(struct store *st, size_t pos)
+{
+	size_t last = --st->n_users;
+
+	user_free(st->users[pos]);
+	if (pos == last)
+		return;
+	st->users[pos] = st->users[last];
+	memcpy(st->key_slots[pos], st->key_slots[last], KEY_SIZE);
+	sodium_memzero(st->key_slots[last], KEY_SIZE);
+	st->users[pos]->key = st->key_slots[pos];
 }
 
 static struct store_user *user_find(const struct store *st, uint32_t uid, size_t *pos)
@@ -153,6 +168,7 @@ static int user_add(struct store *st, uint32_t uid, struct store_user **out)
 	u->uid = uid;
 	u->dir_fd = -1;
 	u->seg.w.fd = -1;
+	u->key = st->key_slots[st->n_users];
 	st->users[st->n_users++] = u;
 	*out = u;
 	return 0;
@@ -470,6 +486,7 @@ static void store_free(struct store *st)
 	for (size_t i = 0; i < st->n_users; i++)
 		user_free(st->users[i]);
 	free(st->users);
+	sodium_free(st->key_slots);
 	seg_packer_free(st->packer);
 	keyring_close(st->keys);
 	if (st->data_fd >= 0)
@@ -520,6 +537,9 @@ int store_open(struct store **out, const char *data_dir, const char *key_dir,
 		err = seg_packer_new(&st->packer, st->block_bytes + CODEC_APPEND_MAX);
 	if (!err)
 		err = keyring_open(&st->keys, key_dir, true);
+	/* Locked memory, never swapped out, guarded, and wiped when freed: keys only live here. */
+	if (!err && !(st->key_slots = sodium_allocarray(EVTAP_MAX_USERS, KEY_SIZE)))
+		err = -ENOMEM;
 	if (!err)
 		err = open_data_dir(data_dir, &st->data_fd);
 	if (!err)
@@ -660,8 +680,7 @@ int store_forget(struct store *st, uint32_t uid)
 	if (u) {
 		st->stats.unpersisted[STORE_LOSS_DISCARDED] +=
 			u->enc.records + u->seg.unsynced_records;
-		user_free(u);
-		st->users[pos] = st->users[--st->n_users];
+		user_remove(st, pos);
 	}
 	err2 = remove_user_dir(st->data_fd, uid);
 	return err ? err : err2;
@@ -843,22 +862,22 @@ static int read_user_dir(int dir_fd, const char *dir_path, uint32_t uid, struct 
 }
 
 /* A user without a usable key still has segments: each is reported, none can be read. */
-static int read_user_key(const char *key_dir, uint32_t uid, uint8_t key[KEY_SIZE],
-			 struct read_ctx *rc)
+static int read_user_key(const char *key_dir, uint32_t uid, uint8_t **key, struct read_ctx *rc)
 {
 	struct keyring *kr;
 	int err = keyring_open(&kr, key_dir, false);
 
 	if (err)
 		return err;
-	err = keyring_user_key(kr, uid, false, key);
+	*key = sodium_malloc(KEY_SIZE); /* locked, and wiped when freed */
+	err = *key ? keyring_user_key(kr, uid, false, *key) : -ENOMEM;
 	keyring_close(kr);
 	if (err == -ENOENT)
 		rc->no_key = "undecryptable segment: the user's key was destroyed";
 	else if (err == -EBADMSG)
 		rc->no_key = "undecryptable segment: the user's key does not open";
 	else if (!err)
-		rc->key = key;
+		rc->key = *key;
 	return err == -ENOENT || err == -EBADMSG ? 0 : err;
 }
 
@@ -867,7 +886,7 @@ int store_read_user(const char *data_dir, const char *key_dir, uint32_t uid, int
 {
 	struct read_ctx rc = { .cb = cb, .since_ns = since_ns, .until_ns = until_ns };
 	char name[UID_NAME_SIZE], dir_path[PATH_MAX];
-	uint8_t key[KEY_SIZE];
+	uint8_t *key = NULL;
 	int data_fd, dir_fd, ret;
 
 	data_fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -880,10 +899,10 @@ int store_read_user(const char *data_dir, const char *key_dir, uint32_t uid, int
 	if (dir_fd < 0)
 		return ret; /* no directory: no records */
 	snprintf(dir_path, sizeof(dir_path), "%s/%s", data_dir, name);
-	ret = read_user_key(key_dir, uid, key, &rc);
+	ret = read_user_key(key_dir, uid, &key, &rc);
 	if (!ret)
 		ret = read_user_dir(dir_fd, dir_path, uid, &rc);
-	sodium_memzero(key, sizeof(key));
+	sodium_free(key);
 	close(dir_fd);
 	return ret;
 }
