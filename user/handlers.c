@@ -292,43 +292,6 @@ static void do_devices(struct call *c)
 	reply_json(c, o);
 }
 
-struct export_ctx {
-	FILE *out;
-	enum export_format format;
-};
-
-static int export_one(void *ctx, const struct evtap_record *rec, const struct evtap_device *dev)
-{
-	struct export_ctx *x = ctx;
-
-	return export_record(x->out, x->format, rec, dev);
-}
-
-/* A corrupt block is reported on stderr of the child, which is the daemon's log. */
-static void export_corrupt(void *ctx, const char *file, uint64_t offset, const char *why)
-{
-	log_warn("export: %s: block at offset %llu skipped: %s", file, (unsigned long long)offset,
-		 why);
-}
-
-static int stream_users(FILE *out, const struct daemon_config *cfg, const struct request *req,
-			uint32_t uid)
-{
-	struct export_ctx x = { .out = out, .format = req->format };
-	struct store_read_cb cb = { .record = export_one, .corrupt = export_corrupt, .ctx = &x };
-	uint32_t uids[EVTAP_MAX_USERS];
-	int n = 1, ret = 0;
-
-	uids[0] = uid;
-	if (req->all_users)
-		n = store_list_users(cfg->data_dir, uids, EVTAP_MAX_USERS);
-	export_begin(out, req->format);
-	for (int i = 0; i < n && !ret; i++)
-		ret = store_read_user(cfg->data_dir, cfg->key_dir, uids[i], req->since_ns,
-				      req->until_ns, &cb);
-	return ret;
-}
-
 static int stream_audit(FILE *out, const struct daemon_config *cfg)
 {
 	char path[512], buf[8192];
@@ -367,8 +330,9 @@ static void stream_in_child(struct call *c)
 		if (!out)
 			_exit(1);
 		fputs("{\"ok\":true}\n", out);
-		ret = req.op == REQ_AUDIT ? stream_audit(out, cfg)
-					  : stream_users(out, cfg, &req, uid);
+		ret = req.op == REQ_AUDIT
+			      ? stream_audit(out, cfg)
+			      : export_users(out, cfg->data_dir, cfg->key_dir, &req, uid);
 		_exit(fclose(out) || ret ? 1 : 0);
 	}
 	if (pid < 0)

@@ -98,11 +98,18 @@ for run in 1 2; do
 	start_evtapd $ARGS
 	stop_evtapd
 done
+# Meanwhile the old segment is skipped, and an export says it is incomplete.
+start_evtapd $ARGS
+evtap export --user 1000 >/dev/null 2>/tmp/export.err
+check_eq key-loss-export-incomplete 4 $?
+check key-loss-export-says-why grep -q 'blocks were skipped' /tmp/export.err
+stop_evtapd
 mv $KEYS $KEYS.new
 mv $KEYS.saved $KEYS
 start_evtapd $ARGS
 rows >/tmp/rows.after
 check key-loss-export-unchanged cmp -s /tmp/rows.before /tmp/rows.after
 check key-loss-had-records [ "$(wc -l </tmp/rows.before)" -ge 200 ]
+check key-loss-export-whole sh -c 'evtap export --user 1000 >/dev/null'
 stop_evtapd
 finish
