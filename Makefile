@@ -48,7 +48,7 @@ KERNEL_SRCS := $(call srcs_of,kernel)
 EVTAPD_SRCS := $(filter-out user/evtapd/evtapd.c,$(call srcs_of,evtapd))
 EVTAP_SRCS := $(call srcs_of,evtap)
 UNIT_TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(wildcard tests/unit/test_*.c \
-	tests/daemon/test_*.c)))
+	tests/daemon/test_*.c tests/cli/test_*.c)))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
 .PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format install deb
@@ -133,6 +133,13 @@ $(BUILD)/tests/%: tests/daemon/%.c tests/check.h $(DOUBLE_SRCS) $(HARNESS_SRCS) 
 	$(CC) $(CFLAGS) $(EVTAPD_INC) -Itests -Itests/double -o $@ $< $(DOUBLE_SRCS) \
 		$(HARNESS_SRCS) $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a \
 		$(LDFLAGS) $(EVTAPD_LIBS) $(KERNEL_LIBS) $(LIB_LIBS)
+
+# tests/cli/: the CLI's code (all of user/evtap/ but its main) over the library.
+EVTAP_TEST_OBJS := $(call objs_of,$(filter-out user/evtap/evtap.c,$(EVTAP_SRCS)))
+$(BUILD)/tests/%: tests/cli/%.c tests/check.h $(EVTAP_TEST_OBJS) $(BUILD)/libevtap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(EVTAP_INC) -Itests -o $@ $< $(EVTAP_TEST_OBJS) $(BUILD)/libevtap.a \
+		$(LDFLAGS) $(LIB_LIBS)
 
 $(BUILD)/tests/%: tests/bpf/%.c tests/check.h $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a \
 		  | $(SKELS)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,8 +230,9 @@ int harness_set_consent(struct harness *h, uint32_t uid, int opted_out, int leve
 		.level = level,
 		.paused_until_wall = paused_until_wall,
 	};
+	bool in_force;
 
-	return daemon_set_consent(&h->d, &u);
+	return daemon_set_consent(&h->d, &u, &in_force);
 }
 
 void harness_push(uint32_t uid, uint8_t kind, uint16_t code, int32_t value)

@@ -71,7 +71,7 @@ static void decode_as_block(const uint8_t *data, size_t size)
 /* The uid the header names, so that mutations get past the header check. */
 static uint32_t header_uid(const uint8_t *data, size_t size)
 {
-	return size >= SEG_HEADER_SIZE ? get_le32(data + 12) : 0;
+	return size >= SEG_HEADER_V2_SIZE ? get_le32(data + 12) : 0;
 }
 
 static void read_from_memfd(struct seg_reader *rd, int memfd, const uint8_t *data, size_t size,

@@ -60,7 +60,7 @@ struct gen_segment {
 static void gen_open(struct gen_segment *g, int dir_fd, uint32_t uid)
 {
 	g->uid = uid;
-	if (seg_create(&g->w, dir_fd, uid, uid, 1700000000000000000) ||
+	if (seg_create(&g->w, dir_fd, uid, uid, 1700000000000000000, fuzz_segment_key) ||
 	    codec_enc_init(&g->enc, BLOCK_BYTES + CODEC_APPEND_MAX) ||
 	    seg_packer_new(&g->pk, BLOCK_BYTES + CODEC_APPEND_MAX))
 		die("gen_open");

@@ -1101,6 +1101,28 @@ static void test_damaged_tail_is_cut_at_open(void)
 	check_tail_cut(false);
 }
 
+/*
+ * A crash in a segment's first block leaves no block that opens: the header's key id is what
+ * proves that the key is the segment's, so the torn block is cut all the same.
+ */
+static void test_torn_first_block_is_cut_under_its_key(void)
+{
+	char path[PATH_MAX + SEG_NAME_SIZE];
+	struct readback *rb;
+	struct stat sb;
+
+	write_blocks(1000, path);
+	CHECK_EQ(truncate(path, SEG_HEADER_SIZE + SEG_BLOCK_HEADER_SIZE + 10), 0);
+	store_close(open_store(0, 256));
+	CHECK(!stat(path, &sb) && sb.st_size == SEG_HEADER_SIZE, "size %lld",
+	      (long long)sb.st_size);
+	rb = read_all(UID_A);
+	CHECK_EQ(rb->reports, 0);
+	CHECK_EQ(rb->n, 0);
+	free(rb);
+	remove_dir();
+}
+
 /* Records of uid's stream but with timestamps from now on, so that no retention age drops them. */
 static void append_recent(struct store *st, uint32_t uid, int first, int count)
 {
@@ -1114,6 +1136,67 @@ static void append_recent(struct store *st, uint32_t uid, int first, int count)
 		CHECK_EQ(store_append(st, &r, r.kind == EVTAP_KIND_COUNTS ? NULL : &devices[r.dev]),
 			 0);
 	}
+}
+
+static void replace_key_dir(const char *with)
+{
+	char old[PATH_MAX];
+
+	snprintf(old, sizeof(old), "%s.old", key_dir);
+	CHECK_EQ(rename(key_dir, old), 0);
+	CHECK_EQ(rename(with, key_dir), 0);
+	CHECK_EQ(rename(old, with), 0);
+}
+
+/*
+ * The key dir is lost and the daemon restarts twice: the first start makes new keys, the second
+ * reads the old segments with them. No block opens, and none is damaged: nothing may be cut,
+ * and once the old key dir is back every record reads again. The segment written under the new
+ * key meanwhile is reported as another key's, and the rest is still read. Retention, which
+ * cannot read their records' age, ages them from their creation (now), not as empty segments.
+ */
+static void test_lost_key_dir_cuts_nothing(void)
+{
+	struct store_opts opts = { .block_bytes = 256, .retention_ns = 86400 * 1000000000ll };
+	char path[PATH_MAX + SEG_NAME_SIZE], saved[PATH_MAX];
+	struct readback *rb;
+	struct store *st;
+	struct stat sb;
+	off_t size;
+
+	fresh_dir();
+	st = open_store(0, 256);
+	append_stream(st, UID_A, 0, 500);
+	store_close(st);
+	segment_path(UID_A, 0, path);
+	CHECK_EQ(stat(path, &sb), 0);
+	size = sb.st_size;
+	snprintf(saved, sizeof(saved), "%s.saved", key_dir);
+	CHECK_EQ(rename(key_dir, saved), 0);
+	st = open_store_with(&opts);
+	CHECK_EQ(store_enforce_retention(st), 0);
+	store_close(st);
+	st = open_store_with(&opts);
+	append_recent(st, UID_A, 500, 10);
+	CHECK_EQ(store_enforce_retention(st), 0);
+	store_close(st);
+	CHECK(!stat(path, &sb) && sb.st_size == size, "size %lld, was %lld", (long long)sb.st_size,
+	      (long long)size);
+	rb = read_all(UID_A);
+	CHECK_EQ(rb->ret, 0);
+	CHECK(rb->reports == 1 && rb->report_off[0] == 0 && !strcmp(rb->report_file[0], path) &&
+		      strstr(rb->report_why[0], "another key"),
+	      "%zu reports: %s", rb->reports, rb->report_why[0]);
+	CHECK_EQ(rb->n, 10);
+	free(rb);
+	replace_key_dir(saved);
+	rb = read_all(UID_A);
+	CHECK_EQ(rb->ret, 0);
+	CHECK(rb->reports == 1 && strstr(rb->report_why[0], "another key"), "%zu reports: %s",
+	      rb->reports, rb->report_why[0]);
+	CHECK_EQ(check_one_gap(rb, UID_A, 510), 10);
+	free(rb);
+	remove_dir();
 }
 
 static void test_retention_by_age(void)
@@ -1241,7 +1324,9 @@ int main(void)
 		snprintf(devices[i].name, sizeof(devices[i].name), "test device %u", i);
 	}
 	real_io = fileio;
-	fileio = (struct fileio){ faulty_write, faulty_fsync, faulty_ftruncate };
+	fileio.write = faulty_write;
+	fileio.fsync = faulty_fsync;
+	fileio.ftruncate = faulty_ftruncate;
 	RUN(test_two_users_round_trip);
 	RUN(test_rotation_and_reopen);
 	RUN(test_since_until);
@@ -1262,6 +1347,8 @@ int main(void)
 	RUN(test_forget_destroys_the_key);
 	RUN(test_unopenable_block_is_reported_and_skipped);
 	RUN(test_damaged_tail_is_cut_at_open);
+	RUN(test_torn_first_block_is_cut_under_its_key);
+	RUN(test_lost_key_dir_cuts_nothing);
 	RUN(test_retention_by_age);
 	RUN(test_retention_by_size);
 	CHECK_EXIT();

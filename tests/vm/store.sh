@@ -2,7 +2,8 @@
 # The store under stress, end to end: a data dir on a full tmpfs (the daemon survives, keeps
 # enforcing consent, counts the loss and resumes once space is back), kill -9 at random points
 # of a stream (after each restart, everything persisted is exported exactly once and nothing is
-# corrupt), and no plaintext on disk.
+# corrupt), no plaintext on disk, and a lost key dir that comes back after two restarts without
+# it (nothing was cut meanwhile: every record reads again).
 . tests/vm/lib.sh
 
 KILLS=${1:-50} # kill -9 rounds: an argument of the script
@@ -80,5 +81,35 @@ inject_end
 check no-plaintext sh -c "! grep -r 'evtap test keyboard' $DATA"
 check key-dir-0700 [ "$(stat -c %a /var/lib/evtap-keys)" = 700 ]
 check key-files-0600 sh -c "! find /var/lib/evtap-keys -type f ! -perm 600 | grep -q ."
+stop_evtapd
+
+# (d) The key dir is lost: the first start makes new keys, the second reads the old segments
+# with them. Neither may cut anything: once the old key dir is back, the export is the same.
+KEYS=/var/lib/evtap-keys
+start_evtapd $ARGS
+inject_start
+inject "burst 100"
+wait_for 30 '[ "$(counter store.records_persisted)" -ge 200 ]'
+inject_end
+rows >/tmp/rows.before
+stop_evtapd
+mv $KEYS $KEYS.saved
+for run in 1 2; do
+	start_evtapd $ARGS
+	stop_evtapd
+done
+# Meanwhile the old segment is skipped, and an export says it is incomplete.
+start_evtapd $ARGS
+evtap export --user 1000 >/dev/null 2>/tmp/export.err
+check_eq key-loss-export-incomplete 4 $?
+check key-loss-export-says-why grep -q 'blocks were skipped' /tmp/export.err
+stop_evtapd
+mv $KEYS $KEYS.new
+mv $KEYS.saved $KEYS
+start_evtapd $ARGS
+rows >/tmp/rows.after
+check key-loss-export-unchanged cmp -s /tmp/rows.before /tmp/rows.after
+check key-loss-had-records [ "$(wc -l </tmp/rows.before)" -ge 200 ]
+check key-loss-export-whole sh -c 'evtap export --user 1000 >/dev/null'
 stop_evtapd
 finish

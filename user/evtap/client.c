@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "client.h"
+
+/* The line that ends an export's body, whatever its format: docs/PROTOCOL.md. */
+#define TRAILER_PREFIX "{\"trailer\":"
 
 static int connect_socket(const char *path)
 {
@@ -117,24 +122,97 @@ static void print_text_record(const char *line)
 	json_object_put(r);
 }
 
-static int stream_body(FILE *in, const char *format)
+static int stream_body(FILE *in)
 {
 	char line[8192];
 
-	while (fgets(line, sizeof(line), in)) {
-		if (!strcmp(format, "text"))
-			print_text_record(line);
-		else
-			fputs(line, stdout);
-	}
+	while (fgets(line, sizeof(line), in))
+		fputs(line, stdout);
 	return ferror(in) || fflush(stdout) ? 1 : 0;
+}
+
+static int64_t get_int(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : -1;
+}
+
+/*
+ * An export is whole only if its trailer came last, said complete, and counted no skipped block
+ * (and, one line per record, as many records as arrived). Anything else exits 4, so that a
+ * script never takes a partial export for a whole one.
+ */
+static int check_trailer(json_object *trailer, int64_t lines, bool line_per_record)
+{
+	json_object *t;
+	int64_t records, skipped;
+
+	if (!trailer || !json_object_object_get_ex(trailer, "trailer", &t)) {
+		fprintf(stderr, "evtap: the export was cut short (it has no trailer): the records "
+				"printed may not be all of them\n");
+		return EXIT_EXPORT_INCOMPLETE;
+	}
+	records = get_int(t, "records");
+	skipped = get_int(t, "skipped_blocks");
+	if (!get_bool(t, "complete")) {
+		fprintf(stderr,
+			"evtap: the export is incomplete: evtapd could not read it all: %s\n",
+			get_str(t, "error"));
+		return EXIT_EXPORT_INCOMPLETE;
+	}
+	if (skipped) {
+		fprintf(stderr,
+			"evtap: the export is incomplete: %lld damaged or unreadable blocks were "
+			"skipped (evtapd's log says where)\n",
+			(long long)skipped);
+		return EXIT_EXPORT_INCOMPLETE;
+	}
+	if (line_per_record && lines != records) {
+		fprintf(stderr, "evtap: the export was cut short: %lld of %lld records arrived\n",
+			(long long)lines, (long long)records);
+		return EXIT_EXPORT_INCOMPLETE;
+	}
+	return 0;
+}
+
+/* The records are printed; the trailer, their last line, is checked instead. */
+static int stream_export(FILE *in, const char *format)
+{
+	bool text = !strcmp(format, "text"), after_trailer = false;
+	json_object *trailer = NULL;
+	char line[8192];
+	int64_t lines = 0;
+	int ret;
+
+	while (fgets(line, sizeof(line), in)) {
+		if (trailer) {
+			after_trailer = true;
+		} else if (!strncmp(line, TRAILER_PREFIX, strlen(TRAILER_PREFIX))) {
+			trailer = json_tokener_parse(line);
+		} else {
+			lines++;
+			if (text)
+				print_text_record(line);
+			else
+				fputs(line, stdout);
+		}
+	}
+	if (ferror(in) || fflush(stdout))
+		ret = 1;
+	else
+		ret = check_trailer(after_trailer ? NULL : trailer, lines, strcmp(format, "csv"));
+	json_object_put(trailer);
+	return ret;
 }
 
 static int print_answer(const char *command, json_object *o, FILE *in, const char *format,
 			int raw_json)
 {
-	if (!strcmp(command, "export") || !strcmp(command, "audit"))
-		return stream_body(in, format);
+	if (!strcmp(command, "export"))
+		return stream_export(in, format);
+	if (!strcmp(command, "audit"))
+		return stream_body(in);
 	if (raw_json)
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 	else if (!strcmp(command, "stats"))

@@ -5,7 +5,12 @@
 
 #include <json-c/json.h>
 
-/* Returns the CLI's exit status: 0, 1 when evtapd refused or failed, 3 when unreachable. */
+#define EXIT_EXPORT_INCOMPLETE 4
+
+/*
+ * Returns the CLI's exit status: 0, 1 when evtapd refused or failed, 3 when unreachable, 4
+ * (EXIT_EXPORT_INCOMPLETE) when an export was cut short or skipped damaged blocks.
+ */
 int client_call(const char *socket_path, const char *command, json_object *req, const char *format,
 		int raw_json);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "consent.h"
+#include "fileio.h"
 #include "names.h"
 
 struct consent {
@@ -169,33 +171,71 @@ static void write_user(FILE *f, const struct consent_user *u)
 	}
 }
 
-int consent_save(const struct consent *c)
+/* The whole file, formatted in memory, so that it is written by fileio calls alone. */
+static int format_table(const struct consent *c, char **buf, size_t *len)
 {
-	char tmp[PATH_MAX];
-	FILE *f;
-	int fd, err = 0;
+	FILE *f = open_memstream(buf, len);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", c->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
+	if (!f)
 		return -ENOMEM;
-	}
 	fprintf(f, "# evtap consent, written by evtapd: change it with the evtap command.\n");
 	for (size_t i = 0; i < c->count; i++)
 		write_user(f, &c->users[i]);
-	if (fflush(f) || fsync(fd))
+	if (fclose(f)) {
+		free(*buf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A rename is durable only once the directory that holds the name is fsync'ed. */
+static int sync_parent_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd, err = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fileio.fsync(fd))
 		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, c->path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
+	close(fd);
 	return err;
+}
+
+static int write_file(const char *path, const char *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), err;
+
+	if (fd < 0)
+		return -errno;
+	err = fileio_write_all(fd, buf, len);
+	if (!err && fileio.fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int consent_save(const struct consent *c)
+{
+	char tmp[PATH_MAX], *buf;
+	size_t len;
+	int err;
+
+	err = format_table(c, &buf, &len);
+	if (err)
+		return err;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", c->path);
+	err = write_file(tmp, buf, len);
+	free(buf);
+	if (!err && fileio.renameat(AT_FDCWD, tmp, AT_FDCWD, c->path))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		return err;
+	}
+	return sync_parent_dir(c->path);
 }
 
 void consent_to_kernel(const struct consent_user *u, struct evtap_consent *k)

@@ -21,7 +21,10 @@ struct consent;
 /* Loads path; a missing file is an empty table. On a bad line, err names file, line, field. */
 int consent_load(struct consent **out, const char *path, char *err, size_t errlen);
 void consent_free(struct consent *c);
-/* Writes the table atomically (temporary file, fsync, rename), mode 0600. */
+/*
+ * Writes the table atomically (temporary file, fsync, rename, fsync of the directory), mode 0600:
+ * once it returns 0 the new table survives a power failure. Returns 0 or a negative errno.
+ */
 int consent_save(const struct consent *c);
 
 /* The user's entry, or NULL if the user never chose. */

@@ -66,17 +66,28 @@ static void push_consent(void *ctx, const struct consent_user *u)
 		log_err("uid %u: cannot load consent into the kernel", u->uid);
 }
 
-int daemon_set_consent(struct daemon *d, const struct consent_user *u)
+int daemon_persist_consent(struct daemon *d, uint32_t uid)
 {
-	int reason, err;
+	int reason, err = 0, save_err;
 
+	if (daemon_user_level(d, uid, clock_mono_ns(), &reason) == EVTAP_LEVEL_OFF)
+		err = store_discard(d->store, uid);
+	/* Saved even when the discard failed: the choice itself must survive a restart. */
+	save_err = consent_save(d->consent);
+	return err ? err : save_err;
+}
+
+int daemon_set_consent(struct daemon *d, const struct consent_user *u, bool *in_force)
+{
+	int err;
+
+	*in_force = false;
 	err = consent_set(d->consent, u);
 	if (err)
 		return err;
 	push_consent(d, u);
-	if (daemon_user_level(d, u->uid, clock_mono_ns(), &reason) == EVTAP_LEVEL_OFF)
-		store_discard(d->store, u->uid);
-	return consent_save(d->consent);
+	*in_force = true;
+	return daemon_persist_consent(d, u->uid);
 }
 
 static void on_session(void *ctx, const struct session_state *st)

@@ -3,6 +3,7 @@
 #ifndef EVTAP_DAEMON_H
 #define EVTAP_DAEMON_H
 
+#include <stdbool.h>
 #include "consent.h"
 #include "control.h"
 #include "devices.h"
@@ -69,8 +70,18 @@ int daemon_seat_id(struct daemon *d, const char *name);
 int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason);
 /* Starts a batch: now_mono is read here, then every record waiting is collected. */
 void daemon_drain(struct daemon *d);
-/* Applies a changed consent entry: kernel map first, then buffered data, then the file. */
-int daemon_set_consent(struct daemon *d, const struct consent_user *u);
+/*
+ * Applies a changed consent entry: kernel map first, then buffered data, then the file. Returns
+ * 0 once all of it is durable, else a negative errno; *in_force says whether the kernel map took
+ * the change even so (it is then in force until a restart, but was not made durable).
+ */
+int daemon_set_consent(struct daemon *d, const struct consent_user *u, bool *in_force);
+/*
+ * The durable part of a change already in d->consent and the kernel: if uid's level is now off,
+ * its buffered data is discarded (cut off durably), then the consent file is saved. Returns 0
+ * or the first negative errno.
+ */
+int daemon_persist_consent(struct daemon *d, uint32_t uid);
 /*
  * The lifecycle, in steps so that host tests can drive it over the kernel layer's double:
  * daemon_start loads the kernel side, the consent, seats and routes, then attaches and serves

@@ -194,6 +194,8 @@ static void do_consent_change(struct call *c, consent_edit_fn edit)
 	struct consent_user u = { .uid = c->uid, .level = EVTAP_LEVEL_FULL };
 	char before[96], after[96];
 	const char *op = request_op_name(c->req->op);
+	char msg[256];
+	bool in_force;
 	int err;
 
 	if (old)
@@ -201,11 +203,16 @@ static void do_consent_change(struct call *c, consent_edit_fn edit)
 	describe(old, before, sizeof(before));
 	edit(&u, c->req);
 	describe(&u, after, sizeof(after));
-	err = daemon_set_consent(c->d, &u);
+	err = daemon_set_consent(c->d, &u, &in_force);
 	audit(c, op, c->uid, before, after, err ? strerror(-err) : "ok");
 	if (err) {
-		/* The kernel already applies the change; only saving it failed. */
-		reply_error(c, "applied, but could not be saved: it will not survive a restart");
+		/* Never answered as done: what is in force now may not survive a crash. */
+		snprintf(msg, sizeof(msg),
+			 in_force ? "failed: %s: the change is in force until evtapd restarts, but "
+				    "was not made durable; run the command again"
+				  : "failed: %s: nothing was changed",
+			 strerror(-err));
+		reply_error(c, msg);
 		return;
 	}
 	do_status(c);
@@ -311,43 +318,6 @@ static void do_devices(struct call *c)
 	reply_json(c, o);
 }
 
-struct export_ctx {
-	FILE *out;
-	enum export_format format;
-};
-
-static int export_one(void *ctx, const struct evtap_record *rec, const struct evtap_device *dev)
-{
-	struct export_ctx *x = ctx;
-
-	return export_record(x->out, x->format, rec, dev);
-}
-
-/* A corrupt block is reported on stderr of the child, which is the daemon's log. */
-static void export_corrupt(void *ctx, const char *file, uint64_t offset, const char *why)
-{
-	log_warn("export: %s: block at offset %llu skipped: %s", file, (unsigned long long)offset,
-		 why);
-}
-
-static int stream_users(FILE *out, const struct daemon_config *cfg, const struct request *req,
-			uint32_t uid)
-{
-	struct export_ctx x = { .out = out, .format = req->format };
-	struct store_read_cb cb = { .record = export_one, .corrupt = export_corrupt, .ctx = &x };
-	uint32_t uids[EVTAP_MAX_USERS];
-	int n = 1, ret = 0;
-
-	uids[0] = uid;
-	if (req->all_users)
-		n = store_list_users(cfg->data_dir, uids, EVTAP_MAX_USERS);
-	export_begin(out, req->format);
-	for (int i = 0; i < n && !ret; i++)
-		ret = store_read_user(cfg->data_dir, cfg->key_dir, uids[i], req->since_ns,
-				      req->until_ns, &cb);
-	return ret;
-}
-
 static int stream_audit(FILE *out, const struct daemon_config *cfg)
 {
 	char path[512], buf[8192];
@@ -386,8 +356,9 @@ static void stream_in_child(struct call *c)
 		if (!out)
 			_exit(1);
 		fputs("{\"ok\":true}\n", out);
-		ret = req.op == REQ_AUDIT ? stream_audit(out, cfg)
-					  : stream_users(out, cfg, &req, uid);
+		ret = req.op == REQ_AUDIT
+			      ? stream_audit(out, cfg)
+			      : export_users(out, cfg->data_dir, cfg->key_dir, &req, uid);
 		_exit(fclose(out) || ret ? 1 : 0);
 	}
 	if (pid < 0)

@@ -8,11 +8,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "codec.h"
+#include "fileio.h"
 #include "keys.h"
 
 #define HOST_KEY_NAME  "host.key"
@@ -23,6 +23,7 @@
 	(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + KEY_SIZE +                                 \
 	 crypto_aead_xchacha20poly1305_ietf_ABYTES)
 
+/* In sodium_malloc'ed memory: locked (never swapped out), guarded, wiped when freed. */
 struct keyring {
 	int dir_fd;
 	uint8_t host[KEY_SIZE];
@@ -48,21 +49,6 @@ static int read_key_file(int dir_fd, const char *name, uint8_t *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -EBADMSG;
 }
 
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Durable once this returns 0: the data, then the name. */
 static int write_key_file(int dir_fd, const char *name, const uint8_t *buf, size_t len)
 {
@@ -73,13 +59,13 @@ static int write_key_file(int dir_fd, const char *name, const uint8_t *buf, size
 	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, buf, len);
-	if (!err && fsync(fd))
+	err = fileio_write_all(fd, buf, len);
+	if (!err && fileio.fsync(fd))
 		err = -errno;
 	close(fd);
-	if (!err && renameat(dir_fd, tmp, dir_fd, name))
+	if (!err && fileio.renameat(dir_fd, tmp, dir_fd, name))
 		err = -errno;
-	if (!err && fsync(dir_fd))
+	if (!err && fileio.fsync(dir_fd))
 		err = -errno;
 	if (err)
 		unlinkat(dir_fd, tmp, 0);
@@ -111,7 +97,7 @@ int keyring_open(struct keyring **out, const char *key_dir, bool create)
 
 	if (sodium_init() < 0)
 		return -EIO;
-	kr = calloc(1, sizeof(*kr));
+	kr = sodium_malloc(sizeof(*kr));
 	if (!kr)
 		return -ENOMEM;
 	kr->dir_fd = -1;
@@ -132,8 +118,7 @@ void keyring_close(struct keyring *kr)
 		return;
 	if (kr->dir_fd >= 0)
 		close(kr->dir_fd);
-	sodium_memzero(kr->host, sizeof(kr->host));
-	free(kr);
+	sodium_free(kr);
 }
 
 /* A wrapped key opens only as the key of the uid it was made for. */
@@ -188,12 +173,37 @@ int keyring_user_key(struct keyring *kr, uint32_t uid, bool create, uint8_t key[
 	return err;
 }
 
+/*
+ * Overwrites the wrapped key with random bytes where it lies and fsyncs it, so that the blocks
+ * the file held do not keep the key once its name is gone (on a file system that overwrites in
+ * place: docs/STORE.md says what SSDs and copy-on-write file systems do instead).
+ */
+static int overwrite_key_file(int dir_fd, const char *name)
+{
+	int fd = openat(dir_fd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW), err;
+	uint8_t noise[WRAPPED_SIZE];
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	randombytes_buf(noise, sizeof(noise));
+	err = fileio_write_all(fd, noise, sizeof(noise));
+	if (!err && fileio.fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The name goes even if the overwrite failed: a key that opens nothing is still the goal. */
 int keyring_forget(struct keyring *kr, uint32_t uid)
 {
 	char name[KEY_NAME_SIZE];
+	int err, unlink_err = 0;
 
 	user_key_name(name, uid);
-	if (unlinkat(kr->dir_fd, name, 0) && errno != ENOENT)
-		return -errno;
-	return fsync(kr->dir_fd) ? -errno : 0;
+	err = overwrite_key_file(kr->dir_fd, name);
+	if (fileio.unlinkat(kr->dir_fd, name, 0) && errno != ENOENT)
+		unlink_err = -errno;
+	else if (fileio.fsync(kr->dir_fd))
+		unlink_err = -errno;
+	return err ? err : unlink_err;
 }

@@ -29,7 +29,10 @@ void keyring_close(struct keyring *kr); /* wipes the host key from memory */
  */
 int keyring_user_key(struct keyring *kr, uint32_t uid, bool create, uint8_t key[KEY_SIZE]);
 
-/* Destroys uid's wrapped key, durably. A user without one is not an error. */
+/*
+ * Destroys uid's wrapped key, durably: overwrites the file with random bytes and fsyncs it, then
+ * unlinks it and fsyncs the key dir. A user without one is not an error.
+ */
 int keyring_forget(struct keyring *kr, uint32_t uid);
 
 #endif /* EVTAP_KEYS_H */

@@ -98,7 +98,21 @@ int seg_list(int dir_fd, uint64_t **seqs, size_t *count)
 	return 0;
 }
 
-static void encode_header(uint8_t *h, uint32_t uid, uint64_t seq, int64_t created_ns)
+#define KEY_ID_LABEL "evtap segment key id"
+
+/*
+ * Names the key a segment's blocks are sealed with, without revealing it: a keyed hash
+ * (BLAKE2b) of a fixed label under the key. A segment written under another key is thus told
+ * apart from a damaged one.
+ */
+static void key_id(const uint8_t key[KEY_SIZE], uint8_t id[SEG_KEY_ID_SIZE])
+{
+	crypto_generichash(id, SEG_KEY_ID_SIZE, (const uint8_t *)KEY_ID_LABEL,
+			   sizeof(KEY_ID_LABEL) - 1, key, KEY_SIZE);
+}
+
+static void encode_header(uint8_t *h, uint32_t uid, uint64_t seq, int64_t created_ns,
+			  const uint8_t key[KEY_SIZE])
 {
 	memcpy(h, SEG_MAGIC, strlen(SEG_MAGIC));
 	put_le16(h + 8, SEG_VERSION);
@@ -106,9 +120,11 @@ static void encode_header(uint8_t *h, uint32_t uid, uint64_t seq, int64_t create
 	put_le32(h + 12, uid);
 	put_le64(h + 16, seq);
 	put_le64(h + 24, (uint64_t)created_ns);
+	key_id(key, h + SEG_HEADER_V2_SIZE);
 }
 
-int seg_create(struct seg_writer *w, int dir_fd, uint32_t uid, uint64_t seq, int64_t created_ns)
+int seg_create(struct seg_writer *w, int dir_fd, uint32_t uid, uint64_t seq, int64_t created_ns,
+	       const uint8_t key[KEY_SIZE])
 {
 	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
 	uint8_t header[SEG_HEADER_SIZE];
@@ -120,7 +136,7 @@ int seg_create(struct seg_writer *w, int dir_fd, uint32_t uid, uint64_t seq, int
 	if (fd < 0)
 		return -errno;
 	*w = (struct seg_writer){ .fd = fd, .seq = seq };
-	encode_header(header, uid, seq, created_ns);
+	encode_header(header, uid, seq, created_ns, key);
 	err = seg_append(w, header, sizeof(header));
 	if (err) {
 		seg_close(w);
@@ -302,6 +318,7 @@ struct seg_reader {
 	struct seg_place place; /* of the block being read: what its seal must be bound to */
 	const uint8_t *key;
 	uint64_t good_end;
+	int64_t created;
 	const struct seg_read_cb *cb;
 	char why[128];
 };
@@ -562,9 +579,8 @@ static int deliver_block(struct seg_reader *rd, uint64_t off, const uint8_t *pay
 	return decode_block(rd, off, raw_len);
 }
 
-static int read_blocks(struct seg_reader *rd)
+static int read_blocks(struct seg_reader *rd, uint64_t off)
 {
-	uint64_t off = SEG_HEADER_SIZE;
 	const uint8_t *payload;
 	enum verdict v;
 	uint32_t len;
@@ -588,11 +604,14 @@ static int read_blocks(struct seg_reader *rd)
 	return 0;
 }
 
+/* The fields that versions 2 and 3 share. */
 static const char *header_problem(const uint8_t *h, uint32_t uid)
 {
+	uint16_t version = get_le16(h + 8);
+
 	if (memcmp(h, SEG_MAGIC, strlen(SEG_MAGIC)))
 		return "not a segment: bad magic";
-	if (get_le16(h + 8) != SEG_VERSION)
+	if (version != SEG_VERSION && version != SEG_VERSION_V2)
 		return "unsupported segment version";
 	/* This version writes sealed payloads only; other flags are for a newer reader. */
 	if (get_le16(h + 10) != SEG_FLAG_ENCRYPTED)
@@ -603,29 +622,64 @@ static const char *header_problem(const uint8_t *h, uint32_t uid)
 	return NULL;
 }
 
+/*
+ * A segment written under another key (the key dir was lost and a new key made, or restored
+ * from elsewhere) is skipped whole: its blocks are not damaged, and must not be cut.
+ */
+static const char *key_problem(struct seg_reader *rd, const uint8_t *h)
+{
+	uint8_t id[SEG_KEY_ID_SIZE];
+
+	key_id(rd->key, id);
+	if (sodium_memcmp(id, h + SEG_HEADER_V2_SIZE, SEG_KEY_ID_SIZE))
+		return "undecryptable segment: written under another key";
+	/* The key is the segment's: a block that does not open after this is damage. */
+	rd->good_end = SEG_HEADER_SIZE;
+	return NULL;
+}
+
+/* Checks the header; on success *start is where its blocks begin. */
+static const char *read_header(struct seg_reader *rd, uint32_t uid, uint64_t *start)
+{
+	const char *problem;
+	const uint8_t *h;
+
+	if (rd->src.size < SEG_HEADER_V2_SIZE)
+		return "torn tail: partial segment header";
+	h = view(rd, 0, SEG_HEADER_V2_SIZE);
+	if (!h)
+		return "read error";
+	problem = header_problem(h, uid);
+	if (problem)
+		return problem;
+	rd->place.seq = get_le64(h + 16);
+	rd->created = (int64_t)get_le64(h + 24);
+	*start = get_le16(h + 8) == SEG_VERSION_V2 ? SEG_HEADER_V2_SIZE : SEG_HEADER_SIZE;
+	if (*start == SEG_HEADER_V2_SIZE)
+		return NULL;
+	if (rd->src.size < SEG_HEADER_SIZE)
+		return "torn tail: partial segment header";
+	h = view(rd, 0, SEG_HEADER_SIZE);
+	return h ? key_problem(rd, h) : "read error";
+}
+
 static int read_segment(struct seg_reader *rd, uint32_t uid, const uint8_t key[KEY_SIZE],
 			const struct seg_read_cb *cb)
 {
 	const char *problem;
-	const uint8_t *h;
+	uint64_t start;
 
 	rd->place = (struct seg_place){ .uid = uid };
 	rd->key = key;
 	rd->cb = cb;
 	rd->good_end = 0;
-	if (rd->src.size < SEG_HEADER_SIZE) {
-		report(rd, 0, "torn tail: partial segment header");
-		return 0;
-	}
-	h = view(rd, 0, SEG_HEADER_SIZE);
-	problem = h ? header_problem(h, uid) : "read error";
+	rd->created = INT64_MIN;
+	problem = read_header(rd, uid, &start);
 	if (problem) {
 		report(rd, 0, problem);
 		return 0;
 	}
-	rd->place.seq = get_le64(h + 16);
-	rd->good_end = SEG_HEADER_SIZE;
-	return read_blocks(rd);
+	return read_blocks(rd, start);
 }
 
 int seg_read_fd(struct seg_reader *rd, int fd, uint32_t uid, const uint8_t key[KEY_SIZE],
@@ -650,4 +704,9 @@ uint64_t seg_reader_good_end(const struct seg_reader *rd)
 {
 	/* After a read error, what lies beyond is unknown, not damaged. */
 	return rd->src.err ? 0 : rd->good_end;
+}
+
+int64_t seg_reader_created(const struct seg_reader *rd)
+{
+	return rd->created;
 }

@@ -15,9 +15,12 @@
 #include "record.h"
 
 #define SEG_MAGIC	      "EVTAPSEG"
-#define SEG_VERSION	      2
+#define SEG_VERSION	      3 /* 2 had no key id; it is still read */
+#define SEG_VERSION_V2	      2
 #define SEG_FLAG_ENCRYPTED    0x1 /* payloads are sealed: always set by this version */
-#define SEG_HEADER_SIZE	      32
+#define SEG_HEADER_SIZE	      48  /* version 2: 32, without the key id */
+#define SEG_HEADER_V2_SIZE    32
+#define SEG_KEY_ID_SIZE	      crypto_generichash_BYTES_MIN
 #define SEG_BLOCK_MAGIC	      0x42545645u /* "EVTB" in file order */
 #define SEG_BLOCK_HEADER_SIZE 16
 /* A seal adds a nonce before the ciphertext and a tag after it. */
@@ -43,10 +46,12 @@ struct seg_writer {
 };
 
 /*
- * Creates segment seq in dir_fd (0600, O_APPEND) and writes its header. The caller fsyncs the
- * directory. Returns 0 or a negative errno; on failure no file is left behind.
+ * Creates segment seq in dir_fd (0600, O_APPEND) and writes its header, which names the key its
+ * blocks are sealed with by its key id. The caller fsyncs the directory. Returns 0 or a negative
+ * errno; on failure no file is left behind.
  */
-int seg_create(struct seg_writer *w, int dir_fd, uint32_t uid, uint64_t seq, int64_t created_ns);
+int seg_create(struct seg_writer *w, int dir_fd, uint32_t uid, uint64_t seq, int64_t created_ns,
+	       const uint8_t key[KEY_SIZE]);
 
 /*
  * Appends a framed block. On failure returns the negative errno and cuts the file back to where
@@ -108,10 +113,15 @@ int seg_read_mem(struct seg_reader *rd, const uint8_t *buf, size_t len, uint32_t
 		 const uint8_t key[KEY_SIZE], const struct seg_read_cb *cb);
 
 /*
- * After a read: where the last block that verified and opened ends (the header's end if none
- * did), or 0 if the header was refused or reading failed. What lies beyond it is a damaged
- * tail.
+ * After a read: where the last block that verified and opened ends, or the header's end if none
+ * did but the header's key id is the key's. 0 when nothing proves that the key is the
+ * segment's (no block opened, and a version 2 header or another key's id), when the header was
+ * refused or reading failed: then nothing of the segment may be cut. What lies beyond a
+ * non-zero good end is a damaged tail.
  */
 uint64_t seg_reader_good_end(const struct seg_reader *rd);
+
+/* After a read: the header's creation time, or INT64_MIN if the header was refused early. */
+int64_t seg_reader_created(const struct seg_reader *rd);
 
 #endif /* EVTAP_SEGMENT_H */

@@ -57,7 +57,7 @@ struct store_user {
 	struct open_segment seg;
 	struct codec_enc enc;  /* the block being built */
 	int64_t block_newest;  /* the newest record in enc */
-	uint8_t key[KEY_SIZE]; /* valid once dir_fd is */
+	uint8_t *key;	       /* its slot of store.key_slots; valid once dir_fd is */
 	struct seg_info *segs; /* ascending seq; the open segment, if any, is the last */
 	size_t n_segs;
 	size_t cap_segs;
@@ -75,6 +75,7 @@ struct store {
 	uint64_t max_total_bytes;
 	struct seg_packer *packer;
 	struct store_user **users;
+	uint8_t (*key_slots)[KEY_SIZE]; /* users[i]'s key is key_slots[i]: locked memory */
 	size_t n_users;
 	size_t cap_users;
 	struct store_stats stats;
@@ -104,9 +105,23 @@ static void user_free(struct store_user *u)
 	if (u->dir_fd >= 0)
 		close(u->dir_fd);
 	codec_enc_free(&u->enc);
-	sodium_memzero(u->key, sizeof(u->key));
+	sodium_memzero(u->key, KEY_SIZE);
 	free(u->segs);
 	free(u);
+}
+
+/* The last user takes the removed one's place, and its key the removed key's slot. */
+static void user_remove(struct store *st, size_t pos)
+{
+	size_t last = --st->n_users;
+
+	user_free(st->users[pos]);
+	if (pos == last)
+		return;
+	st->users[pos] = st->users[last];
+	memcpy(st->key_slots[pos], st->key_slots[last], KEY_SIZE);
+	sodium_memzero(st->key_slots[last], KEY_SIZE);
+	st->users[pos]->key = st->key_slots[pos];
 }
 
 static struct store_user *user_find(const struct store *st, uint32_t uid, size_t *pos)
@@ -146,6 +161,7 @@ static int user_add(struct store *st, uint32_t uid, struct store_user **out)
 	u->uid = uid;
 	u->dir_fd = -1;
 	u->seg.w.fd = -1;
+	u->key = st->key_slots[st->n_users];
 	st->users[st->n_users++] = u;
 	*out = u;
 	return 0;
@@ -186,14 +202,16 @@ static int scan_record(void *ctx, const struct evtap_record *rec, const struct e
 /*
  * A crash (or a full disk) can leave a segment ending inside a block: cut it after the last
  * block that verifies and opens, so that the file holds only whole blocks again. Middle damage
- * stays for readers to report and skip.
+ * stays for readers to report and skip. Nothing is cut unless a block opened or the header's
+ * key id is the key's (good_end 0): blocks that do not open under a new key made after the key
+ * dir was lost are not damage, and the old key may come back.
  */
 static uint64_t cut_damaged_tail(struct store *st, struct store_user *u, int fd, uint64_t seq,
 				 uint64_t size, uint64_t good_end)
 {
 	char name[SEG_NAME_SIZE];
 
-	if (good_end < SEG_HEADER_SIZE || good_end >= size)
+	if (!good_end || good_end >= size)
 		return size;
 	seg_name(name, seq);
 	if (fileio.ftruncate(fd, (off_t)good_end) || fileio.fsync(fd)) {
@@ -208,9 +226,12 @@ static uint64_t cut_damaged_tail(struct store *st, struct store_user *u, int fd,
 	return good_end;
 }
 
-/* Indexes one segment found at open: its size, and its newest record, read with the key. */
+/*
+ * Indexes one segment found at open: its size, and its newest record, read with the key. A
+ * segment none of whose records can be read (another key's) ages from its creation.
+ */
 static int index_segment(struct store *st, struct store_user *u, struct seg_reader *rd,
-			 uint64_t seq, bool have_key)
+			 uint64_t seq)
 {
 	int64_t newest = INT64_MIN;
 	const struct seg_read_cb cb = { .record = scan_record, .ctx = &newest };
@@ -228,17 +249,17 @@ static int index_segment(struct store *st, struct store_user *u, struct seg_read
 		return err;
 	}
 	size = (uint64_t)sb.st_size;
-	if (have_key) {
-		err = seg_read_fd(rd, fd, u->uid, u->key, &cb);
-		if (!err)
-			size = cut_damaged_tail(st, u, fd, seq, size, seg_reader_good_end(rd));
-	}
+	err = seg_read_fd(rd, fd, u->uid, u->key, &cb);
+	if (!err)
+		size = cut_damaged_tail(st, u, fd, seq, size, seg_reader_good_end(rd));
 	close(fd);
+	if (newest == INT64_MIN)
+		newest = seg_reader_created(rd);
 	return err ? err : index_push(u, seq, size, newest);
 }
 
 static int index_segments(struct store *st, struct store_user *u, const uint64_t *seqs,
-			  size_t count, bool have_key)
+			  size_t count)
 {
 	struct seg_reader *rd;
 	int err = 0;
@@ -249,24 +270,25 @@ static int index_segments(struct store *st, struct store_user *u, const uint64_t
 	if (!rd)
 		return -ENOMEM;
 	for (size_t i = 0; i < count && !err; i++)
-		err = index_segment(st, u, rd, seqs[i], have_key);
+		err = index_segment(st, u, rd, seqs[i]);
 	seg_reader_free(rd);
 	return err;
 }
 
 /*
- * Segments without a key cannot be read by anyone (the key dir was lost or replaced): they are
- * kept, for retention to delete, and the user gets a new key for what comes next.
+ * Segments without a key cannot be read with the key dir in place (it was lost or replaced):
+ * the user gets a new key for what comes next, and the old segments are kept untouched, named
+ * by their key id, in case the old key dir comes back.
  */
-static int user_load_key(struct store *st, struct store_user *u, size_t n_segments, bool *have_key)
+static int user_load_key(struct store *st, struct store_user *u, size_t n_segments)
 {
 	int err = keyring_user_key(st->keys, u->uid, false, u->key);
 
-	*have_key = !err;
 	if (err != -ENOENT)
 		return err;
 	if (n_segments)
-		log_warn("store: user %" PRIu32 " has %zu segments but no key: they are unreadable",
+		log_warn("store: user %" PRIu32 " has %zu segments but no key: they are kept, "
+			 "unreadable without the key they were written under",
 			 u->uid, n_segments);
 	return keyring_user_key(st->keys, u->uid, true, u->key);
 }
@@ -280,7 +302,6 @@ static int user_open_dir(struct store *st, struct store_user *u)
 	char name[UID_NAME_SIZE];
 	uint64_t *seqs;
 	size_t count;
-	bool have_key;
 	int fd, err;
 
 	uid_name(name, u->uid);
@@ -295,9 +316,9 @@ static int user_open_dir(struct store *st, struct store_user *u)
 	u->dir_fd = fd;
 	err = seg_list(fd, &seqs, &count);
 	if (!err) {
-		err = user_load_key(st, u, count, &have_key);
+		err = user_load_key(st, u, count);
 		if (!err)
-			err = index_segments(st, u, seqs, count, have_key);
+			err = index_segments(st, u, seqs, count);
 		u->next_seq = count ? seqs[count - 1] + 1 : 0;
 		free(seqs);
 	}
@@ -317,7 +338,7 @@ static int user_new_segment(struct store *st, struct store_user *u)
 	if (u->dir_fd < 0)
 		err = user_open_dir(st, u);
 	if (!err)
-		err = seg_create(&seg->w, u->dir_fd, u->uid, u->next_seq, clock_wall_ns());
+		err = seg_create(&seg->w, u->dir_fd, u->uid, u->next_seq, clock_wall_ns(), u->key);
 	if (err)
 		return err;
 	u->next_seq++;
@@ -458,6 +479,7 @@ static void store_free(struct store *st)
 	for (size_t i = 0; i < st->n_users; i++)
 		user_free(st->users[i]);
 	free(st->users);
+	sodium_free(st->key_slots);
 	seg_packer_free(st->packer);
 	keyring_close(st->keys);
 	if (st->data_fd >= 0)
@@ -508,6 +530,9 @@ int store_open(struct store **out, const char *data_dir, const char *key_dir,
 		err = seg_packer_new(&st->packer, st->block_bytes + CODEC_APPEND_MAX);
 	if (!err)
 		err = keyring_open(&st->keys, key_dir, true);
+	/* Locked memory, never swapped out, guarded, and wiped when freed: keys only live here. */
+	if (!err && !(st->key_slots = sodium_allocarray(EVTAP_MAX_USERS, KEY_SIZE)))
+		err = -ENOMEM;
 	if (!err)
 		err = open_data_dir(data_dir, &st->data_fd);
 	if (!err)
@@ -562,33 +587,43 @@ int store_flush(struct store *st)
 	return err;
 }
 
-/* Blocks written but not yet fsync'ed are not persisted either: cut them off. */
-static void user_discard_unsynced(struct store *st, struct store_user *u)
+/*
+ * Blocks written but not yet fsync'ed are not persisted either: cut them off, and fsync the
+ * cut, so that a crash cannot bring them back. If the cut or its fsync fails, the blocks may
+ * survive: the segment is closed without an fsync of its own and never written again (the next
+ * block starts a new one), and the error is returned for the caller to report.
+ */
+static int user_discard_unsynced(struct store *st, struct store_user *u)
 {
 	struct open_segment *seg = &u->seg;
+	int err;
 
 	if (seg->w.fd < 0 || !seg->unsynced_blocks)
-		return;
-	/* If the cut fails, the blocks stay and the next flush persists them as usual. */
-	if (seg_truncate(&seg->w, seg->synced_size))
-		return;
-	index_update_open(u, INT64_MIN);
+		return 0;
+	err = seg_truncate(&seg->w, seg->synced_size);
+	if (!err && fileio.fsync(seg->w.fd))
+		err = -errno;
+	if (err)
+		seg_close(&seg->w);
+	else
+		index_update_open(u, INT64_MIN);
 	st->stats.unpersisted[STORE_LOSS_DISCARDED] += seg->unsynced_records;
 	seg->unsynced_records = 0;
 	seg->unsynced_blocks = 0;
 	seg->unsynced_bytes = 0;
+	return err;
 }
 
-void store_discard(struct store *st, uint32_t uid)
+int store_discard(struct store *st, uint32_t uid)
 {
 	size_t pos;
 	struct store_user *u = user_find(st, uid, &pos);
 
 	if (!u)
-		return;
+		return 0;
 	st->stats.unpersisted[STORE_LOSS_DISCARDED] += u->enc.records;
 	codec_enc_reset(&u->enc);
-	user_discard_unsynced(st, u);
+	return user_discard_unsynced(st, u);
 }
 
 static int unlink_all(int dir_fd)
@@ -638,8 +673,7 @@ int store_forget(struct store *st, uint32_t uid)
 	if (u) {
 		st->stats.unpersisted[STORE_LOSS_DISCARDED] +=
 			u->enc.records + u->seg.unsynced_records;
-		user_free(u);
-		st->users[pos] = st->users[--st->n_users];
+		user_remove(st, pos);
 	}
 	err2 = remove_user_dir(st->data_fd, uid);
 	return err ? err : err2;
@@ -821,22 +855,22 @@ static int read_user_dir(int dir_fd, const char *dir_path, uint32_t uid, struct 
 }
 
 /* A user without a usable key still has segments: each is reported, none can be read. */
-static int read_user_key(const char *key_dir, uint32_t uid, uint8_t key[KEY_SIZE],
-			 struct read_ctx *rc)
+static int read_user_key(const char *key_dir, uint32_t uid, uint8_t **key, struct read_ctx *rc)
 {
 	struct keyring *kr;
 	int err = keyring_open(&kr, key_dir, false);
 
 	if (err)
 		return err;
-	err = keyring_user_key(kr, uid, false, key);
+	*key = sodium_malloc(KEY_SIZE); /* locked, and wiped when freed */
+	err = *key ? keyring_user_key(kr, uid, false, *key) : -ENOMEM;
 	keyring_close(kr);
 	if (err == -ENOENT)
 		rc->no_key = "undecryptable segment: the user's key was destroyed";
 	else if (err == -EBADMSG)
 		rc->no_key = "undecryptable segment: the user's key does not open";
 	else if (!err)
-		rc->key = key;
+		rc->key = *key;
 	return err == -ENOENT || err == -EBADMSG ? 0 : err;
 }
 
@@ -845,7 +879,7 @@ int store_read_user(const char *data_dir, const char *key_dir, uint32_t uid, int
 {
 	struct read_ctx rc = { .cb = cb, .since_ns = since_ns, .until_ns = until_ns };
 	char name[UID_NAME_SIZE], dir_path[PATH_MAX];
-	uint8_t key[KEY_SIZE];
+	uint8_t *key = NULL;
 	int data_fd, dir_fd, ret;
 
 	data_fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -858,10 +892,10 @@ int store_read_user(const char *data_dir, const char *key_dir, uint32_t uid, int
 	if (dir_fd < 0)
 		return ret; /* no directory: no records */
 	snprintf(dir_path, sizeof(dir_path), "%s/%s", data_dir, name);
-	ret = read_user_key(key_dir, uid, key, &rc);
+	ret = read_user_key(key_dir, uid, &key, &rc);
 	if (!ret)
 		ret = read_user_dir(dir_fd, dir_path, uid, &rc);
-	sodium_memzero(key, sizeof(key));
+	sodium_free(key);
 	close(dir_fd);
 	return ret;
 }

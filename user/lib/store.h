@@ -63,9 +63,11 @@ int store_flush(struct store *st);
 
 /*
  * Drops what is buffered for uid and not yet persisted (an opt-out): the records in memory, and
- * the blocks written since the last fsync, which are cut off the segment.
+ * the blocks written since the last fsync, which are cut off the segment, durably. Returns 0,
+ * or a negative errno if the cut failed: those blocks may then survive a crash (the segment is
+ * closed and never fsync'ed again by the store).
  */
-void store_discard(struct store *st, uint32_t uid);
+int store_discard(struct store *st, uint32_t uid);
 
 /*
  * Destroys uid's key first, so that no copy of its segments can be opened any more, then drops
