@@ -28,12 +28,19 @@ struct {
  */
 const volatile bool use_perf_buffer = false;
 
-/* Outcome counters, indexed by enum evtap_stat: per-CPU, so counting takes no lock. */
+/*
+ * Outcome counters, indexed by enum evtap_stat, all in the one entry of a per-CPU array:
+ * counting takes no lock, and an event's two counts (SEEN and its outcome) one lookup.
+ */
+struct evtap_stats {
+	__u64 n[EVTAP_STAT_MAX];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, EVTAP_STAT_MAX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct evtap_stats);
 } stats SEC(".maps");
 
 /* Seat state by seat id: who is active and whether the session is locked. */

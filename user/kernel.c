@@ -429,9 +429,27 @@ int kernel_sum_percpu_array(struct bpf_map *map, __u64 *out, __u32 n)
 	return err;
 }
 
+/* The counters are one per-CPU entry of EVTAP_STAT_MAX __u64s (bpf/maps.bpf.h). */
 int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX])
 {
-	return kernel_sum_percpu_array(k->skel->maps.stats, out, EVTAP_STAT_MAX);
+	int ncpus = libbpf_num_possible_cpus(), err;
+	__u64 *per_cpu;
+	__u32 zero = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	per_cpu = calloc(ncpus, EVTAP_STAT_MAX * sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	err = bpf_map__lookup_elem(k->skel->maps.stats, &zero, sizeof(zero), per_cpu,
+				   ncpus * EVTAP_STAT_MAX * sizeof(*per_cpu), 0);
+	for (int s = 0; s < EVTAP_STAT_MAX; s++) {
+		out[s] = 0;
+		for (int cpu = 0; !err && cpu < ncpus; cpu++)
+			out[s] += per_cpu[cpu * EVTAP_STAT_MAX + s];
+	}
+	free(per_cpu);
+	return err;
 }
 
 int kernel_read_misses(struct kernel *k, __u64 *misses)
