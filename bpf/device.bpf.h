@@ -58,8 +58,8 @@ static __always_inline __u64 evtap_device_node_id(const struct input_dev *dev)
 }
 
 /*
- * The device's state, found by its node id: its "inputN" name is read only when the device is
- * first seen. NULL when the map cannot take it.
+ * The device's state, found by its node id: its "inputN" name and its keys are read only when
+ * the device is first seen. NULL when the map cannot take it.
  */
 static __always_inline struct evtap_device_state *evtap_device_state(const struct input_dev *dev,
 								     __u64 node_id)
@@ -72,31 +72,44 @@ static __always_inline struct evtap_device_state *evtap_device_state(const struc
 	if (ds)
 		return ds;
 	fresh.index = evtap_device_index(dev);
+	fresh.has_keybit = !bpf_probe_read_kernel(fresh.keybit, sizeof(fresh.keybit), dev->keybit);
 	return evtap_get_or_create(&device_state, &node_id, &fresh);
+}
+
+/* Whether the device supports the key: from the copy in its state, if it has one. */
+static __always_inline bool evtap_key_supported(const struct input_dev *dev,
+						const struct evtap_device_state *ds, __u32 word,
+						__u64 mask)
+{
+	unsigned long keybit;
+
+	if (ds && ds->has_keybit)
+		return ds->keybit[word] & mask;
+	return !bpf_probe_read_kernel(&keybit, sizeof(keybit), &dev->keybit[word]) &&
+	       (keybit & mask);
 }
 
 /*
  * Whether the input core will ignore this EV_KEY event: the hooks run before it, and drivers
  * such as psmouse report every button's state in every packet. Mirrors input_get_disposition():
  * an unsupported code, or a press or release of a key already in that state (repeats, value 2,
- * always pass).
+ * always pass). ds is the device's state, NULL when it has none.
  */
-static __always_inline bool evtap_key_unchanged(const struct input_dev *dev, __u32 code,
+static __always_inline bool evtap_key_unchanged(const struct input_dev *dev,
+						const struct evtap_device_state *ds, __u32 code,
 						__s32 value)
 {
-	unsigned long keybit, key;
-	__u32 word = code / 64, bit = code % 64;
+	__u32 word = code / 64;
+	__u64 mask = 1ULL << (code % 64);
+	unsigned long key;
 
-	if (code > KEY_MAX)
-		return true;
-	if (bpf_probe_read_kernel(&keybit, sizeof(keybit), &dev->keybit[word]) ||
-	    !(keybit & (1UL << bit)))
+	if (code > KEY_MAX || !evtap_key_supported(dev, ds, word, mask))
 		return true;
 	if (value == 2)
 		return false;
 	if (bpf_probe_read_kernel(&key, sizeof(key), &dev->key[word]))
 		return false;
-	return !!(key & (1UL << bit)) == !!value;
+	return !!(key & mask) == !!value;
 }
 
 #endif /* EVTAP_DEVICE_BPF_H */

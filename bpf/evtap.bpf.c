@@ -19,13 +19,12 @@ char LICENSE[] SEC("license") = "GPL";
 static __always_inline void evtap_hook(void *ctx, const struct input_dev *dev, __u64 node_id,
 				       __u32 type, __u32 code, __s32 value)
 {
-	struct evtap_device_state *ds;
+	struct evtap_device_state *ds = evtap_device_state(dev, node_id);
 
-	if (type == EV_KEY && evtap_key_unchanged(dev, code, value)) {
+	if (type == EV_KEY && evtap_key_unchanged(dev, ds, code, value)) {
 		evtap_capture_ignored();
 		return;
 	}
-	ds = evtap_device_state(dev, node_id);
 	evtap_capture(ctx, ds, ds ? ds->index : evtap_device_index(dev), type, code, value, 0);
 }
 

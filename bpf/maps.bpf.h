@@ -9,6 +9,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <linux/input-event-codes.h>
 #include "evtap.h"
 
 /*
@@ -97,17 +98,22 @@ struct evtap_frame {
 
 /*
  * What the programs keep per device: its index, parsed once from its "inputN" name rather than
- * for every event, and its pending frame. Keyed by the device's sysfs node id, which kernfs
- * never reuses within a boot, so an entry cannot outlive its device and describe another; a
- * device without a node id is keyed by EVTAP_DEV_KEY_BY_INDEX | its index, which no node id
- * reaches. LRU, so that unplugged devices age out.
+ * for every event, its pending frame, and a copy of the keys it supports (input_dev.keybit, set
+ * before the device registers and then fixed), read once rather than for every key event;
+ * has_keybit is 0 where no copy was made (a state created by index alone). Keyed by the device's
+ * sysfs node id, which kernfs never reuses within a boot, so an entry cannot outlive its device and
+ * describe another; a device without a node id is keyed by EVTAP_DEV_KEY_BY_INDEX | its index,
+ * which no node id reaches. LRU, so that unplugged devices age out.
  */
 #define EVTAP_DEV_KEY_BY_INDEX (1ULL << 63)
 
+#define EVTAP_KEY_WORDS ((KEY_MAX + 64) / 64)
+
 struct evtap_device_state {
 	__u32 index;
-	__u32 pad;
+	__u32 has_keybit;
 	struct evtap_frame frame;
+	__u64 keybit[EVTAP_KEY_WORDS];
 };
 
 struct {
