@@ -243,7 +243,7 @@ rate_round() {
 	[ "$rss_now" -gt "${RSS_END_MAX:-0}" ] && RSS_END_MAX=$rss_now
 	drops=$((drops + $(delta kernel.lost_ringbuf_full)))
 	w=$(calc "$(delta collector.wakeups) / $WINDOW")
-	wakeups=$(calc "$w > $wakeups ? $w : $wakeups")
+	wakeups=$(calc "($w > $wakeups ? $w : $wakeups)")
 	seen=$(delta kernel.seen)
 	persisted=$(delta store.records_persisted)
 	stop_evtapd
