@@ -2,9 +2,9 @@
 /*
  * evtap-insncount.so, the QEMU TCG plugin of `make bench`: counts the instructions the guest
  * executes, per virtual CPU, kernel and user space apart, and those of every run of a
- * trampoline-attached BPF program (from the first instruction of __bpf_prog_enter to the first
- * of __bpf_prog_exit: the program and its helpers, as bpf_stats times them). Instructions hold
- * still where TCG's time does not, and map to native cost.
+ * trampoline-attached BPF program (from the first instruction of __bpf_prog_enter_recur to the
+ * first of __bpf_prog_exit_recur: the program and its helpers, as bpf_stats times them).
+ * Instructions hold still where TCG's time does not, and map to native cost.
  *
  * Each time the guest executes the mark instruction (bench/mark.c), one line of totals so far
  * is appended to the output file: "PROG_INSNS PROG_RUNS KERNEL0 USER0 KERNEL1 USER1 ...".
@@ -71,7 +71,7 @@ struct vcpu_count {
 	uint64_t insns[2]; /* user, kernel */
 	uint64_t prog_insns;
 	uint64_t prog_runs;
-	uint64_t entered; /* kernel instructions at __bpf_prog_enter; 0 outside a program */
+	uint64_t entered; /* kernel instructions at the program's entry; 0 outside one */
 	char pad[24];	  /* one cache line each */
 };
 
