@@ -164,9 +164,11 @@ demo:
 	./vmtest/demo
 
 # The benchmark's programs, in build/bench/ so that the VM ships them on PATH; evtest is
-# Debian's, copied so that the VM ships it and its libraries too.
-BENCH_BINS := $(addprefix $(BUILD)/bench/,evtap-bench-gen evtap-bench-reader evtap-bench-empty \
-	evtest)
+# Debian's, copied so that the VM ships it and its libraries too. The QEMU plugin runs on the
+# host, so it stays out of build/bench/.
+BENCH_BINS := $(addprefix $(BUILD)/bench/,evtap-bench-gen evtap-bench-reader evtap-bench-floor \
+	evtap-bench-mark evtest)
+BENCH_PLUGIN := $(BUILD)/bench-host/evtap-insncount.so
 
 $(BUILD)/bench/evtap-bench-gen: bench/gen.c
 	@mkdir -p $(@D)
@@ -176,18 +178,30 @@ $(BUILD)/bench/evtap-bench-reader: bench/evdev_reader.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
-$(BUILD)/bench/empty.bpf.o: bench/empty.bpf.c $(BUILD)/vmlinux.h
+$(BUILD)/bench/evtap-bench-mark: bench/mark.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c include/evtap.h $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench/evtap-bench-empty: bench/empty.c $(BUILD)/bench/empty.skel.h
-	$(CC) $(CFLAGS) -I$(BUILD)/bench -o $@ $< $(LDFLAGS) -lbpf -lelf -lz
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bench/evtap-bench-floor: bench/floor.c $(BUILD)/bench/empty.skel.h \
+	$(BUILD)/bench/bare.skel.h
+	$(CC) $(CFLAGS) -Iinclude -I$(BUILD)/bench -o $@ $< $(LDFLAGS) -lbpf -lelf -lz
+
+$(BENCH_PLUGIN): bench/insncount.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $<
 
 $(BUILD)/bench/evtest: /usr/bin/evtest
 	@mkdir -p $(@D)
 	cp $< $@
 
-bench: all $(BENCH_BINS)
+bench: all $(BENCH_BINS) $(BENCH_PLUGIN)
 	./bench/run
 
 # make install [DESTDIR=...] [PREFIX=/usr]: the binaries, the systemd unit, the sample

@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""The whole guest's CPU time, measured from the host: bench/run pipes the VM's console through
-this filter, which passes every line on and, for each line "BENCH-HOSTCPU LABEL", appends
-"LABEL NS" to OUT, where NS is the time the VM's virtual CPU threads have run so far
-(/proc/TID/schedstat, in ns). An idle virtual CPU halts and its thread sleeps, so the
-difference between two marks is what the guest ran in between, without the guest's 10 ms
-jiffies. The threads come from QMP's query-cpus-fast.
+"""The whole guest's CPU time and instructions, measured from the host: bench/run pipes the VM's
+console through this filter, which passes every line on and, for each line "BENCH-HOSTCPU
+LABEL" (printed by evtap-bench-mark), appends "LABEL NS" to OUT, where NS is the time the VM's
+virtual CPU threads have run so far (/proc/TID/schedstat, in ns). An idle virtual CPU halts
+and its thread sleeps, so the difference between two marks is what the guest ran in between,
+without the guest's 10 ms jiffies. The threads come from QMP's query-cpus-fast.
 
-Usage: hostcpu.py QMP_SOCKET OUT
+With PLUGIN_OUT and INSN_OUT, it also appends "LABEL<TAB>COUNTS" to INSN_OUT, COUNTS being the
+last line of PLUGIN_OUT: the instruction counts that bench/insncount.c wrote when the guest's
+evtap-bench-mark executed the mark instruction, just before it printed the line.
+
+Usage: hostcpu.py QMP_SOCKET OUT [PLUGIN_OUT INSN_OUT]
 """
 import os
 import sys
@@ -25,11 +29,18 @@ def vcpu_ns(threads):
     return total
 
 
+def last_line(path):
+    with open(path) as f:
+        lines = f.read().splitlines()
+    return lines[-1] if lines else ""
+
+
 def main(argv):
-    if len(argv) != 3:
-        print("usage: hostcpu.py QMP_SOCKET OUT", file=sys.stderr)
+    if len(argv) not in (3, 5):
+        print("usage: hostcpu.py QMP_SOCKET OUT [PLUGIN_OUT INSN_OUT]", file=sys.stderr)
         return 2
     threads = None
+    insn = open(argv[4], "w") if len(argv) == 5 else None
     with open(argv[2], "w") as out:
         for line in sys.stdin.buffer:
             if line.startswith(MARK):
@@ -39,6 +50,9 @@ def main(argv):
                 label = line[len(MARK):].decode(errors="replace").strip()
                 out.write("%s %d\n" % (label, vcpu_ns(threads)))
                 out.flush()
+                if insn:
+                    insn.write("%s\t%s\n" % (label, last_line(argv[3])))
+                    insn.flush()
             sys.stdout.buffer.write(line)
             sys.stdout.buffer.flush()
     return 0

@@ -1,65 +1,111 @@
 #!/usr/bin/env python3
-# bench/report.py RESULTS.JSON CPU.DAT [HOSTCPU]: completes a bench run's results and prints its
-# Markdown tables (targets, then one row per rate). HOSTCPU is bench/hostcpu.py's output: the
-# VM's CPU time at each pass's begin and end marks, from which the whole guest's added CPU per
-# event is computed (the pass's CPU per event minus that of the pass without capture) and
-# written back into RESULTS.JSON as added_cpu_ns_per_event_*; without it, the guest's own
-# /proc/stat figures (stat_added_cpu_ns_per_event_*) stand in. CPU.DAT is the plot's data:
-# rate, then the added CPU per event of evtap, the evdev reader and evtest, in ns.
+# bench/report.py RESULTS.JSON INSN.DAT HOSTCPU INSN: completes a bench run's results and prints
+# its Markdown tables (targets, then the rates, then each figure's rounds). INSN is
+# bench/hostcpu.py's record of the plugin's instruction counts at each pass's begin and end
+# marks, HOSTCPU its record of the VM's CPU time there. From them: each program's instructions
+# per run, and the whole guest's added instructions (and ns) per event of each consumer (the
+# pass's per event minus that of the pass without capture in the same round), written back into
+# RESULTS.JSON. INSN.DAT is the plot's data: rate, then the added instructions per event of
+# evtap, the evdev reader and evtest (medians of the rounds).
 import json
 import os
 import sys
 
 METHODS = (("evtap", "evtap"), ("evdev_reader", "reader"), ("evtest", "evtest"))
+PROGS = (("program", "evtap"), ("bare_record", "bare"), ("empty", "empty"))
+
+
+def pass_deltas(path, parse):
+    """{pass label: end minus begin} from a file of "LABEL begin|end VALUE" lines."""
+    marks = {}
+    if os.path.exists(path):
+        for line in open(path):
+            label, value = parse(line)
+            marks[label] = value
+    return {label[:-6]: [e - b for e, b in zip(marks[label[:-6] + " end"], value)]
+            for label, value in marks.items()
+            if label.endswith(" begin") and label[:-6] + " end" in marks}
+
+
+def parse_insn(line):
+    """PROG RUNS KERNEL USER, summed over the vCPUs (the plugin writes each vCPU's pair)."""
+    label, counts = line.rstrip("\n").split("\t")
+    n = [int(v) for v in counts.split()]
+    return label, [n[0], n[1], sum(n[2::2]), sum(n[3::2])]
+
+
+def parse_ns(line):
+    label, ns = line.rsplit(None, 1)
+    return label, [int(ns)]
+
 
 r = json.load(open(sys.argv[1]))
-marks = {}
-if len(sys.argv) > 3 and os.path.exists(sys.argv[3]):
-    for line in open(sys.argv[3]):
-        label, ns = line.rsplit(None, 1)
-        marks[label] = int(ns)
-host = {label[:-len(" begin")]: marks[label[:-len(" begin")] + " end"] - ns
-        for label, ns in marks.items()
-        if label.endswith(" begin") and label[:-len(" begin")] + " end" in marks}
-source = "the VM's CPU threads, from the host" if host else "the guest's /proc/stat"
+insn = pass_deltas(sys.argv[4], parse_insn)
+host = pass_deltas(sys.argv[3], parse_ns)
 
 
-def host_added(prefix, method, events, events_none):
-    """Added CPU per event from the host marks, or None when the pass has none."""
-    ran, base = host.get("%s %s" % (prefix, method)), host.get("%s none" % prefix)
-    if ran is None or base is None:
+def median(v):
+    return sorted(v)[len(v) // 2]
+
+
+def spread(v):
+    """max/min of a figure's rounds; None when a round is not positive (no ratio then)."""
+    return max(v) / min(v) if min(v) > 0 else None
+
+
+def added(prefix, method, events, events_none):
+    """(added instructions, kernel, user, ns) per event of a pass, or None without marks."""
+    got, base = insn.get("%s %s" % (prefix, method)), insn.get("%s none" % prefix)
+    t, t0 = host.get("%s %s" % (prefix, method)), host.get("%s none" % prefix)
+    if got is None or base is None or t is None or t0 is None:
         return None
-    return ran / events - base / events_none
+    k, u = (got[i] / events - base[i] / events_none for i in (2, 3))
+    return k + u, k, u, t[0] / events - t0[0] / events_none
 
 
+# The programs' own instructions per run, round by round.
+rounds = {}
+for key, label in PROGS:
+    got = [insn.get("prog %d %s" % (rnd, label)) for rnd in (1, 2, 3)]
+    rounds["insn_per_event_" + key] = [g[0] / g[1] for g in got if g and g[1]]
+    r["insn_per_event_" + key] = median(rounds["insn_per_event_" + key])
+
+# The consumers' added instructions and ns per event, each rate's rounds.
+events = {(x["rate"], x["round"], x["method"]): x["events"] for x in r["repeats"]}
 for x in r["rates"]:
+    nrounds = sorted({rnd for rate, rnd, _ in events if rate == x["rate"]})
     for key, label in METHODS:
-        got = host_added("rate %d" % x["rate"], label, x["events_" + key], x["events_none"])
-        x["added_cpu_ns_per_event_" + key] = (
-            got if got is not None else x["stat_added_cpu_ns_per_event_" + key])
-for v in r.get("variants", []):
-    got = host_added("variant", "%s-%s evtap" % (v["attach"], v["buffer"]), v["events"],
-                     v["events_none"])
-    v["added_cpu_ns_per_event"] = got if got is not None else v["stat_added_cpu_ns_per_event"]
-r100 = next((x for x in r["rates"] if x["rate"] == 100000), r["rates"][-1])
+        got = [added("rate %d %d" % (x["rate"], rnd), label, events[x["rate"], rnd, label],
+                     events[x["rate"], rnd, "none"]) for rnd in nrounds]
+        got = [g for g in got if g]
+        x["added_insn_per_event_%s_rounds" % key] = [g[0] for g in got]
+        x["added_insn_per_event_" + key] = median([g[0] for g in got])
+        x["added_kernel_insn_per_event_" + key] = median([g[1] for g in got])
+        x["added_user_insn_per_event_" + key] = median([g[2] for g in got])
+        x["added_cpu_ns_per_event_" + key] = median([g[3] for g in got])
+r10k = next(x for x in r["rates"] if x["rate"] == 10000)
+r100 = next((x for x in r["rates"] if x["rate"] == 100000), r["rates"][-2])
 for key, _ in METHODS:
-    r["added_cpu_ns_per_event_" + key] = r100["added_cpu_ns_per_event_" + key]
-r["added_cpu_source"] = "host" if host else "guest_proc_stat"
-# The repeated passes at 10k/s: each round's added CPU per event, and the medians, which are
-# the headline figures for evtap and the reader (evtest, not repeated, then has its 10k pass).
-events = {(x["round"], x["method"]): x["events"] for x in r.get("repeats", [])}
-rounds = sorted({rnd for rnd, _ in events})
-repeat = {}
-for key, label in (("evtap", "evtap"), ("evdev_reader", "reader")):
-    got = [host_added("repeat %d" % rnd, label, events[rnd, label], events[rnd, "none"])
-           for rnd in rounds]
-    if rounds and None not in got:
-        repeat[key] = got
-        r["added_cpu_ns_per_event_%s_10k_rounds" % key] = got
-        r["added_cpu_ns_per_event_" + key] = sorted(got)[len(got) // 2]
-r10k = next((x for x in r["rates"] if x["rate"] == 10000), None)
-if repeat and r10k:
-    r["added_cpu_ns_per_event_evtest"] = r10k["added_cpu_ns_per_event_evtest"]
+    r["added_insn_per_event_" + key] = r10k["added_insn_per_event_" + key]
+    r["added_insn_per_event_%s_at_100k" % key] = r100["added_insn_per_event_" + key]
+    r["added_cpu_ns_per_event_" + key] = r10k["added_cpu_ns_per_event_" + key]
+    rounds["added_insn_per_event_" + key] = r10k["added_insn_per_event_%s_rounds" % key]
+    rounds["added_insn_per_event_%s_at_100k" % key] = \
+        r100["added_insn_per_event_%s_rounds" % key]
+r["insn_rounds"] = rounds
+# JSON keeps numbers only: the largest spread of the figures that have one, and how many have
+# a round that is not positive (which no spread bounds).
+r["insn_rounds_spread"] = max(spread(v) for v in rounds.values() if spread(v))
+r["insn_rounds_nonpositive"] = sum(1 for v in rounds.values() if not spread(v))
+r["rss_capturing_kib"] = r["rss_kib_capturing"]
+r["added_cpu_source"] = "host"
+for v in r.get("variants", []):
+    got = added("variant", "%s-%s evtap" % (v["attach"], v["buffer"]), v["events"],
+                v["events_none"])
+    v["added_insn_per_event"], v["added_cpu_ns_per_event"] = got[0], got[3]
+    prog = insn["variant %s-%s evtap" % (v["attach"], v["buffer"])]
+    # The plugin brackets trampoline runs only: a kprobe's run is not counted.
+    v["insn_per_event_program"] = prog[0] / prog[1] if prog[1] else None
 with open(sys.argv[1], "w") as f:
     json.dump(r, f, indent=1)
     f.write("\n")
@@ -67,9 +113,9 @@ with open(sys.argv[1], "w") as f:
 rows = sorted(r["rates"], key=lambda x: x["rate_achieved"])
 with open(sys.argv[2], "w") as f:
     for x in rows:
-        f.write("%d %g %g %g\n" % (x["rate_achieved"], x["added_cpu_ns_per_event_evtap"],
-                                   x["added_cpu_ns_per_event_evdev_reader"],
-                                   x["added_cpu_ns_per_event_evtest"]))
+        f.write("%d %g %g %g\n" % (x["rate_achieved"], x["added_insn_per_event_evtap"],
+                                   x["added_insn_per_event_evdev_reader"],
+                                   x["added_insn_per_event_evtest"]))
 
 
 def rate_name(x):
@@ -82,53 +128,43 @@ def ratio(a, b):
 
 top = next(x for x in r["rates"] if x["rate"] == 0)
 if r["rate_100k_sustained"]:
-    lost_goal, lost_ok = "0 at 100k/s", r["drops_at_100k"] == 0
-    lost_got = "%d" % r["drops_at_100k"]
+    lost_got = "%d at 100k/s" % r["drops_at_100k"]
     at = "100k"
 else:
-    lost_goal = "0 at the highest rate the VM sustains (100k/s is beyond it)"
-    lost_got = "%d at %d/s for %d s unpaced; %d at the 100k pass (%d/s reached)" % (
-        r["drops_at_max"], top["rate_achieved"], r["seconds_per_rate"], r["drops_at_100k"],
-        r100["rate_achieved"])
-    lost_ok = r["drops_at_max"] == 0 and r["drops_at_100k"] == 0
+    lost_got = ("%d at the 100k pass, but 100k/s not reached (%d/s); %d at %d/s unpaced" % (
+        r["drops_at_100k"], r100["rate_achieved"], r["drops_at_max"], top["rate_achieved"]))
     at = "%d/s, unpaced (100k not reached)" % top["rate_achieved"]
-evtap_ns, reader_ns = r["added_cpu_ns_per_event_evtap"], r["added_cpu_ns_per_event_evdev_reader"]
-ev100, rd100 = r100["added_cpu_ns_per_event_evtap"], r100["added_cpu_ns_per_event_evdev_reader"]
+prog, bare = r["insn_per_event_program"], r["insn_per_event_bare_record"]
 targets = [
-    ("evtap's program, ns per event (bpf_stats)", "<= 3x empty (%.0f ns)" %
-     r["bpf_ns_per_event_empty"], "%.0f ns = %.2fx" %
-     (r["bpf_ns_per_event"], r["bpf_ns_per_event"] / r["bpf_ns_per_event_empty"]),
-     r["bpf_ns_per_event"] <= 3 * r["bpf_ns_per_event_empty"]),
+    ("evtap's program, instructions per event (ns by bpf_stats: evtap %.0f, bare record %.0f, "
+     "empty %.0f)" % (r["bpf_ns_per_event"], r["bpf_ns_per_event_bare_record"],
+                      r["bpf_ns_per_event_empty"]),
+     "<= 1.5x bare record (%.0f; empty %.0f)" % (bare, r["insn_per_event_empty"]),
+     "%.0f = %.2fx" % (prog, prog / bare), prog <= 1.5 * bare),
 ]
-if repeat:
+for name, x in (("10k/s", r10k), ("the 100k pass (%d/s)" % r100["rate_achieved"], r100)):
+    ev, rd = x["added_insn_per_event_evtap"], x["added_insn_per_event_evdev_reader"]
     targets.append((
-        "added CPU per event at 10k/s, whole guest (%s), as shipped; median of %d interleaved "
-        "rounds (evtap %s; reader %s)" % (source, len(rounds),
-                                          ", ".join("%.0f" % v for v in repeat["evtap"]),
-                                          ", ".join("%.0f" % v for v in repeat["evdev_reader"])),
-        "<= 0.5x evdev reader (%.0f ns)" % reader_ns,
-        "%.0f ns = %.2fx" % (evtap_ns, ratio(evtap_ns, reader_ns)), evtap_ns <= 0.5 * reader_ns))
+        "added instructions per event at %s, whole guest, as shipped (ns: evtap %.0f, reader "
+        "%.0f)" % (name, x["added_cpu_ns_per_event_evtap"],
+                   x["added_cpu_ns_per_event_evdev_reader"]),
+        "<= 0.5x evdev reader (%.0f)" % rd, "%.0f = %.2fx" % (ev, ratio(ev, rd)), ev <= 0.5 * rd))
 targets += [
-    ("the same at the 100k pass (%d/s), where the VM runs flat out: a throughput figure" %
-     r100["rate_achieved"], "<= 0.5x evdev reader (%.0f ns)" % rd100,
-     "%.0f ns = %.2fx" % (ev100, ratio(ev100, rd100)), ev100 <= 0.5 * rd100),
-    ("the same at the 100k pass, each consumer's own CPU (evtap: collector + programs)",
-     "<= 0.5x evdev reader (%.0f ns)" % r100["proc_ns_per_event_evdev_reader"],
-     "%.0f ns = %.2fx" % (r100["proc_ns_per_event_evtap"],
-                          ratio(r100["proc_ns_per_event_evtap"],
-                                r100["proc_ns_per_event_evdev_reader"])),
-     r100["proc_ns_per_event_evtap"] <= 0.5 * r100["proc_ns_per_event_evdev_reader"]),
-    ("records lost", lost_goal, lost_got, lost_ok),
+    ("the rounds' spread (max/min), the largest over the figures above", "<= 1.1",
+     "%.2f; %d figures with a round <= 0" % (r["insn_rounds_spread"],
+                                             r["insn_rounds_nonpositive"]),
+     r["insn_rounds_spread"] <= 1.1 and not r["insn_rounds_nonpositive"]),
+    ("records lost in 10 s at 100k events/s", "0", lost_got,
+     r["rate_100k_sustained"] and r["drops_at_100k"] == 0),
     ("collector wakeups per second, every rate", "<= 10",
      "max %.1f" % max(x["wakeups_per_s"] for x in rows),
      all(x["wakeups_per_s"] <= 10 for x in rows)),
     ("bytes on disk per event, realistic mix", "<= 4", "%.2f" % r["bytes_per_event"],
      r["bytes_per_event"] <= 4),
-    ("collector peak RSS while capturing (VmRSS, sampled every 250 ms, every rate)",
-     "<= 8192 KiB",
-     "%d KiB" % r["rss_kib_capturing"], r["rss_kib_capturing"] <= 8192),
     ("collector peak RSS of its whole life (VmHWM, with the BPF load)", "<= 8192 KiB",
      "%d KiB" % r["rss_kib"], r["rss_kib"] <= 8192),
+    ("collector peak RSS while capturing (VmRSS, sampled every 250 ms, every rate)",
+     "<= 8192 KiB", "%d KiB" % r["rss_capturing_kib"], r["rss_capturing_kib"] <= 8192),
 ]
 print("| target | goal | measured | met |")
 print("|---|---|---|---|")
@@ -146,36 +182,41 @@ print("Realistic mix: %d events in %d s, %d records; %.2f bytes per event (%.2f 
                                                   r["bytes_per_event_files"],
                                                   r["bytes_per_record"]))
 print()
-print("Added CPU per event, whole guest (ns, %s) and, in parentheses, the consumer's own CPU "
-      "per event (ns; evtap: collector process plus the programs' bpf_stats run time):" % source)
+print("Added instructions per event, whole guest (median of the rounds; evtap's split into "
+      "kernel + user) and, in parentheses, the added ns per event of the VM's CPU threads, "
+      "from the host:")
 print()
-print("| rate (target) | rate (achieved) | events | evtap | evdev reader | evtest | lost | "
-      "wakeups/s | latency p50 / p99 ms | RSS KiB capturing (VmHWM) | reader logged | "
-      "reader SYN_DROPPED |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| rate (target) | rate (achieved) | events | evtap | evtap kernel + user | evdev reader | "
+      "evtest | lost | wakeups/s | latency p50 / p99 ms | RSS KiB capturing (VmHWM) | "
+      "reader logged | reader SYN_DROPPED |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for x in r["rates"]:
-    print(("| %s | %d | %d | %.0f (%.0f) | %.0f (%.0f) | %.0f (%.0f) | %d | %.1f | %.0f / %.0f | "
-           "%d (%d) | %d | %d |") % (
-               rate_name(x), x["rate_achieved"], x["events"], x["added_cpu_ns_per_event_evtap"],
-               x["proc_ns_per_event_evtap"], x["added_cpu_ns_per_event_evdev_reader"],
-               x["proc_ns_per_event_evdev_reader"], x["added_cpu_ns_per_event_evtest"],
-               x["proc_ns_per_event_evtest"], x["drops"], x["wakeups_per_s"],
+    print(("| %s | %d | %d | %.0f (%.0f) | %.0f + %.0f | %.0f (%.0f) | %.0f (%.0f) | %d | %.1f | "
+           "%.0f / %.0f | %d (%d) | %d | %d |") % (
+               rate_name(x), x["rate_achieved"], x["events"], x["added_insn_per_event_evtap"],
+               x["added_cpu_ns_per_event_evtap"], x["added_kernel_insn_per_event_evtap"],
+               x["added_user_insn_per_event_evtap"], x["added_insn_per_event_evdev_reader"],
+               x["added_cpu_ns_per_event_evdev_reader"], x["added_insn_per_event_evtest"],
+               x["added_cpu_ns_per_event_evtest"], x["drops"], x["wakeups_per_s"],
                x["latency_ms_p50"], x["latency_ms_p99"], x["rss_kib_capturing"], x["rss_kib"],
                x["evdev_reader_logged"], x["evdev_reader_syn_dropped"]))
-if host:
-    print()
-    print("The same whole-guest figures as the guest's own /proc/stat (10 ms jiffies) gives "
-          "them, for comparison (ns per event; evtap, evdev reader, evtest): " + "; ".join(
-              "%s: %.0f, %.0f, %.0f" % (rate_name(x), x["stat_added_cpu_ns_per_event_evtap"],
-                                        x["stat_added_cpu_ns_per_event_evdev_reader"],
-                                        x["stat_added_cpu_ns_per_event_evtest"])
-              for x in r["rates"]) + ".")
 print()
-print("Kernel fallbacks at 10k events/s (nothing may be lost on any path):")
+print("Each figure's rounds (instructions per event):")
 print()
-print("| attach | buffer | program ns/event | added CPU ns/event | lost | wakeups/s |")
+print("| figure | rounds | spread |")
+print("|---|---|---|")
+for name, v in rounds.items():
+    print("| %s | %s | %s |" % (name, ", ".join("%.0f" % n for n in v),
+                                "%.3f" % spread(v) if spread(v) else "none (a round <= 0)"))
+print()
+print("Kernel fallbacks at 10k events/s (nothing may be lost on any path; the plugin counts "
+      "fentry programs only):")
+print()
+print("| attach | buffer | program insns (ns) per event | added insns (ns) per event | lost | "
+      "wakeups/s |")
 print("|---|---|---|---|---|---|")
 for v in r.get("variants", []):
-    print("| %s | %s | %.0f | %.0f | %d | %.1f |" % (
-        v["attach"], v["buffer"], v["bpf_ns_per_event"], v["added_cpu_ns_per_event"],
-        v["drops"], v["wakeups_per_s"]))
+    progi = v["insn_per_event_program"]
+    print("| %s | %s | %s (%.0f) | %.0f (%.0f) | %d | %.1f |" % (
+        v["attach"], v["buffer"], "%.0f" % progi if progi else "-", v["bpf_ns_per_event"],
+        v["added_insn_per_event"], v["added_cpu_ns_per_event"], v["drops"], v["wakeups_per_s"]))

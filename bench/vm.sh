@@ -45,8 +45,9 @@ bench_start_evtapd() {
 # pass METHOD GEN_ARGS...: one run of the generator with METHOD consuming its events (none,
 # reader, evtest, evtap: the daemon must be running). Sets GEN, the generator's result line,
 # and for evtap the stats at start and end in /tmp/s0 and /tmp/s1, and WINDOW, the seconds
-# between them. When MARK is set, the console says "BENCH-HOSTCPU $MARK METHOD begin" as the
-# generator starts and "... end" once it has ended (bench/hostcpu.py times the VM in between).
+# between them. When MARK is set, evtap-bench-mark marks "$MARK METHOD begin" as the generator
+# starts and "... end" once it has ended (the host counts the guest's instructions and times its
+# CPUs at each mark: bench/insncount.c, bench/hostcpu.py).
 pass() {
 	method=$1
 	shift
@@ -73,10 +74,10 @@ pass() {
 		t0=$(uptime_s)
 		c0=$(($(proc_cpu_ns "$EVTAPD") + $(bpf_cpu_ns)))
 	fi
-	[ -z "${MARK:-}" ] || echo "BENCH-HOSTCPU $MARK $method begin"
+	[ -z "${MARK:-}" ] || evtap-bench-mark "$MARK" "$method" begin
 	rm /tmp/go
 	wait $gen
-	[ -z "${MARK:-}" ] || echo "BENCH-HOSTCPU $MARK $method end"
+	[ -z "${MARK:-}" ] || evtap-bench-mark "$MARK" "$method" end
 	GEN=$(cat /tmp/gen.out)
 	# PROC_NS: the consumer's own CPU time over the pass (evtap: collector and programs).
 	if [ "$method" = evtap ]; then
@@ -98,7 +99,33 @@ pass() {
 	:
 }
 
-# bpf_stats: evtap's input program and the empty one, attached together, at 10k events/s.
+# start_floor empty|bare: one of the reference programs, attached (FLOOR: its loader's pid).
+start_floor() {
+	evtap-bench-floor "$1" >/tmp/floor.out &
+	FLOOR=$!
+	wait_for 60 'grep -q attached /tmp/floor.out' || { say "$1 program not attached"; exit 1; }
+}
+stop_floor() {
+	kill -TERM "$FLOOR"
+	wait "$FLOOR"
+}
+
+# The programs' own cost in instructions, each attached alone at 10k events/s, in three
+# interleaved rounds: the plugin counts every run from __bpf_prog_enter to __bpf_prog_exit.
+for round in 1 2 3; do
+	MARK="prog $round"
+	for prog in empty bare; do
+		start_floor $prog
+		pass $prog rate 10000 3
+		stop_floor
+	done
+	bench_start_evtapd
+	pass evtap rate 10000 3
+	stop_evtapd
+done
+MARK=
+
+# bpf_stats (time, secondary): the three programs attached together, at 10k events/s.
 # prog_stats NAME: "run_time_ns run_cnt" of a program (bpftool omits them while they are 0).
 prog_stats() {
 	bpftool -j prog show | sed 's/},{"id"/}\n{"id"/g' | grep "\"name\":\"$1" >/tmp/prog.json
@@ -107,23 +134,27 @@ prog_stats() {
 }
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
 bench_start_evtapd
-evtap-bench-empty >/tmp/empty.out &
-EMPTY=$!
-wait_for 60 'grep -q attached /tmp/empty.out' || { say "empty program not attached"; exit 1; }
+start_floor empty
+EMPTY=$FLOOR
+start_floor bare
 e0=$(prog_stats evtap_input_eve)
 z0=$(prog_stats empty_input_eve)
+b0=$(prog_stats bare_input_even)
 pass none rate 10000 5
 e1=$(prog_stats evtap_input_eve)
 z1=$(prog_stats empty_input_eve)
-kill -TERM $EMPTY
-wait $EMPTY
+b1=$(prog_stats bare_input_even)
+stop_floor
+FLOOR=$EMPTY
+stop_floor
 stop_evtapd
 echo 0 >/proc/sys/kernel/bpf_stats_enabled
 # shellcheck disable=SC2086 # "ns cnt" pairs
 per_run() { set -- $1 $2; calc "($3 - $1) / ($4 - $2)"; }
 BPF_NS=$(per_run "$e0" "$e1")
 BPF_EMPTY_NS=$(per_run "$z0" "$z1")
-say "bpf_stats: evtap $BPF_NS ns/event, empty $BPF_EMPTY_NS ns/event ($e0 -> $e1, $z0 -> $z1)"
+BPF_BARE_NS=$(per_run "$b0" "$b1")
+say "bpf_stats: evtap $BPF_NS ns/event, bare record $BPF_BARE_NS, empty $BPF_EMPTY_NS"
 
 # The kernel fallbacks against the defaults, at 10k events/s: ns per event of the program
 # (bpf_stats) and added CPU per event of the whole pipeline, for each attach and buffer.
@@ -154,30 +185,6 @@ done
 MARK=
 echo 0 >/proc/sys/kernel/bpf_stats_enabled
 
-# The added CPU per event against the evdev reader, as shipped (bpf_stats off), at 10k events/s:
-# the highest fixed rate the VM reaches without its two virtual CPUs saturating (above it every
-# pass runs flat out and the figure measures throughput). Three interleaved rounds of no
-# consumer, the reader and evtap; bench/report.py takes each round's differences and their
-# median, since one pass varies by several us per event under TCG.
-# repeat_row: the events of the last pass ($method) in round $round.
-repeat_row() {
-	echo "{\"round\":$round,\"method\":\"$method\",\"events\":$(val events "$GEN")}" \
-		>>/tmp/repeats
-}
-for round in 1 2 3; do
-	MARK="repeat $round"
-	pass none rate 10000 "$SECS"
-	repeat_row
-	pass reader rate 10000 "$SECS"
-	repeat_row
-	bench_start_evtapd
-	pass evtap rate 10000 "$SECS"
-	stop_evtapd
-	repeat_row
-done
-MARK=
-echo 1 >/proc/sys/kernel/bpf_stats_enabled
-
 # latency_pass RATE: latency from injection to persisted at RATE (a pass of its own: the stats
 # requests that measure it wake the collector), with a fresh evtapd. Sets LAT, the generator's
 # result line, and RSS_PASS, evtapd's highest VmRSS during the pass, sampled every 250 ms
@@ -199,24 +206,32 @@ latency_pass() {
 	[ "$RSS_PASS" -gt "${RSS_CAPTURE_MAX:-0}" ] && RSS_CAPTURE_MAX=$RSS_PASS
 }
 
-# Added CPU per event at each rate, for each method, with evtap's counters; bpf_stats stays on
-# so that the programs' run time counts in evtap's own CPU time (PROC_NS). Rate 0 is the "max"
-# row: the generator unpaced, as fast as the VM goes, so each pass has its own event count, and
-# the added CPU per event is the pass's CPU per event minus that of the pass without capture.
-RSS_MAX=0
-for rate in $RATES 0; do
-	MARK="rate $rate"
+# repeat_row: the events of the last pass ($method) at $rate in round $round.
+repeat_row() {
+	printf '{"rate":%s,"round":%s,"method":"%s","events":%s}\n' "$rate" "$round" "$method" \
+		"$(val events "$GEN")" >>/tmp/repeats
+}
+
+# rate_round: one round of the four passes at $rate: no consumer, the reader, evtest, evtap
+# (as shipped: bpf_stats off). Sets the figures of the row below; drops add up over the
+# rounds and wakeups take their highest.
+rate_round() {
+	MARK="rate $rate $round"
 	pass none rate "$rate" "$SECS"
 	none=$GEN
+	repeat_row
 	pass reader rate "$rate" "$SECS"
 	reader=$GEN
+	repeat_row
 	reader_proc=$(calc "$PROC_NS / $(val events "$GEN")")
 	logged=$(cat /tmp/reader.out)
 	pass evtest rate "$rate" "$SECS"
 	evtest=$GEN
+	repeat_row
 	evtest_proc=$(calc "$PROC_NS / $(val events "$GEN")")
 	bench_start_evtapd
 	pass evtap rate "$rate" "$SECS"
+	repeat_row
 	evtap_proc=$(calc "$PROC_NS / $(val events "$GEN")")
 	achieved=$(val rate "$GEN")
 	rss=$(awk '/^VmHWM/ { print $2 }' /proc/"$EVTAPD"/status)
@@ -226,11 +241,29 @@ for rate in $RATES 0; do
 	say "evtapd at $rate: VmHWM $rss KiB; VmRSS $rss_now KiB: $rss_parts"
 	[ "$rss" -gt "$RSS_MAX" ] && RSS_MAX=$rss
 	[ "$rss_now" -gt "${RSS_END_MAX:-0}" ] && RSS_END_MAX=$rss_now
-	drops=$(delta kernel.lost_ringbuf_full)
-	wakeups=$(calc "$(delta collector.wakeups) / $WINDOW")
+	drops=$((drops + $(delta kernel.lost_ringbuf_full)))
+	w=$(calc "$(delta collector.wakeups) / $WINDOW")
+	wakeups=$(calc "($w > $wakeups ? $w : $wakeups)")
 	seen=$(delta kernel.seen)
 	persisted=$(delta store.records_persisted)
 	stop_evtapd
+}
+
+# Each rate in three interleaved rounds of the four passes (the whole guest's instructions per
+# event vary from pass to pass; the report takes each round's differences, their medians and
+# their spread). Rate 0 is the "max" row, one round: the generator unpaced, as fast as the VM
+# goes, so each pass has its own event count, and the added cost per event is the pass's per
+# event minus that of the pass without capture.
+RSS_MAX=0
+for rate in $RATES 0; do
+	drops=0
+	wakeups=0
+	rounds="1 2 3"
+	[ "$rate" = 0 ] && rounds=1
+	for round in $rounds; do
+		rate_round
+	done
+	MARK=
 	latency_pass "$rate"
 	# Sustained: the rate reached (within 3 %; any rate for the max row) with nothing lost.
 	sustained=$(awk -v a="$achieved" -v r="$rate" -v d="$drops" \
@@ -260,8 +293,6 @@ for rate in $RATES 0; do
 	[ "$sustained" = 1 ] && [ "${achieved%.*}" -gt "${MAX_SUSTAINED:-0}" ] &&
 		MAX_SUSTAINED=${achieved%.*}
 done
-MARK=
-echo 0 >/proc/sys/kernel/bpf_stats_enabled
 
 # Latency at 100k events/s, or unpaced (the max row) when 100k was not sustained.
 LAT_RATE=100000
@@ -288,6 +319,7 @@ say "mix: $MIX_EVENTS events, $MIX_RECORDS records, $MIX_BYTES bytes persisted, 
 
 echo BENCH-RESULTS-BEGIN
 printf '{"bpf_ns_per_event":%s,"bpf_ns_per_event_empty":%s,' "$BPF_NS" "$BPF_EMPTY_NS"
+printf '"bpf_ns_per_event_bare_record":%s,' "$BPF_BARE_NS"
 printf '"drops_at_100k":%s,"wakeups_per_s_at_100k":%s,' "${DROPS_100K:--1}" "${WAKEUPS_100K:--1}"
 printf '"drops_at_max":%s,"wakeups_per_s_at_max":%s,' "${DROPS_MAX:--1}" "${WAKEUPS_MAX:--1}"
 printf '"rate_100k_sustained":%s,"latency_rate":%s,' "${SUST_100K:-0}" "$LAT_RATE"

@@ -16,12 +16,17 @@
 #include "maps.bpf.h"
 #include "keyclass.bpf.h"
 
-static __always_inline void evtap_stat_inc(__u32 stat)
+/* An event's two counts: SEEN, and its outcome (an enum evtap_stat). */
+static __always_inline void evtap_count_event(__u32 outcome)
 {
-	__u64 *n = bpf_map_lookup_elem(&stats, &stat);
+	__u32 zero = 0;
+	struct evtap_stats *s = bpf_map_lookup_elem(&stats, &zero);
 
-	if (n)
-		(*n)++;
+	if (!s)
+		return;
+	s->n[EVTAP_STAT_SEEN]++;
+	if (outcome < EVTAP_STAT_MAX)
+		s->n[outcome]++;
 }
 
 /* Codes in [BTN_MISC, KEY_OK) are buttons, kept at every level that keeps records. */
@@ -266,8 +271,7 @@ static __always_inline int evtap_outcome(void *ctx, struct evtap_device_state *d
 /* An event the input core will drop, such as a key reported in the state it is already in. */
 static __always_inline void evtap_capture_ignored(void)
 {
-	evtap_stat_inc(EVTAP_STAT_SEEN);
-	evtap_stat_inc(EVTAP_STAT_FILTERED);
+	evtap_count_event(EVTAP_STAT_FILTERED);
 }
 
 /*
@@ -279,8 +283,7 @@ static __always_inline void evtap_capture_ignored(void)
 static __always_inline void evtap_capture(void *ctx, struct evtap_device_state *ds, __u32 dev,
 					  __u32 type, __u32 code, __s32 value, __u64 now)
 {
-	evtap_stat_inc(EVTAP_STAT_SEEN);
-	evtap_stat_inc(evtap_outcome(ctx, ds, dev, type, code, value, now));
+	evtap_count_event(evtap_outcome(ctx, ds, dev, type, code, value, now));
 }
 
 #endif /* EVTAP_CAPTURE_BPF_H */

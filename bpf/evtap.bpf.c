@@ -15,25 +15,41 @@
 /* GPL: bpf_probe_read_kernel_str and the tracing program type require it. */
 char LICENSE[] SEC("license") = "GPL";
 
-/* node_id: the device's sysfs node id, read the way the program type allows. */
-static __always_inline void evtap_hook(void *ctx, const struct input_dev *dev, __u64 node_id,
-				       __u32 type, __u32 code, __s32 value)
+/*
+ * hook: an enum evtap_hook_id; node_id: the device's sysfs node id, read the way the program
+ * type allows. A cached device's events need no state: a device that cannot report REL events
+ * has no frame.
+ */
+static __always_inline void evtap_hook(void *ctx, __u32 hook, const struct input_dev *dev,
+				       __u64 node_id, __u32 type, __u32 code, __s32 value)
 {
-	struct evtap_device_state *ds;
+	struct evtap_device_cache *c = evtap_cached(hook, node_id, type);
+	struct evtap_device_state *ds = NULL;
+	const __u64 *keybit = NULL;
+	__u32 index;
 
-	if (type == EV_KEY && evtap_key_unchanged(dev, code, value)) {
+	if (c) {
+		keybit = c->keybit;
+		index = c->index;
+	} else {
+		ds = evtap_device_state(dev, node_id);
+		evtap_cache(hook, node_id, ds);
+		if (ds && ds->has_keybit)
+			keybit = ds->keybit;
+		index = ds ? ds->index : evtap_device_index(dev);
+	}
+	if (type == EV_KEY && evtap_key_unchanged(dev, keybit, code, value)) {
 		evtap_capture_ignored();
 		return;
 	}
-	ds = evtap_device_state(dev, node_id);
-	evtap_capture(ctx, ds, ds ? ds->index : evtap_device_index(dev), type, code, value, 0);
+	evtap_capture(ctx, ds, index, type, code, value, 0);
 }
 
 SEC("fentry/input_event")
 int BPF_PROG(evtap_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
 	     int value)
 {
-	evtap_hook(ctx, dev, evtap_device_node_id_btf(dev), type, code, value);
+	evtap_hook(ctx, EVTAP_HOOK_EVENT, dev, evtap_device_node_id_btf(dev), type, code, value);
 	return 0;
 }
 
@@ -41,7 +57,8 @@ SEC("fentry/input_inject_event")
 int BPF_PROG(evtap_input_inject_event, struct input_handle *handle, unsigned int type,
 	     unsigned int code, int value)
 {
-	evtap_hook(ctx, handle->dev, evtap_device_node_id_btf(handle->dev), type, code, value);
+	evtap_hook(ctx, EVTAP_HOOK_INJECT, handle->dev, evtap_device_node_id_btf(handle->dev), type,
+		   code, value);
 	return 0;
 }
 
@@ -54,7 +71,7 @@ SEC("kprobe/input_event")
 int BPF_KPROBE(evtap_kp_input_event, struct input_dev *dev, unsigned int type, unsigned int code,
 	       int value)
 {
-	evtap_hook(ctx, dev, evtap_device_node_id(dev), type, code, value);
+	evtap_hook(ctx, EVTAP_HOOK_EVENT, dev, evtap_device_node_id(dev), type, code, value);
 	return 0;
 }
 
@@ -64,6 +81,6 @@ int BPF_KPROBE(evtap_kp_input_inject_event, struct input_handle *handle, unsigne
 {
 	struct input_dev *dev = BPF_CORE_READ(handle, dev);
 
-	evtap_hook(ctx, dev, evtap_device_node_id(dev), type, code, value);
+	evtap_hook(ctx, EVTAP_HOOK_INJECT, dev, evtap_device_node_id(dev), type, code, value);
 	return 0;
 }

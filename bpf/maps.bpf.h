@@ -9,6 +9,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <linux/input-event-codes.h>
 #include "evtap.h"
 
 /*
@@ -28,12 +29,19 @@ struct {
  */
 const volatile bool use_perf_buffer = false;
 
-/* Outcome counters, indexed by enum evtap_stat: per-CPU, so counting takes no lock. */
+/*
+ * Outcome counters, indexed by enum evtap_stat, all in the one entry of a per-CPU array:
+ * counting takes no lock, and an event's two counts (SEEN and its outcome) one lookup.
+ */
+struct evtap_stats {
+	__u64 n[EVTAP_STAT_MAX];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, EVTAP_STAT_MAX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct evtap_stats);
 } stats SEC(".maps");
 
 /* Seat state by seat id: who is active and whether the session is locked. */
@@ -90,17 +98,26 @@ struct evtap_frame {
 
 /*
  * What the programs keep per device: its index, parsed once from its "inputN" name rather than
- * for every event, and its pending frame. Keyed by the device's sysfs node id, which kernfs
- * never reuses within a boot, so an entry cannot outlive its device and describe another; a
- * device without a node id is keyed by EVTAP_DEV_KEY_BY_INDEX | its index, which no node id
- * reaches. LRU, so that unplugged devices age out.
+ * for every event, its pending frame, and a copy of the keys it supports (input_dev.keybit, set
+ * before the device registers and then fixed), read once rather than for every key event;
+ * has_keybit is 0 where no copy was made (a state created by index alone), no_rel 1 when the
+ * device cannot report REL events (input_dev.evbit), so never has a frame. Keyed by the device's
+ * sysfs node id, which kernfs never reuses within a boot, so an entry cannot outlive its device and
+ * describe another; a device without a node id is keyed by EVTAP_DEV_KEY_BY_INDEX | its index,
+ * which no node id reaches. LRU, so that unplugged devices age out.
  */
 #define EVTAP_DEV_KEY_BY_INDEX (1ULL << 63)
 
+/* The 12 words of input_dev.keybit, rounded up to a power of two (see evtap_key_unchanged). */
+#define EVTAP_KEY_WORDS 16
+
 struct evtap_device_state {
 	__u32 index;
-	__u32 pad;
+	__u32 has_keybit;
 	struct evtap_frame frame;
+	__u32 no_rel;
+	__u32 pad;
+	__u64 keybit[EVTAP_KEY_WORDS];
 };
 
 struct {
@@ -109,6 +126,34 @@ struct {
 	__type(key, __u64);
 	__type(value, struct evtap_device_state);
 } device_state SEC(".maps");
+
+/*
+ * Each CPU's last device that cannot report REL events (a keyboard), for each of the two hooks:
+ * its node id (0: none), index and keys, which are all that its events need, so that they skip
+ * the hash lookup of its state (about 120 instructions under the plugin's count). One entry per
+ * hook, since each program runs at most once at a time on a CPU (the kernel skips a nested run)
+ * but the two hooks' programs may nest (an interrupt's input_event within an injection): an
+ * entry is never written while it is read.
+ */
+enum evtap_hook_id {
+	EVTAP_HOOK_EVENT,  /* input_event */
+	EVTAP_HOOK_INJECT, /* input_inject_event */
+	EVTAP_HOOK_MAX,
+};
+
+struct evtap_device_cache {
+	__u64 node_id;
+	__u32 index;
+	__u32 pad;
+	__u64 keybit[EVTAP_KEY_WORDS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EVTAP_HOOK_MAX);
+	__type(key, __u32);
+	__type(value, struct evtap_device_cache);
+} device_cache SEC(".maps");
 
 /*
  * Set by the collector once it routes any device off seat0: until then every device is on

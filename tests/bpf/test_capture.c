@@ -86,14 +86,15 @@ static void clear_map(struct bpf_map *map)
 static void read_stats(__u64 out[EVTAP_STAT_MAX])
 {
 	int ncpus = libbpf_num_possible_cpus();
-	__u64 per_cpu[ncpus];
+	__u64 per_cpu[ncpus][EVTAP_STAT_MAX];
+	__u32 zero = 0;
 
-	for (__u32 s = 0; s < EVTAP_STAT_MAX; s++) {
-		CHECK(!bpf_map__lookup_elem(fx.skel->maps.stats, &s, sizeof(s), per_cpu,
-					    sizeof(per_cpu), 0));
+	CHECK(!bpf_map__lookup_elem(fx.skel->maps.stats, &zero, sizeof(zero), per_cpu,
+				    sizeof(per_cpu), 0));
+	for (int s = 0; s < EVTAP_STAT_MAX; s++) {
 		out[s] = 0;
 		for (int cpu = 0; cpu < ncpus; cpu++)
-			out[s] += per_cpu[cpu];
+			out[s] += per_cpu[cpu][s];
 	}
 }
 

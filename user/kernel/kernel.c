@@ -478,9 +478,23 @@ static int sum_percpu_array(struct bpf_map *map, __u64 *out, __u32 n)
 	return walk_percpu(map, sizeof(__u64), add_u64, store_u64, &a);
 }
 
+static void add_stats(void *sum, const void *value)
+{
+	for (int i = 0; i < EVTAP_STAT_MAX; i++)
+		((__u64 *)sum)[i] += ((const __u64 *)value)[i];
+}
+
+static void store_stats(void *out, const void *key, const void *sum)
+{
+	memcpy(out, sum, EVTAP_STAT_MAX * sizeof(__u64));
+}
+
+/* The counters are one per-CPU entry of EVTAP_STAT_MAX __u64s (bpf/maps.bpf.h). */
 int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX])
 {
-	return sum_percpu_array(k->skel->maps.stats, out, EVTAP_STAT_MAX);
+	memset(out, 0, EVTAP_STAT_MAX * sizeof(*out));
+	return walk_percpu(k->skel->maps.stats, EVTAP_STAT_MAX * sizeof(__u64), add_stats,
+			   store_stats, out);
 }
 
 int kernel_read_display_stats(struct kernel *k, __u64 stats[EVTAP_STAT_MAX],
