@@ -54,7 +54,8 @@ UNIT_TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(wildcard tests/unit/tes
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
 .PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format install deb
-all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-inject $(BUILD)/evtap-drmclient
+all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-shipd $(BUILD)/evtap-inject \
+	$(BUILD)/evtap-drmclient
 
 deps:
 	./tests/deps.sh
@@ -150,6 +151,7 @@ test-bpf: $(BPF_TESTS)
 
 include tests/fuzz/fuzz.mk
 include user/fleet/fleet.mk
+include user/shipd/shipd.mk
 
 demo:
 	./tests/deps.sh
