@@ -260,8 +260,10 @@ done
 
 # What the shipper tells: its status and its metrics.
 if grep -q '^evtap_ship_blocks_total [1-9]' "$tmp/state/metrics.prom" &&
-	grep -q 'evtap_ship_publish_errors_total{reason="no_responders"}' "$tmp/state/metrics.prom" &&
-	[ "$(status reconnects)" -gt 0 ]; then
+	grep -q '^evtap_ship_publish_errors_total{reason="no_responders"} [1-9]' \
+		"$tmp/state/metrics.prom" &&
+	grep -q '^evtap_ship_reconnects_total ' "$tmp/state/metrics.prom" &&
+	[ "$(status shipped_blocks)" -gt 0 ]; then
 	pass fleet-ship-metrics
 else
 	fail fleet-ship-metrics "$(head -c 600 "$tmp/state/metrics.prom")"

@@ -55,22 +55,30 @@ static void hash(uint8_t out[16], const void *buf, size_t len)
 	crypto_generichash(out, 16, buf, len, NULL, 0);
 }
 
+/* The servers may still be starting: up to 10 s of attempts. */
 static int connect_js(natsConnection **nc, jsCtx **js, char *servers, const char *user,
 		      const char *pass)
 {
 	const char *urls[8];
 	natsOptions *o = NULL;
+	natsStatus s = NATS_ERR;
 	int n = 0;
 
 	for (char *t = strtok(servers, ","); t && n < 8; t = strtok(NULL, ","))
 		urls[n++] = t;
 	if (natsOptions_Create(&o) || natsOptions_SetServers(o, urls, n) ||
-	    natsOptions_SetUserInfo(o, user, pass) || natsOptions_SetTimeout(o, 2000) ||
-	    natsConnection_Connect(nc, o) || natsConnection_JetStream(js, *nc, NULL)) {
+	    natsOptions_SetUserInfo(o, user, pass) || natsOptions_SetTimeout(o, 2000))
+		return -1;
+	for (int i = 0; i < 40 && s != NATS_OK; i++) {
+		s = natsConnection_Connect(nc, o);
+		if (s != NATS_OK)
+			usleep(250000);
+	}
+	natsOptions_Destroy(o);
+	if (s != NATS_OK || natsConnection_JetStream(js, *nc, NULL)) {
 		fprintf(stderr, "evtap-ship-check: connect: %s\n", nats_GetLastError(NULL));
 		return -1;
 	}
-	natsOptions_Destroy(o);
 	return 0;
 }
 
