@@ -145,6 +145,7 @@ leader_index() {
 	echo "${name#n}"
 }
 
+$B/tests/test_ship_flights || failed=1
 for k in 1 2 3; do start_node $k; done
 if $CHK streams "$servers" admin adminpw; then
 	pass fleet-ship-cluster-up
