@@ -62,6 +62,7 @@ int main(void)
 	sd.users = (struct ship_user *[]){ &user };
 	sd.n_users = 1;
 	RUN(test_watermark_waits_for_the_gap);
-	unlink(strcat(dir, "/1000.wm"));
+	unlinkat(sd.state_fd, "1000.wm", 0);
+	rmdir(dir);
 	CHECK_EXIT();
 }
