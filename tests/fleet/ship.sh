@@ -34,7 +34,7 @@ cleanup() {
 	stop_pid "$SHIPD"
 	stop_pid "$GENPID"
 	for k in 1 2 3; do stop_pid "${NODE[$k]:-}"; done
-	rm -rf "$tmp"
+	[ -n "${EVTAP_SHIP_KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -109,7 +109,8 @@ start_node() {
 }
 
 start_shipd() {
-	setpriv --reuid=$SHIP_ID --regid=$SHIP_ID --clear-groups $B/evtap-shipd -c "$tmp/evtap.conf" \
+	setpriv --reuid=$SHIP_ID --regid=$SHIP_ID --clear-groups $B/evtap-shipd \
+		-c "$tmp/${1:-evtap}.conf" \
 		--data-dir "$tmp/data" --machine-id "$tmp/machine-id" >>"$tmp/shipd.log" 2>&1 &
 	SHIPD=$!
 }
@@ -289,6 +290,23 @@ if [ $rc = 0 ] && grep -q "stopped: " "$tmp/shipd.log" &&
 	pass fleet-ship-stops-cleanly
 else
 	fail fleet-ship-stops-cleanly "exit $rc"
+fi
+# Retention ahead of the shipper, and a bounded drain: while it is stopped, new segments are
+# written and the first of them of one user deleted; restarted with ship-rate = 100 blocks/s,
+# it counts the deleted segment and drains the rest no faster than that.
+read -r _ _ wm_seq _ <"$tmp/state/${UIDS[0]}.wm"
+$GEN "$tmp/data" "$tmp/keys" "$tmp/custodian.pub" $SHIP_ID 1 12000 0 "${UIDS[@]}" ||
+	fail fleet-ship-gen "the store writer failed"
+rm -f "$tmp/data/${UIDS[0]}/$(printf '%016x' $((wm_seq + 1))).seg"
+{ cat "$tmp/evtap.conf" && echo "ship-rate = 100"; } >"$tmp/rate.conf"
+chmod 0644 "$tmp/rate.conf"
+t0=$SECONDS
+start_shipd rate
+if drained 40 && elapsed=$((SECONDS - t0)) && [ "$elapsed" -ge 3 ] &&
+	[ "$(status expired_unshipped)" = 1 ] && out=$(verify); then
+	pass "fleet-ship-expired-and-rate ($elapsed s; $out)"
+else
+	fail fleet-ship-expired-and-rate "expired $(status expired_unshipped), ${out:-not drained}"
 fi
 echo "fleet-ship: $((SECONDS - start)) s"
 [ $failed = 0 ] || { tail -n 30 "$tmp/shipd.log"; cat "$tmp/state/metrics.prom"; }
