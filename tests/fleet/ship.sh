@@ -121,6 +121,12 @@ status() {
 		"$tmp/state/status.json" "$1" 2>/dev/null || echo 0
 }
 
+# publish_errors: the failed publishes so far, all reasons.
+publish_errors() {
+	python3 -c "import json,sys; print(sum(json.load(open(sys.argv[1]))['publish_errors'].values()))" \
+		"$tmp/state/status.json"
+}
+
 # drained SECONDS: waits for the shipper to report nothing left and nothing in flight.
 drained() {
 	local i
@@ -158,7 +164,8 @@ fi
 # Bad input: a bad [fleet] key names file and line; root is refused.
 printf '[fleet]\nservers = nats://127.0.0.1:1\nmax-in-flight = lots\n' >"$tmp/bad.conf"
 chmod 0644 "$tmp/bad.conf"
-out=$(setpriv --reuid=$SHIP_ID --regid=$SHIP_ID --clear-groups $B/evtap-shipd -c "$tmp/bad.conf" 2>&1)
+out=$(setpriv --reuid=$SHIP_ID --regid=$SHIP_ID --clear-groups $B/evtap-shipd \
+	-c "$tmp/bad.conf" 2>&1)
 if [ $? -ne 0 ] && grep -qF "$tmp/bad.conf:3: bad value 'lots' for max-in-flight" <<<"$out"; then
 	pass fleet-ship-bad-config
 else
@@ -227,12 +234,12 @@ for j in "${down[@]}"; do
 	kill -9 "${NODE[$j]}"
 	wait "${NODE[$j]}" 2>/dev/null
 done
-errors_before=$(python3 -c "import json,sys; print(sum(json.load(open(sys.argv[1]))['publish_errors'].values()))" "$tmp/state/status.json")
+errors_before=$(publish_errors)
 $GEN "$tmp/data" "$tmp/keys" "$tmp/custodian.pub" $SHIP_ID 10 300 200 "${UIDS[@]}" ||
 	fail fleet-ship-gen "the store writer failed"
 sleep 8
 backlog=$(status backlog_bytes)
-errors=$(python3 -c "import json,sys; print(sum(json.load(open(sys.argv[1]))['publish_errors'].values()))" "$tmp/state/status.json")
+errors=$(publish_errors)
 if [ "$backlog" -gt 0 ] && [ "$errors" -gt "$errors_before" ]; then
 	pass "fleet-ship-buffers-without-quorum (backlog $backlog bytes)"
 else
