@@ -9,7 +9,23 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 B=${BUILD:-build}
-BASE=${EVTAP_SHIP_PORT_BASE:-14600}
+# Ports: clients BASE+1..3, routes BASE+101..103. Without EVTAP_SHIP_PORT_BASE, a base is
+# picked from the pid and moved on while any of its ports is taken, so that runs side by side
+# (other helpers, other suites) never join each other's cluster.
+ports_free() {
+	local b=$1 p
+	for p in $((b + 1)) $((b + 2)) $((b + 3)) $((b + 101)) $((b + 102)) $((b + 103)); do
+		ss -Htln "sport = :$p" | grep -q . && return 1
+	done
+	return 0
+}
+BASE=${EVTAP_SHIP_PORT_BASE:-}
+if [ -z "$BASE" ]; then
+	for ((i = 0; i < 20; i++)); do
+		BASE=$((20000 + (($$ + i * 7) % 150) * 200))
+		ports_free $BASE && break
+	done
+fi
 SHIP_ID=65534 # nobody, in nogroup: the ship user and group of this test
 UIDS=(33 34 1000)
 NAMES=(www-data backup cloudsdk)
