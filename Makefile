@@ -27,12 +27,14 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude
 # of its own layer and the layers below it (docs/ARCHITECTURE.md):
 #   lib     libevtap.a: the store, its formats, the socket protocol, names, clock, log
 #   kernel  libevtap-kernel.a: the only code that sees the BPF skeleton
-#   evtapd  the daemon (libevtapd.a, and its main)
+#   evtapd  the daemon (libevtapd.a, and its main); it reads the [fleet] section with the
+#           fleet layer's table (libevtapfleet.a, user/fleet/fleet.mk), and needs no libnats
+#   shipd   evtap-shipd, the fleet shipper (user/shipd/shipd.mk)
 #   evtap   the CLI
 # Headers are found by name, so the include path is what keeps a layer from reaching up.
 LIB_INC := -Iinclude -Iuser/lib -I$(BUILD)/gen
 KERNEL_INC := $(LIB_INC) -Iuser/kernel -I$(BUILD)/skel
-EVTAPD_INC := $(LIB_INC) -Iuser/kernel -Iuser/evtapd
+EVTAPD_INC := $(LIB_INC) -Iuser/kernel -Iuser/fleet -Iuser/evtapd
 EVTAP_INC := $(LIB_INC) -Iuser/evtap
 LIB_LIBS := -lz -lsodium -ljson-c
 KERNEL_LIBS := -lbpf -lelf -lz
@@ -51,8 +53,10 @@ UNIT_TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(wildcard tests/unit/tes
 	tests/daemon/test_*.c tests/cli/test_*.c)))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
-.PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format install deb
-all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-fleet $(BUILD)/evtap-inject $(BUILD)/evtap-drmclient
+.PHONY: all deps test test-unit test-fleet test-asan test-bpf test-fuzz test-vm demo bench clean \
+	format install deb
+all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-fleet $(BUILD)/evtap-shipd $(BUILD)/evtap-inject \
+	$(BUILD)/evtap-drmclient
 
 deps:
 	./tests/deps.sh
@@ -102,7 +106,7 @@ $(BUILD)/libevtap.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtapd.a:
 	$(AR) rcs $@ $^
 
 $(BUILD)/evtapd: $(BUILD)/obj/evtapd/evtapd.o $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a \
-		 $(BUILD)/libevtap.a
+		 $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(EVTAPD_LIBS) $(KERNEL_LIBS) $(LIB_LIBS)
 
 $(BUILD)/evtap: $(call objs_of,$(EVTAP_SRCS)) $(BUILD)/libevtap.a
@@ -128,11 +132,13 @@ $(BUILD)/tests/%: tests/unit/%.c tests/check.h $(BUILD)/libevtap.a
 	$(CC) $(CFLAGS) $(LIB_INC) -Itests -o $@ $< $(BUILD)/libevtap.a $(LDFLAGS) $(LIB_LIBS)
 
 $(BUILD)/tests/%: tests/daemon/%.c tests/check.h $(DOUBLE_SRCS) $(HARNESS_SRCS) \
-		  $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a
+		  $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtapfleet.a \
+		  $(BUILD)/libevtap.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(EVTAPD_INC) -Itests -Itests/double -o $@ $< $(DOUBLE_SRCS) \
-		$(HARNESS_SRCS) $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a \
-		$(LDFLAGS) $(EVTAPD_LIBS) $(KERNEL_LIBS) $(LIB_LIBS)
+		$(HARNESS_SRCS) $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a \
+		$(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a $(LDFLAGS) $(EVTAPD_LIBS) $(KERNEL_LIBS) \
+		$(LIB_LIBS)
 
 # tests/cli/: the CLI's code (all of user/evtap/ but its main) over the library.
 EVTAP_TEST_OBJS := $(call objs_of,$(filter-out user/evtap/evtap.c,$(EVTAP_SRCS)))
@@ -157,6 +163,8 @@ test-bpf: $(BPF_TESTS)
 
 include tests/fuzz/fuzz.mk
 include user/fleet/fleet.mk
+include user/shipd/shipd.mk
+include tests/fleet/ship.mk
 
 demo:
 	./tests/deps.sh
@@ -213,12 +221,21 @@ install: all
 	install -D -m 0755 $(BUILD)/evtapd $(DESTDIR)$(PREFIX)/sbin/evtapd
 	install -D -m 0755 $(BUILD)/evtap $(DESTDIR)$(PREFIX)/bin/evtap
 	install -D -m 0755 $(BUILD)/evtap-fleet $(DESTDIR)$(PREFIX)/bin/evtap-fleet
+	install -D -m 0755 $(BUILD)/evtap-shipd $(DESTDIR)$(PREFIX)/sbin/evtap-shipd
 	install -D -m 0644 systemd/evtapd.service $(DESTDIR)$(UNITDIR)/evtapd.service
 	sed -i 's|^ExecStart=/usr/sbin/evtapd|ExecStart=$(PREFIX)/sbin/evtapd|' \
 		$(DESTDIR)$(UNITDIR)/evtapd.service
+	install -D -m 0644 systemd/evtap-shipd.service $(DESTDIR)$(UNITDIR)/evtap-shipd.service
+	sed -i 's|^ExecStart=/usr/sbin/evtap-shipd|ExecStart=$(PREFIX)/sbin/evtap-shipd|' \
+		$(DESTDIR)$(UNITDIR)/evtap-shipd.service
+	install -D -m 0644 systemd/evtapd.service.d/fleet.conf \
+		$(DESTDIR)$(UNITDIR)/evtapd.service.d/fleet.conf
+	install -D -m 0644 systemd/evtap-ship.sysusers \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d/evtap-ship.conf
 	test -e $(DESTDIR)/etc/evtap/evtap.conf || \
 		install -D -m 0644 docs/evtap.conf $(DESTDIR)/etc/evtap/evtap.conf
 	install -D -m 0644 docs/evtapd.8 $(DESTDIR)$(PREFIX)/share/man/man8/evtapd.8
+	install -D -m 0644 docs/evtap-shipd.8 $(DESTDIR)$(PREFIX)/share/man/man8/evtap-shipd.8
 	install -D -m 0644 docs/evtap.1 $(DESTDIR)$(PREFIX)/share/man/man1/evtap.1
 	install -D -m 0644 docs/evtap-fleet.1 $(DESTDIR)$(PREFIX)/share/man/man1/evtap-fleet.1
 	install -D -m 0644 docs/evtap.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/evtap.conf.5
