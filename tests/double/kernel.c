@@ -108,6 +108,10 @@ int kernel_set_consent(struct kernel *k, __u32 uid, const struct evtap_consent *
 {
 	if (uid >= DOUBLE_MAX_UIDS)
 		return -E2BIG;
+	/* As the kernel's hash map: a new key past max_entries is refused. */
+	if (!of(k)->consent[uid].present && of(k)->consent_entries == EVTAP_MAX_USERS)
+		return -E2BIG;
+	of(k)->consent_entries += !of(k)->consent[uid].present;
 	of(k)->consent[uid].present = true;
 	of(k)->consent[uid].c = *c;
 	of(k)->consent_updates++;
@@ -118,6 +122,7 @@ int kernel_clear_consent(struct kernel *k, __u32 uid)
 {
 	if (uid >= DOUBLE_MAX_UIDS)
 		return -E2BIG;
+	of(k)->consent_entries -= of(k)->consent[uid].present;
 	of(k)->consent[uid].present = false;
 	of(k)->consent_updates++;
 	return 0;

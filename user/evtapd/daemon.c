@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +47,10 @@ int daemon_seat_id(struct daemon *d, const char *name)
 	return d->nseats++;
 }
 
-int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason)
+/* The level that entry u (NULL: the user never chose) gives at now_mono. */
+static int entry_level(const struct daemon *d, const struct consent_user *u, int64_t now_mono,
+		       int *reason)
 {
-	const struct consent_user *u = consent_get(d->consent, uid);
 	struct evtap_consent k;
 
 	if (u)
@@ -56,26 +58,87 @@ int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, in
 	return evtap_user_level(&d->fleet, u ? &k : NULL, (uint64_t)now_mono, reason);
 }
 
+int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason)
+{
+	return entry_level(d, consent_get(d->consent, uid), now_mono, reason);
+}
+
+/* Loads uid's entry into the kernel's map; NULL: none, the fleet's default applies. */
+static int load_entry(struct daemon *d, uint32_t uid, const struct consent_user *u)
+{
+	struct evtap_consent k;
+
+	if (!u)
+		return kernel_clear_consent(d->kernel, uid);
+	consent_to_kernel(u, &k);
+	return kernel_set_consent(d->kernel, uid, &k);
+}
+
 static void push_consent(void *ctx, const struct consent_user *u)
 {
 	struct daemon *d = ctx;
-	struct evtap_consent k;
 
-	consent_to_kernel(u, &k);
-	if (kernel_set_consent(d->kernel, u->uid, &k))
-		log_err("uid %u: cannot load consent into the kernel", u->uid);
+	if (load_entry(d, u->uid, u))
+		log_err("uid %u: cannot load consent into the kernel: the collector applies it",
+			u->uid);
 }
 
-int daemon_set_consent(struct daemon *d, const struct consent_user *u)
+/* What a user who never chose gets under a recording default: such an entry is not kept. */
+static bool is_default(const struct daemon *d, const struct consent_user *u)
 {
+	return d->fleet.default_consent == EVTAP_DEFAULT_RECORD && !u->opted_out &&
+	       u->level == EVTAP_LEVEL_FULL && u->paused_until_wall <= clock_wall_ns();
+}
+
+/*
+ * The kernel's map holds EVTAP_MAX_USERS entries. When it cannot take a new one, a raise is
+ * refused and nothing changes; a restriction is kept in the daemon's table all the same, where
+ * the collector's second check drops every record the kernel still lets through.
+ */
+int daemon_set_consent(struct daemon *d, const struct consent_user *u, int *save_err)
+{
+	const struct consent_user *cur = consent_get(d->consent, u->uid);
+	struct consent_user old = cur ? *cur : (struct consent_user){ 0 };
+	const struct consent_user *keep = is_default(d, u) ? NULL : u;
+	int64_t now = clock_mono_ns();
 	int reason, err;
 
-	err = consent_set(d->consent, u);
+	err = load_entry(d, u->uid, keep);
+	if (err && entry_level(d, keep, now, &reason) > entry_level(d, cur, now, &reason))
+		return err;
+	if (err)
+		log_warn("uid %u: the kernel's consent map is full: the collector drops this "
+			 "user's records",
+			 u->uid);
+	err = keep ? consent_set(d->consent, u) : 0;
+	if (!keep)
+		consent_remove(d->consent, u->uid);
+	if (err) {
+		load_entry(d, u->uid, cur ? &old : NULL);
+		return err;
+	}
+	if (daemon_user_level(d, u->uid, now, &reason) == EVTAP_LEVEL_OFF)
+		store_discard(d->store, u->uid);
+	*save_err = consent_save(d->consent);
+	return 0;
+}
+
+/*
+ * A forget drops an entry that records more than the default (an opt-in); one that restricts
+ * stays: erasing a user's data never starts recording them.
+ */
+int daemon_forget_consent(struct daemon *d, uint32_t uid)
+{
+	const struct consent_user *u = consent_get(d->consent, uid);
+	int64_t now = clock_mono_ns();
+	int reason, err;
+
+	if (!u || entry_level(d, u, now, &reason) <= entry_level(d, NULL, now, &reason))
+		return 0;
+	err = kernel_clear_consent(d->kernel, uid);
 	if (err)
 		return err;
-	push_consent(d, u);
-	if (daemon_user_level(d, u->uid, clock_mono_ns(), &reason) == EVTAP_LEVEL_OFF)
-		store_discard(d->store, u->uid);
+	consent_remove(d->consent, uid);
 	return consent_save(d->consent);
 }
 

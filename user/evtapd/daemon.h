@@ -69,8 +69,15 @@ int daemon_seat_id(struct daemon *d, const char *name);
 int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason);
 /* Starts a batch: now_mono is read here, then every record waiting is collected. */
 void daemon_drain(struct daemon *d);
-/* Applies a changed consent entry: kernel map first, then buffered data, then the file. */
-int daemon_set_consent(struct daemon *d, const struct consent_user *u);
+/*
+ * Applies a changed consent entry: kernel map first, then buffered data, then the file, whose
+ * result is *save_err. Returns 0 once it is in force, or a negative errno when nothing changed:
+ * only a raise is ever refused (the kernel's map is full), never an opt-out, pause or lower
+ * level. An entry that is what a user who never chose gets is removed rather than stored.
+ */
+int daemon_set_consent(struct daemon *d, const struct consent_user *u, int *save_err);
+/* Removes uid's entry when it records more than the default, as part of a forget. */
+int daemon_forget_consent(struct daemon *d, uint32_t uid);
 /*
  * The lifecycle, in steps so that host tests can drive it over the kernel layer's double:
  * daemon_start loads the kernel side, the consent, seats and routes, then attaches and serves

@@ -192,23 +192,28 @@ static void do_consent_change(struct call *c, consent_edit_fn edit)
 {
 	const struct consent_user *old = consent_get(c->d->consent, c->uid);
 	struct consent_user u = { .uid = c->uid, .level = EVTAP_LEVEL_FULL };
-	char before[96], after[96];
+	char before[96], after[96], why[128];
 	const char *op = request_op_name(c->req->op);
-	int err;
+	int err, save_err = 0;
 
 	if (old)
 		u = *old;
 	describe(old, before, sizeof(before));
 	edit(&u, c->req);
 	describe(&u, after, sizeof(after));
-	err = daemon_set_consent(c->d, &u);
-	audit(c, op, c->uid, before, after, err ? strerror(-err) : "ok");
-	if (err) {
-		/* The kernel already applies the change; only saving it failed. */
+	err = daemon_set_consent(c->d, &u, &save_err);
+	audit(c, op, c->uid, before, after, err || save_err ? strerror(-(err ?: save_err)) : "ok");
+	if (err == -E2BIG) {
+		reply_error(c, "not applied: the kernel's consent table is full; an opt-out, a "
+			       "pause or a lower level is always applied, more recording is not");
+	} else if (err) {
+		snprintf(why, sizeof(why), "not applied: %s", strerror(-err));
+		reply_error(c, why);
+	} else if (save_err) {
 		reply_error(c, "applied, but could not be saved: it will not survive a restart");
-		return;
+	} else {
+		do_status(c);
 	}
-	do_status(c);
 }
 
 static void do_forget(struct call *c)
@@ -216,7 +221,7 @@ static void do_forget(struct call *c)
 	int err;
 
 	store_discard(c->d->store, c->uid);
-	err = store_forget(c->d->store, c->uid);
+	err = store_forget(c->d->store, c->uid) ?: daemon_forget_consent(c->d, c->uid);
 	audit(c, "forget", c->uid, NULL, NULL, err ? strerror(-err) : "ok");
 	if (err)
 		reply_error(c, strerror(-err));

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The daemon at its limits, over the kernel layer's double: a full consent table still applies
+ * every restriction.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "check.h"
+#include "clock.h"
+#include "daemon.h"
+#include "kernel_double.h"
+#include "log.h"
+
+#define ALICE 1000
+
+static char top[] = "/tmp/evtap-limits-XXXXXX";
+static char data_dir[64], key_dir[64], sock_path[64];
+static struct daemon d;
+
+static int start_daemon(int default_consent)
+{
+	struct daemon_config cfg;
+
+	options_defaults(&cfg);
+	cfg.data_dir = data_dir;
+	cfg.key_dir = key_dir;
+	cfg.socket_path = sock_path;
+	cfg.session_spec = "static:1000";
+	cfg.level = EVTAP_LEVEL_FULL;
+	cfg.default_consent = default_consent;
+	kernel_double_reset();
+	return daemon_start(&d, &cfg);
+}
+
+static void stop_daemon(void)
+{
+	daemon_shutdown(&d);
+	daemon_stop(&d);
+}
+
+static int connect_socket(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock_path);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends one request line and runs the loop's work until the answer line arrives (or 5 s). */
+static int ask(const char *line, char *reply, size_t len)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	int64_t deadline = clock_mono_ns() + 5000000000LL;
+	ssize_t n = -1;
+
+	pfd.fd = connect_socket();
+	if (pfd.fd < 0 || write(pfd.fd, line, strlen(line)) != (ssize_t)strlen(line))
+		goto out;
+	while (clock_mono_ns() < deadline) {
+		daemon_periodic_work(&d);
+		if (poll(&pfd, 1, 1) == 1)
+			break;
+	}
+	n = read(pfd.fd, reply, len - 1);
+out:
+	reply[n > 0 ? n : 0] = '\0';
+	if (pfd.fd >= 0)
+		close(pfd.fd);
+	return (int)n;
+}
+
+static void push_key(uint32_t uid)
+{
+	struct evtap_event ev = {
+		.ts_ns = (__u64)clock_mono_ns(),
+		.uid = uid,
+		.kind = EVTAP_KIND_KEY,
+		.level = EVTAP_LEVEL_FULL,
+		.code = 30,
+		.value = 1,
+	};
+
+	kernel_double_push(&ev);
+}
+
+static int count_one(void *ctx, const struct evtap_record *rec, const struct evtap_device *dev)
+{
+	++*(int *)ctx;
+	return 0;
+}
+
+static int records_of(uint32_t uid)
+{
+	int n = 0;
+	struct store_read_cb cb = { .record = count_one, .ctx = &n };
+
+	return store_read_user(data_dir, key_dir, uid, 0, INT64_MAX, &cb) ?: n;
+}
+
+/* uids first, first + 1, ... opted out (or in) in the consent file. */
+static void write_consent(uint32_t first, int n, const char *opted_out)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/consent.conf", data_dir);
+	f = fopen(path, "w");
+	for (int i = 0; i < n; i++)
+		fprintf(f, "[%u]\nopted_out = %s\nlevel = full\n", first + i, opted_out);
+	fclose(f);
+}
+
+/* 4100 users chose (more than the kernel's map holds); alice's opt-out is applied all the same. */
+static void test_full_table_opt_out(void)
+{
+	char reply[1024], line[64];
+
+	mkdir(data_dir, 0700);
+	write_consent(2000, EVTAP_MAX_USERS - 2, "yes");
+	CHECK_EQ(start_daemon(EVTAP_DEFAULT_RECORD), 0);
+	for (uint32_t uid = 7000; uid < 7006; uid++) {
+		snprintf(line, sizeof(line), "{\"op\":\"opt-out\",\"uid\":%u}\n", uid);
+		CHECK(ask(line, reply, sizeof(reply)) > 0 && strstr(reply, "\"ok\":true"), "%u: %s",
+		      uid, reply);
+	}
+	CHECK(ask("{\"op\":\"opt-out\",\"uid\":1000}\n", reply, sizeof(reply)) > 0);
+	CHECK(strstr(reply, "\"ok\":true") && strstr(reply, "\"recording\":false"), "%s", reply);
+	for (int i = 0; i < 10; i++)
+		push_key(ALICE);
+	daemon_periodic_work(&d);
+	/* Back to the default is no new entry: it is applied too, however full the map. */
+	CHECK(ask("{\"op\":\"opt-in\",\"uid\":7005}\n", reply, sizeof(reply)) > 0);
+	CHECK(strstr(reply, "\"chose\":false"), "%s", reply);
+	stop_daemon();
+	CHECK_EQ(records_of(ALICE), 0);
+	CHECK_EQ(d.stats.dropped[EVTAP_STAT_GATE_OPTED_OUT], 10);
+}
+
+/* Opt-in only (--default-consent skip): a full map refuses a raise, never an opt-out. */
+static void test_full_table_refuses_raise(void)
+{
+	char reply[1024];
+
+	write_consent(2000, EVTAP_MAX_USERS, "no");
+	CHECK_EQ(start_daemon(EVTAP_DEFAULT_SKIP), 0);
+	CHECK(ask("{\"op\":\"opt-in\",\"uid\":7100}\n", reply, sizeof(reply)) > 0);
+	CHECK(strstr(reply, "not applied: the kernel's consent table is full"), "%s", reply);
+	CHECK(consent_get(d.consent, 7100) == NULL);
+	CHECK(ask("{\"op\":\"opt-out\",\"uid\":1000}\n", reply, sizeof(reply)) > 0);
+	CHECK(strstr(reply, "\"ok\":true") && strstr(reply, "\"opted_out\":true"), "%s", reply);
+	stop_daemon();
+}
+
+/* Back to the default, an entry goes: the table holds only real choices. */
+static void test_default_entry_removed(void)
+{
+	char reply[1024];
+
+	write_consent(2000, 0, "yes");
+	CHECK_EQ(start_daemon(EVTAP_DEFAULT_RECORD), 0);
+	CHECK(ask("{\"op\":\"opt-out\",\"uid\":1000}\n", reply, sizeof(reply)) > 0);
+	CHECK(kernel_double.consent[ALICE].present);
+	CHECK(ask("{\"op\":\"opt-in\",\"uid\":1000}\n", reply, sizeof(reply)) > 0);
+	CHECK(strstr(reply, "\"chose\":false"), "%s", reply);
+	CHECK(!kernel_double.consent[ALICE].present);
+	CHECK(consent_get(d.consent, ALICE) == NULL);
+	stop_daemon();
+}
+
+int main(void)
+{
+	log_init("test_limits", LOG_WARNING);
+	if (!mkdtemp(top))
+		return 1;
+	snprintf(data_dir, sizeof(data_dir), "%s/data", top);
+	snprintf(key_dir, sizeof(key_dir), "%s/keys", top);
+	snprintf(sock_path, sizeof(sock_path), "%s/sock", top);
+	RUN(test_full_table_opt_out);
+	RUN(test_full_table_refuses_raise);
+	RUN(test_default_entry_removed);
+	CHECK_EXIT();
+}
