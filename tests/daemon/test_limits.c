@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The daemon at its limits, over the kernel layer's double: a full consent table still applies
- * every restriction.
+ * every restriction; exports that are never read are capped, hold nothing of the daemon's and
+ * end with a forget and with the daemon.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "check.h"
@@ -54,6 +59,20 @@ static int connect_socket(void)
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+/* Sends one request line and serves until the daemon has taken it; the caller reads. */
+static int send_request(const char *line)
+{
+	uint64_t before = d.stats.requests;
+	int64_t deadline = clock_mono_ns() + 2000000000LL;
+	int fd = connect_socket();
+
+	if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		return -1;
+	while (d.stats.requests == before && clock_mono_ns() < deadline)
+		daemon_periodic_work(&d);
 	return fd;
 }
 
@@ -106,6 +125,44 @@ static int records_of(uint32_t uid)
 	struct store_read_cb cb = { .record = count_one, .ctx = &n };
 
 	return store_read_user(data_dir, key_dir, uid, 0, INT64_MAX, &cb) ?: n;
+}
+
+/* The sockets a process holds. */
+static int sockets_held(pid_t pid)
+{
+	char path[300], target[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	while (dir && (de = readdir(dir))) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		n += len > 0 && !strncmp(target, "socket:", 7);
+	}
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+static int signals_blocked(pid_t pid)
+{
+	char path[64], line[128];
+	int blocked = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "SigBlk:", 7))
+			blocked = strtoull(line + 7, NULL, 16) != 0;
+	if (f)
+		fclose(f);
+	return blocked;
 }
 
 /* uids first, first + 1, ... opted out (or in) in the consent file. */
@@ -178,6 +235,61 @@ static void test_default_entry_removed(void)
 	stop_daemon();
 }
 
+/* Enough of alice's records that an export fills any socket buffer. */
+static void record_a_lot(void)
+{
+	for (int batch = 0; batch < 40; batch++) {
+		for (int i = 0; i < 4000; i++)
+			push_key(ALICE);
+		daemon_periodic_work(&d);
+	}
+	daemon_flush(&d, 0);
+}
+
+static void test_exports_never_read(void)
+{
+	const char *req = "{\"op\":\"export\",\"uid\":1000}\n";
+	int fds[CHILDREN_PER_CALLER], fd;
+	pid_t pids[CHILDREN_PER_CALLER];
+	char reply[1024];
+	ssize_t n;
+
+	write_consent(2000, 0, "yes");
+	CHECK_EQ(start_daemon(EVTAP_DEFAULT_RECORD), 0);
+	CHECK_EQ(prctl(PR_GET_DUMPABLE), 0);
+	record_a_lot();
+	for (int i = 0; i < CHILDREN_PER_CALLER; i++)
+		fds[i] = send_request(req);
+	CHECK_EQ(d.children.n, CHILDREN_PER_CALLER);
+	fd = send_request(req);
+	n = read(fd, reply, sizeof(reply) - 1);
+	reply[n > 0 ? n : 0] = '\0';
+	CHECK(strstr(reply, "too many exports in progress"), "%s", reply);
+	close(fd);
+	usleep(300000); /* for the children to set themselves up */
+	for (int i = 0; i < d.children.n; i++) {
+		pids[i] = d.children.list[i].pid;
+		CHECK_EQ(sockets_held(pids[i]), 1); /* its own client's */
+		CHECK_EQ(signals_blocked(pids[i]), 0);
+	}
+	/* A forget answers once no export of alice's data is left. */
+	CHECK(ask("{\"op\":\"forget\",\"uid\":1000}\n", reply, sizeof(reply)) > 0);
+	CHECK(strstr(reply, "\"ok\":true"), "%s", reply);
+	CHECK_EQ(d.children.n, 0);
+	for (int i = 0; i < CHILDREN_PER_CALLER; i++) {
+		CHECK(kill(pids[i], 0) && errno == ESRCH, "child %d still there", pids[i]);
+		close(fds[i]);
+	}
+	/* Stopping ends every child. */
+	record_a_lot();
+	fd = send_request("{\"op\":\"export\",\"all\":true}\n");
+	CHECK_EQ(d.children.n, 1);
+	pids[0] = d.children.list[0].pid;
+	stop_daemon();
+	CHECK(kill(pids[0], 0) && errno == ESRCH, "child %d still there", pids[0]);
+	close(fd);
+}
+
 int main(void)
 {
 	log_init("test_limits", LOG_WARNING);
@@ -189,5 +301,6 @@ int main(void)
 	RUN(test_full_table_opt_out);
 	RUN(test_full_table_refuses_raise);
 	RUN(test_default_entry_removed);
+	RUN(test_exports_never_read);
 	CHECK_EXIT();
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -225,6 +226,12 @@ static void flush_store(struct daemon *d)
 	d->last_flush = d->now_mono;
 }
 
+void daemon_flush(struct daemon *d, int64_t max_age_ns)
+{
+	if (clock_mono_ns() - d->last_flush >= max_age_ns)
+		flush_store(d);
+}
+
 void daemon_periodic_work(struct daemon *d)
 {
 	daemon_drain(d);
@@ -266,6 +273,7 @@ static int handle_signals(struct daemon *d, int sigfd)
 {
 	struct signalfd_siginfo si;
 	int stop = 0;
+	pid_t pid;
 
 	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
@@ -273,8 +281,8 @@ static int handle_signals(struct daemon *d, int sigfd)
 		else if (si.ssi_signo == SIGHUP)
 			reload(d);
 	}
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		children_reaped(&d->children, pid);
 	return stop;
 }
 
@@ -311,6 +319,7 @@ static void run_loop(struct daemon *d)
 void daemon_shutdown(struct daemon *d)
 {
 	sd_notify(0, "STOPPING=1");
+	children_end(&d->children, CHILD_ALL_USERS);
 	kernel_detach(d->kernel);
 	daemon_drain(d);
 	collector_take_counts(d);
@@ -465,6 +474,9 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg)
 	d->epfd = d->sigfd = -1;
 	d->now_mono = clock_mono_ns();
 	d->last_flush = d->last_counts = d->now_mono;
+	/* No core dump and no ptrace by the user: its memory holds every user's key. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return -errno;
 	return start(d);
 }
 

@@ -3,6 +3,7 @@
 #ifndef EVTAP_DAEMON_H
 #define EVTAP_DAEMON_H
 
+#include "children.h"
 #include "consent.h"
 #include "control.h"
 #include "devices.h"
@@ -48,7 +49,8 @@ struct daemon {
 	int64_t last_flush;
 	int64_t last_counts;
 	struct collector_stats stats;
-	int epfd, sigfd; /* the event loop's, and its signals' */
+	struct children children; /* streaming exports and audit reads */
+	int epfd, sigfd;	  /* the event loop's, and its signals' */
 };
 
 /* collector.c: from the ring buffer and the counts and display maps to the store. */
@@ -67,6 +69,8 @@ void daemon_reload_config(struct daemon *d);
 int daemon_seat_id(struct daemon *d, const char *name);
 /* The effective level of uid at now_mono (ns); *reason is set when it is off. */
 int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason);
+/* Flushes the store unless it was flushed less than max_age_ns ago. */
+void daemon_flush(struct daemon *d, int64_t max_age_ns);
 /* Starts a batch: now_mono is read here, then every record waiting is collected. */
 void daemon_drain(struct daemon *d);
 /*

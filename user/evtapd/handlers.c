@@ -5,10 +5,13 @@
  * Every change, export, forget and refusal is audited.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <json-c/json.h>
 #include "audit.h"
 #include "clock.h"
@@ -18,6 +21,9 @@
 #include "kernel.h"
 #include "log.h"
 #include "names.h"
+
+#define SEND_TIMEOUT_S	60
+#define EXPORT_FLUSH_NS 1000000000LL
 
 struct call {
 	struct daemon *d;
@@ -220,6 +226,8 @@ static void do_forget(struct call *c)
 {
 	int err;
 
+	/* No export of the user's data outlives the forget's answer. */
+	children_end(&c->d->children, c->uid);
 	store_discard(c->d->store, c->uid);
 	err = store_forget(c->d->store, c->uid) ?: daemon_forget_consent(c->d, c->uid);
 	audit(c, "forget", c->uid, NULL, NULL, err ? strerror(-err) : "ok");
@@ -371,39 +379,66 @@ static int stream_audit(FILE *out, const struct daemon_config *cfg)
 }
 
 /*
- * Long answers are streamed by a child, so that a slow reader never holds up capture. The
- * store is flushed first: an export includes everything captured up to the request.
+ * The streaming child holds nothing of the daemon's but its own client's socket: not the other
+ * clients' sockets, nor the signals the daemon blocks; a reader that stops reading for
+ * SEND_TIMEOUT_S ends it.
  */
-static void stream_in_child(struct call *c)
+static int child_setup(int fd)
 {
-	const struct daemon_config *cfg = c->d->cfg;
-	const struct request req = *c->req;
-	uint32_t uid = c->uid;
+	struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
+	sigset_t none;
+
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) || prctl(PR_SET_PDEATHSIG, SIGTERM))
+		return -errno;
+	if (dup2(fd, 3) < 0 || close_range(4, ~0U, 0))
+		return -errno;
+	return setsockopt(3, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ? -errno : 3;
+}
+
+static void run_child(int fd, const struct daemon_config *cfg, const struct request *req,
+		      uint32_t uid)
+{
+	FILE *out;
+	int ret;
+
+	fd = child_setup(fd);
+	out = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!out)
+		_exit(1);
+	fputs("{\"ok\":true}\n", out);
+	ret = req->op == REQ_AUDIT ? stream_audit(out, cfg) : stream_users(out, cfg, req, uid);
+	_exit(fclose(out) || ret ? 1 : 0);
+}
+
+/*
+ * Long answers are streamed by a child, so that a slow reader never holds up capture. The
+ * store is flushed first, at most once per EXPORT_FLUSH_NS: an export includes everything
+ * captured up to that flush.
+ */
+static void stream_in_child(struct call *c, int64_t target)
+{
+	uint32_t caller = c->cred->uid; /* cred goes with the client, at control_take_fd */
+	const char *why = children_refusal(&c->d->children, caller);
 	int fd;
 	pid_t pid;
 
-	store_flush(c->d->store);
+	if (why) {
+		refuse(c, request_op_name(c->req->op), target, why);
+		return;
+	}
+	audit(c, request_op_name(c->req->op), target, NULL, NULL, "ok");
+	if (c->req->op == REQ_EXPORT)
+		daemon_flush(c->d, EXPORT_FLUSH_NS);
 	fd = control_take_fd(c->d->control, c->client);
 	pid = fork();
-	if (pid == 0) {
-		FILE *out = fdopen(fd, "w");
-		int ret;
-		if (!out)
-			_exit(1);
-		fputs("{\"ok\":true}\n", out);
-		ret = req.op == REQ_AUDIT ? stream_audit(out, cfg)
-					  : stream_users(out, cfg, &req, uid);
-		_exit(fclose(out) || ret ? 1 : 0);
-	}
+	if (pid == 0)
+		run_child(fd, c->d->cfg, c->req, c->uid);
 	if (pid < 0)
 		log_err("export: fork: %s", strerror(errno));
+	else
+		children_add(&c->d->children, pid, caller, target);
 	close(fd);
-}
-
-static void do_export(struct call *c)
-{
-	audit(c, "export", c->req->all_users ? -1 : (int64_t)c->uid, NULL, NULL, "ok");
-	stream_in_child(c);
 }
 
 static int permitted(struct call *c, const char **why)
@@ -448,10 +483,10 @@ void handlers_on_request(void *ctx, struct control_client *client, const struct 
 		do_devices(&c);
 		break;
 	case REQ_EXPORT:
-		do_export(&c);
+		stream_in_child(&c, req->all_users ? CHILD_ALL_USERS : (int64_t)c.uid);
 		break;
 	case REQ_AUDIT:
-		stream_in_child(&c);
+		stream_in_child(&c, CHILD_NO_USER);
 		break;
 	case REQ_FORGET:
 		do_forget(&c);
