@@ -2,10 +2,12 @@
 /*
  * The daemon at its limits, over the kernel layer's double: a full consent table still applies
  * every restriction; exports that are never read are capped, hold nothing of the daemon's and
- * end with a forget and with the daemon.
+ * end with a forget and with the daemon; a user holding idle connections does not keep another
+ * from opting out; refusals cannot grow the audit log without bound.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,8 +17,10 @@
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include "check.h"
+#include "audit.h"
 #include "clock.h"
 #include "daemon.h"
 #include "kernel_double.h"
@@ -290,10 +294,129 @@ static void test_exports_never_read(void)
 	close(fd);
 }
 
+/* As uid: connects up to n times (retrying a full backlog), says so on done, then waits. */
+static void hold_connections(uid_t uid, int n, int done)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int64_t deadline = clock_mono_ns() + 3000000000LL;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock_path);
+	if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+		_exit(1);
+	for (int i = 0; i < n && clock_mono_ns() < deadline; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+		while (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) && errno == EAGAIN)
+			usleep(1000);
+	}
+	if (write(done, "x", 1) != 1)
+		_exit(1);
+	pause();
+	_exit(0);
+}
+
+/* As uid: opts out; exits 0 once the answer says it is done. */
+static void opt_out_as(uid_t uid)
+{
+	const char *req = "{\"op\":\"opt-out\"}\n";
+	struct pollfd pfd = { .events = POLLIN };
+	char reply[1024] = "";
+	ssize_t n;
+
+	if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+		_exit(1);
+	pfd.fd = connect_socket();
+	if (pfd.fd < 0 || write(pfd.fd, req, strlen(req)) != (ssize_t)strlen(req))
+		_exit(2);
+	if (poll(&pfd, 1, 1000) != 1)
+		_exit(3);
+	n = read(pfd.fd, reply, sizeof(reply) - 1);
+	_exit(n > 0 && strstr(reply, "\"opted_out\":true") ? 0 : 4);
+}
+
+/* Serves until pid exits (or 2 s); returns its exit status, or -1. */
+static int serve_until_exit(pid_t pid)
+{
+	int64_t deadline = clock_mono_ns() + 2000000000LL;
+	int status;
+
+	while (clock_mono_ns() < deadline) {
+		daemon_periodic_work(&d);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	}
+	return -1;
+}
+
+static void test_idle_connections(void)
+{
+	int done[2];
+	pid_t bob, alice;
+	int64_t start;
+	char c;
+
+	write_consent(2000, 0, "yes");
+	CHECK_EQ(start_daemon(EVTAP_DEFAULT_RECORD), 0);
+	CHECK_EQ(pipe2(done, O_NONBLOCK), 0);
+	bob = fork();
+	if (bob == 0)
+		hold_connections(1001, 200, done[1]);
+	while (read(done[0], &c, 1) != 1)
+		daemon_periodic_work(&d);
+	start = clock_mono_ns();
+	alice = fork();
+	if (alice == 0)
+		opt_out_as(ALICE);
+	CHECK_EQ(serve_until_exit(alice), 0);
+	CHECK(clock_mono_ns() - start < 1000000000LL, "took %lld ms",
+	      (long long)(clock_mono_ns() - start) / 1000000);
+	CHECK(control_refused(d.control) > 0);
+	kill(bob, SIGKILL);
+	waitpid(bob, NULL, 0);
+	close(done[0]);
+	close(done[1]);
+	stop_daemon();
+}
+
+static int lines_of(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, ch;
+
+	while (f && (ch = getc(f)) != EOF)
+		n += ch == '\n';
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* A full audit log is rotated; a flood of malformed requests is logged at 10 a second. */
+static void test_audit_bounded(void)
+{
+	char path[96], rotated[100], reply[256];
+	struct stat st;
+	int fd;
+
+	write_consent(2000, 0, "yes");
+	snprintf(path, sizeof(path), "%s/audit.log", data_dir);
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	unlink(rotated);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && !ftruncate(fd, AUDIT_MAX_BYTES));
+	close(fd);
+	CHECK_EQ(start_daemon(EVTAP_DEFAULT_RECORD), 0);
+	for (int i = 0; i < 30; i++)
+		CHECK(ask("garbage\n", reply, sizeof(reply)) > 0 && strstr(reply, "\"ok\":false"));
+	stop_daemon();
+	CHECK(stat(rotated, &st) == 0 && st.st_size == AUDIT_MAX_BYTES);
+	CHECK(stat(path, &st) == 0 && st.st_size < 100000);
+	CHECK(lines_of(path) <= 2 * 10 + 2, "%d lines", lines_of(path));
+}
+
 int main(void)
 {
 	log_init("test_limits", LOG_WARNING);
-	if (!mkdtemp(top))
+	if (!mkdtemp(top) || chmod(top, 0755)) /* other users reach the socket */
 		return 1;
 	snprintf(data_dir, sizeof(data_dir), "%s/data", top);
 	snprintf(key_dir, sizeof(key_dir), "%s/keys", top);
@@ -302,5 +425,7 @@ int main(void)
 	RUN(test_full_table_refuses_raise);
 	RUN(test_default_entry_removed);
 	RUN(test_exports_never_read);
+	RUN(test_idle_connections);
+	RUN(test_audit_bounded);
 	CHECK_EXIT();
 }

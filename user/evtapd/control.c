@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,8 @@
 #include "log.h"
 
 #define CONTROL_MAX_CLIENTS 64
+/* So that one user holding idle connections cannot keep another from opting out; not root. */
+#define CONTROL_MAX_PER_UID 8
 #define CONTROL_DEADLINE_NS (2 * 1000000000LL)
 
 struct control_client {
@@ -31,6 +34,7 @@ struct control {
 	control_fn fn;
 	void *ctx;
 	struct control_client *clients[CONTROL_MAX_CLIENTS];
+	uint64_t refused; /* connections refused: no slot, or too many of that user's */
 };
 
 static void drop_client(struct control *ctl, struct control_client *c)
@@ -72,6 +76,24 @@ int control_take_fd(struct control *ctl, struct control_client *c)
 	return fd;
 }
 
+static int connections_of(const struct control *ctl, uid_t uid)
+{
+	int n = 0;
+
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		n += ctl->clients[i] && ctl->clients[i]->cred.uid == uid;
+	return n;
+}
+
+static void refuse_connection(struct control *ctl, struct control_client *c, const char *why)
+{
+	char line[160];
+
+	snprintf(line, sizeof(line), "{\"ok\":false,\"error\":\"%s\"}", why);
+	ctl->refused++;
+	control_reply(ctl, c, line);
+}
+
 static void accept_client(struct control *ctl)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -84,19 +106,25 @@ static void accept_client(struct control *ctl)
 		return;
 	for (slot = 0; slot < CONTROL_MAX_CLIENTS && ctl->clients[slot]; slot++)
 		;
-	c = slot < CONTROL_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+	c = calloc(1, sizeof(*c));
 	if (!c) {
-		log_warn("control: too many clients, refusing one");
 		close(fd);
 		return;
 	}
 	c->fd = fd;
 	c->deadline = clock_mono_ns() + CONTROL_DEADLINE_NS;
-	ctl->clients[slot] = c;
-	ev.data.ptr = c;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) ||
-	    epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, fd, &ev))
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len)) {
 		drop_client(ctl, c);
+	} else if (slot == CONTROL_MAX_CLIENTS) {
+		refuse_connection(ctl, c, "too many connections");
+	} else if (c->cred.uid && connections_of(ctl, c->cred.uid) >= CONTROL_MAX_PER_UID) {
+		refuse_connection(ctl, c, "too many connections from this user");
+	} else {
+		ctl->clients[slot] = c;
+		ev.data.ptr = c;
+		if (epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, fd, &ev))
+			drop_client(ctl, c);
+	}
 }
 
 static void handle_line(struct control *ctl, struct control_client *c, size_t line_len)
@@ -211,6 +239,11 @@ void control_close(struct control *ctl)
 	if (ctl->epfd >= 0)
 		close(ctl->epfd);
 	free(ctl);
+}
+
+uint64_t control_refused(const struct control *ctl)
+{
+	return ctl->refused;
 }
 
 int control_fd(const struct control *ctl)

@@ -70,6 +70,7 @@ void counters_walk(struct daemon *d, counter_fn fn, void *ctx)
 	fn(ctx, &collector_group, "wakeups", cs->wakeups);
 	fn(ctx, &collector_group, "requests", cs->requests);
 	fn(ctx, &collector_group, "requests_refused", cs->requests_refused);
+	fn(ctx, &collector_group, "connections_refused", control_refused(d->control));
 	/* The collector's second check drops only for the gate's reasons. */
 	for (int i = EVTAP_STAT_GATE_NO_SESSION; i <= EVTAP_STAT_GATE_LEVEL_OFF; i++)
 		fn(ctx, &dropped_group, evtap_stat_name(i), cs->dropped[i]);

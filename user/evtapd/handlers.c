@@ -66,10 +66,19 @@ static void reply_error(struct call *c, const char *msg)
 	reply_json(c, o);
 }
 
+/* Refusals are what anyone can cause at will: their audit lines are rate-limited. */
 static void refuse(struct call *c, const char *op, int64_t uid, const char *why)
 {
+	struct audit_entry e = {
+		.caller_uid = c->cred->uid,
+		.caller_pid = c->cred->pid,
+		.op = op,
+		.target_uid = uid,
+		.result = why,
+	};
+
 	c->d->stats.requests_refused++;
-	audit(c, op, uid, NULL, NULL, why);
+	audit_log_refusal(&e);
 	reply_error(c, why);
 }
 
@@ -361,20 +370,26 @@ static int stream_users(FILE *out, const struct daemon_config *cfg, const struct
 	return ret;
 }
 
+/* The rotated log first, then the current one: oldest first. */
 static int stream_audit(FILE *out, const struct daemon_config *cfg)
 {
+	static const char *const names[] = { "audit.log.1", "audit.log" };
 	char path[512], buf[8192];
 	size_t n;
 	FILE *in;
 
-	snprintf(path, sizeof(path), "%s/audit.log", cfg->data_dir);
-	in = fopen(path, "re");
-	if (!in)
-		return -errno;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
-			break;
-	fclose(in);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, names[i]);
+		in = fopen(path, "re");
+		if (!in && errno == ENOENT && i == 0)
+			continue;
+		if (!in)
+			return -errno;
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			if (fwrite(buf, 1, n, out) != n)
+				break;
+		fclose(in);
+	}
 	return 0;
 }
 
