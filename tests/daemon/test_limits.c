@@ -3,7 +3,9 @@
  * The daemon at its limits, over the kernel layer's double: a full consent table still applies
  * every restriction; exports that are never read are capped, hold nothing of the daemon's and
  * end with a forget and with the daemon; a user holding idle connections does not keep another
- * from opting out; refusals cannot grow the audit log without bound.
+ * from opting out; refusals cannot grow the audit log without bound. And at its edges: SIGHUP
+ * applies a consent file's removals and opt-outs, a second daemon is refused, a data dir under
+ * missing parents is made.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include "log.h"
 
 #define ALICE 1000
+#define CAROL 3000 /* no data of hers in the store before test_reload_consent */
 
 static char top[] = "/tmp/evtap-limits-XXXXXX";
 static char data_dir[64], key_dir[64], sock_path[64];
@@ -103,18 +106,23 @@ out:
 	return (int)n;
 }
 
-static void push_key(uint32_t uid)
+static void push_event(uint32_t uid, int kind)
 {
 	struct evtap_event ev = {
 		.ts_ns = (__u64)clock_mono_ns(),
 		.uid = uid,
-		.kind = EVTAP_KIND_KEY,
+		.kind = (__u8)kind,
 		.level = EVTAP_LEVEL_FULL,
-		.code = 30,
+		.code = kind == EVTAP_KIND_KEY ? 30 : 1, /* KEY_A, or the class digit */
 		.value = 1,
 	};
 
 	kernel_double_push(&ev);
+}
+
+static void push_key(uint32_t uid)
+{
+	push_event(uid, EVTAP_KIND_KEY);
 }
 
 static int count_one(void *ctx, const struct evtap_record *rec, const struct evtap_device *dev)
@@ -413,6 +421,74 @@ static void test_audit_bounded(void)
 	CHECK(lines_of(path) <= 2 * 10 + 2, "%d lines", lines_of(path));
 }
 
+/* SIGHUP: a user gone from the file is cleared from the kernel; a new opt-out drops the buffer. */
+static void test_reload_consent(void)
+{
+	char path[96];
+	FILE *f;
+
+	write_consent(2000, 1, "yes");
+	CHECK_EQ(start_daemon(EVTAP_DEFAULT_RECORD), 0);
+	CHECK(kernel_double.consent[2000].present);
+	for (int i = 0; i < 10; i++)
+		push_event(CAROL, EVTAP_KIND_KEYCLASS); /* allowed at the reload's default level */
+	daemon_periodic_work(&d);
+	snprintf(path, sizeof(path), "%s/consent.conf", data_dir);
+	f = fopen(path, "w");
+	fprintf(f, "[%u]\nopted_out = yes\nlevel = full\n", CAROL);
+	fclose(f);
+	daemon_reload(&d);
+	CHECK(!kernel_double.consent[2000].present);
+	CHECK(kernel_double.consent[CAROL].present && kernel_double.consent[CAROL].c.opted_out);
+	CHECK_EQ(store_stats(d.store)->unpersisted[STORE_LOSS_DISCARDED], 10);
+	stop_daemon();
+	CHECK_EQ(records_of(CAROL), 0);
+}
+
+/* A second daemon on the same socket is refused, and the first one still answers. */
+static void test_second_instance(void)
+{
+	struct daemon second;
+	struct daemon_config cfg = d.config;
+	char reply[1024];
+
+	write_consent(2000, 0, "yes");
+	CHECK_EQ(start_daemon(EVTAP_DEFAULT_RECORD), 0);
+	cfg = d.config;
+	CHECK_EQ(daemon_start(&second, &cfg), DAEMON_ERUNNING);
+	daemon_stop(&second);
+	CHECK(ask("{\"op\":\"status\"}\n", reply, sizeof(reply)) > 0);
+	CHECK(strstr(reply, "\"ok\":true"), "%s", reply);
+	stop_daemon();
+}
+
+/* A data dir and a key dir under missing parents are made, 0700; the socket is 0666. */
+static void test_missing_parents(void)
+{
+	char saved_data[64], saved_keys[64], parent[80];
+	struct stat st;
+	mode_t mask = umask(077);
+
+	memcpy(saved_data, data_dir, sizeof(data_dir));
+	memcpy(saved_keys, key_dir, sizeof(key_dir));
+	snprintf(parent, sizeof(parent), "%s/new", top);
+	snprintf(data_dir, sizeof(data_dir), "%s/new/state/data", top);
+	snprintf(key_dir, sizeof(key_dir), "%s/new/keys/k", top);
+	if (start_daemon(EVTAP_DEFAULT_RECORD) == 0) {
+		CHECK(stat(parent, &st) == 0 && (st.st_mode & 07777) == 0700, "%o", st.st_mode);
+		CHECK(stat(data_dir, &st) == 0 && S_ISDIR(st.st_mode));
+		CHECK(stat(key_dir, &st) == 0 && S_ISDIR(st.st_mode));
+		CHECK(stat(sock_path, &st) == 0 && (st.st_mode & 0777) == 0666, "%o", st.st_mode);
+		daemon_shutdown(&d);
+	} else {
+		CHECK(0, "the daemon did not start");
+	}
+	daemon_stop(&d);
+	umask(mask);
+	memcpy(data_dir, saved_data, sizeof(data_dir));
+	memcpy(key_dir, saved_keys, sizeof(key_dir));
+}
+
 int main(void)
 {
 	log_init("test_limits", LOG_WARNING);
@@ -427,5 +503,8 @@ int main(void)
 	RUN(test_exports_never_read);
 	RUN(test_idle_connections);
 	RUN(test_audit_bounded);
+	RUN(test_reload_consent);
+	RUN(test_second_instance);
+	RUN(test_missing_parents);
 	CHECK_EXIT();
 }

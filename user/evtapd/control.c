@@ -187,6 +187,8 @@ void control_dispatch(struct control *ctl)
 static int bind_socket(struct control *ctl, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	mode_t mask;
+	int ret;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
@@ -196,10 +198,13 @@ static int bind_socket(struct control *ctl, const char *path)
 	if (ctl->listen_fd < 0)
 		return -errno;
 	unlink(path);
-	if (bind(ctl->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) || chmod(path, 0666) ||
-	    listen(ctl->listen_fd, 16))
-		return -errno;
-	return 0;
+	/* The mode is set as bind creates the socket: no chmod by path, which follows symlinks. */
+	mask = umask(0111);
+	ret = bind(ctl->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) ? -errno : 0;
+	umask(mask);
+	if (!ret && listen(ctl->listen_fd, 16))
+		ret = -errno;
+	return ret;
 }
 
 int control_open(struct control **out, const char *path, control_fn fn, void *ctx)

@@ -4,6 +4,7 @@
  * attach; run the event loop; on SIGTERM detach, drain, flush and exit.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -191,18 +193,69 @@ static int open_signals(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-static int make_socket_dir(const char *socket_path)
+/* Creates path and its missing parents, 0700, as systemd's StateDirectory= does. */
+static int make_dirs(const char *path)
 {
 	char dir[PATH_MAX];
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	for (char *p = dir + 1;; p++) {
+		char c = *p;
+
+		if (c && c != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return -errno;
+		if (!c)
+			return 0;
+		*p = c;
+	}
+}
+
+static int make_socket_dir(const char *socket_path, char *dir, size_t len)
+{
 	char *slash;
 
-	snprintf(dir, sizeof(dir), "%s", socket_path);
+	snprintf(dir, len, "%s", socket_path);
 	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
+	if (!slash || slash == dir) {
+		snprintf(dir, len, "%s", slash ? "/" : ".");
 		return 0;
+	}
 	*slash = '\0';
 	/* 0755: every user must reach the socket; the socket itself checks each caller. */
 	return mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+/*
+ * One daemon per socket: a second one would unlink the live socket and attach its programs
+ * beside the first's. The lock is evtapd.pid beside the socket, holding the holder's pid.
+ */
+static int lock_instance(struct daemon *d)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], pid[16] = "";
+	int ret = make_socket_dir(d->cfg->socket_path, dir, sizeof(dir));
+
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/evtapd.pid", dir);
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (d->lock_fd < 0)
+		return -errno;
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB)) {
+		ret = errno == EWOULDBLOCK ? DAEMON_ERUNNING : -errno;
+		if (read(d->lock_fd, pid, sizeof(pid) - 1) > 0)
+			pid[strcspn(pid, "\n")] = '\0';
+		if (ret == DAEMON_ERUNNING)
+			log_err("another evtapd is running (pid %s, holding %s)", pid, path);
+		return ret;
+	}
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (ftruncate(d->lock_fd, 0) || pwrite(d->lock_fd, pid, strlen(pid), 0) < 0)
+		return -errno;
+	return 0;
 }
 
 void daemon_drain(struct daemon *d)
@@ -243,24 +296,45 @@ void daemon_periodic_work(struct daemon *d)
 	metrics_dispatch(d->metrics);
 }
 
+static void clear_if_gone(void *ctx, const struct consent_user *u)
+{
+	struct daemon *d = ctx;
+
+	if (!consent_get(d->consent, u->uid) && kernel_clear_consent(d->kernel, u->uid))
+		log_err("uid %u: cannot clear consent in the kernel", u->uid);
+}
+
+/* As for a change by request: what an opt-out or pause stops is not written either. */
+static void discard_if_off(void *ctx, const struct consent_user *u)
+{
+	struct daemon *d = ctx;
+	int reason;
+
+	if (daemon_user_level(d, u->uid, clock_mono_ns(), &reason) == EVTAP_LEVEL_OFF)
+		store_discard(d->store, u->uid);
+}
+
+/* Users gone from the file are cleared first, so that the map has room for the others. */
 static void reload_consent(struct daemon *d)
 {
 	char path[PATH_MAX], err[512];
-	struct consent *fresh;
+	struct consent *fresh, *old = d->consent;
 
 	snprintf(path, sizeof(path), "%s/consent.conf", d->cfg->data_dir);
 	if (consent_load(&fresh, path, err, sizeof(err))) {
 		log_err("reload: %s: keeping the consent in force", err);
 		return;
 	}
-	consent_free(d->consent);
 	d->consent = fresh;
-	consent_foreach(d->consent, push_consent, d);
+	consent_foreach(old, clear_if_gone, d);
+	consent_foreach(fresh, push_consent, d);
+	consent_foreach(fresh, discard_if_off, d);
+	consent_free(old);
 	log_info("reloaded %s", path);
 }
 
 /* The configuration file, then the consent file; systemd hears of it (Type=notify). */
-static void reload(struct daemon *d)
+void daemon_reload(struct daemon *d)
 {
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long)(clock_mono_ns() / 1000));
 	daemon_reload_config(d);
@@ -279,7 +353,7 @@ static int handle_signals(struct daemon *d, int sigfd)
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			stop = 1;
 		else if (si.ssi_signo == SIGHUP)
-			reload(d);
+			daemon_reload(d);
 	}
 	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
 		children_reaped(&d->children, pid);
@@ -336,8 +410,16 @@ static int open_state(struct daemon *d)
 		.max_user_bytes = d->cfg->max_user_bytes,
 		.max_total_bytes = d->cfg->max_total_bytes,
 	};
+	const char *dirs[] = { d->cfg->data_dir, d->cfg->key_dir };
 	int ret;
 
+	for (int i = 0; i < 2; i++) {
+		ret = make_dirs(dirs[i]);
+		if (ret) {
+			log_err("%s: cannot create it: %s", dirs[i], strerror(-ret));
+			return ret;
+		}
+	}
 	ret = store_open(&d->store, d->cfg->data_dir, d->cfg->key_dir, &sopts);
 	if (ret) {
 		log_err("%s: cannot open the store: %s", d->cfg->data_dir, strerror(-ret));
@@ -407,6 +489,13 @@ static int start(struct daemon *d)
 	int *epfd = &d->epfd, *sigfd = &d->sigfd;
 	int ret;
 
+	ret = lock_instance(d);
+	if (ret) {
+		if (ret != DAEMON_ERUNNING)
+			log_err("%s: cannot take the instance lock: %s", d->cfg->socket_path,
+				strerror(-ret));
+		return ret;
+	}
 	/* A kernel that cannot load or attach the programs is exit 2, whatever the errno. */
 	if (open_kernel(d))
 		return KERNEL_EUNSUPPORTED;
@@ -420,9 +509,7 @@ static int start(struct daemon *d)
 		return ret;
 	if (kernel_attach(d->kernel))
 		return KERNEL_EUNSUPPORTED;
-	ret = make_socket_dir(d->cfg->socket_path);
-	if (!ret)
-		ret = control_open(&d->control, d->cfg->socket_path, handlers_on_request, d);
+	ret = control_open(&d->control, d->cfg->socket_path, handlers_on_request, d);
 	if (ret) {
 		log_err("%s: cannot serve the control socket: %s", d->cfg->socket_path,
 			strerror(-ret));
@@ -464,6 +551,8 @@ void daemon_stop(struct daemon *d)
 		close(d->epfd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd); /* not unlinked: another start may have it open already */
 }
 
 int daemon_start(struct daemon *d, const struct daemon_config *cfg)
@@ -471,7 +560,7 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->config = *cfg;
 	d->cfg = &d->config;
-	d->epfd = d->sigfd = -1;
+	d->epfd = d->sigfd = d->lock_fd = -1;
 	d->now_mono = clock_mono_ns();
 	d->last_flush = d->last_counts = d->now_mono;
 	/* No core dump and no ptrace by the user: its memory holds every user's key. */
@@ -496,5 +585,5 @@ int daemon_run(const struct daemon_config *cfg)
 		daemon_shutdown(&d);
 	}
 	daemon_stop(&d);
-	return ret == KERNEL_EUNSUPPORTED ? 2 : ret ? 1 : 0;
+	return ret == KERNEL_EUNSUPPORTED || ret == DAEMON_ERUNNING ? 2 : ret ? 1 : 0;
 }

@@ -51,6 +51,7 @@ struct daemon {
 	struct collector_stats stats;
 	struct children children; /* streaming exports and audit reads */
 	int epfd, sigfd;	  /* the event loop's, and its signals' */
+	int lock_fd;		  /* the instance lock, held while running */
 };
 
 /* collector.c: from the ring buffer and the counts and display maps to the store. */
@@ -62,6 +63,9 @@ void collector_take_counts(struct daemon *d);
 void handlers_on_request(void *ctx, struct control_client *client, const struct ucred *cred,
 			 const struct request *req, const char *err);
 
+/* daemon_start: another evtapd holds the instance lock (exit status 2). */
+#define DAEMON_ERUNNING (-10001)
+
 /* reload.c: SIGHUP re-reads the configuration file; flags still override it. */
 void daemon_reload_config(struct daemon *d);
 
@@ -69,6 +73,11 @@ void daemon_reload_config(struct daemon *d);
 int daemon_seat_id(struct daemon *d, const char *name);
 /* The effective level of uid at now_mono (ns); *reason is set when it is off. */
 int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason);
+/*
+ * SIGHUP: the configuration file, then the consent file; users gone from it are cleared from
+ * the kernel's map, and what is buffered of users now off is discarded.
+ */
+void daemon_reload(struct daemon *d);
 /* Flushes the store unless it was flushed less than max_age_ns ago. */
 void daemon_flush(struct daemon *d, int64_t max_age_ns);
 /* Starts a batch: now_mono is read here, then every record waiting is collected. */
