@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/un.h>
@@ -489,6 +491,44 @@ static void test_missing_parents(void)
 	memcpy(key_dir, saved_keys, sizeof(key_dir));
 }
 
+/* Out of descriptors, accepting pauses rather than spinning, is counted, and resumes. */
+static void test_out_of_fds(void)
+{
+	const char *req = "{\"op\":\"status\"}\n";
+	struct pollfd pfd = { .events = POLLIN };
+	int64_t deadline = clock_mono_ns() + 2000000000LL;
+	struct rlimit saved, low;
+	char reply[1024] = "";
+	int fd, lowest;
+
+	write_consent(2000, 0, "yes");
+	CHECK_EQ(start_daemon(EVTAP_DEFAULT_RECORD), 0);
+	fd = connect_socket();
+	CHECK(fd >= 0 && write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+	lowest = dup(0);
+	close(lowest);
+	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	low = saved;
+	low.rlim_cur = (rlim_t)lowest; /* no descriptor left to accept with */
+	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+	daemon_periodic_work(&d);
+	CHECK(control_no_fd(d.control) > 0);
+	pfd.fd = control_fd(d.control);
+	CHECK_EQ(poll(&pfd, 1, 0), 0); /* nothing to wake the loop: no spinning */
+	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	pfd.fd = fd;
+	while (poll(&pfd, 1, 1) == 0 && clock_mono_ns() < deadline)
+		daemon_periodic_work(&d);
+	CHECK(read(fd, reply, sizeof(reply) - 1) > 0 && strstr(reply, "\"ok\":true"), "%s", reply);
+	close(fd);
+	stop_daemon();
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
 int main(void)
 {
 	log_init("test_limits", LOG_WARNING);
@@ -506,5 +546,7 @@ int main(void)
 	RUN(test_reload_consent);
 	RUN(test_second_instance);
 	RUN(test_missing_parents);
+	RUN(test_out_of_fds);
+	nftw(top, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	CHECK_EXIT();
 }

@@ -16,8 +16,9 @@
 
 #define CONTROL_MAX_CLIENTS 64
 /* So that one user holding idle connections cannot keep another from opting out; not root. */
-#define CONTROL_MAX_PER_UID 8
-#define CONTROL_DEADLINE_NS (2 * 1000000000LL)
+#define CONTROL_MAX_PER_UID	8
+#define CONTROL_DEADLINE_NS	(2 * 1000000000LL)
+#define CONTROL_ACCEPT_PAUSE_NS (100 * 1000000LL)
 
 struct control_client {
 	int fd;
@@ -34,7 +35,9 @@ struct control {
 	control_fn fn;
 	void *ctx;
 	struct control_client *clients[CONTROL_MAX_CLIENTS];
-	uint64_t refused; /* connections refused: no slot, or too many of that user's */
+	uint64_t refused;  /* connections refused: no slot, or too many of that user's */
+	uint64_t no_fd;	   /* accepts that failed for want of a descriptor */
+	int64_t resume_at; /* accepting again then, after running out of descriptors */
 };
 
 static void drop_client(struct control *ctl, struct control_client *c)
@@ -94,6 +97,32 @@ static void refuse_connection(struct control *ctl, struct control_client *c, con
 	control_reply(ctl, c, line);
 }
 
+/*
+ * Out of descriptors, the pending connection stays in the backlog and the listening socket
+ * stays readable: the loop would spin. It is left out of the epoll set for a moment instead.
+ */
+static void pause_accepting(struct control *ctl)
+{
+	ctl->no_fd++;
+	if (ctl->resume_at)
+		return;
+	log_warn("control: out of file descriptors: not accepting for %d ms",
+		 (int)(CONTROL_ACCEPT_PAUSE_NS / 1000000));
+	epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, ctl->listen_fd, NULL);
+	ctl->resume_at = clock_mono_ns() + CONTROL_ACCEPT_PAUSE_NS;
+}
+
+static void resume_accepting(struct control *ctl)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+	if (!ctl->resume_at || clock_mono_ns() < ctl->resume_at)
+		return;
+	ctl->resume_at = 0;
+	if (epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, ctl->listen_fd, &ev))
+		log_err("control: cannot listen again: %s", strerror(errno));
+}
+
 static void accept_client(struct control *ctl)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -102,6 +131,8 @@ static void accept_client(struct control *ctl)
 	int fd, slot;
 
 	fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+		pause_accepting(ctl);
 	if (fd < 0)
 		return;
 	for (slot = 0; slot < CONTROL_MAX_CLIENTS && ctl->clients[slot]; slot++)
@@ -182,6 +213,7 @@ void control_dispatch(struct control *ctl)
 			read_client(ctl, evs[i].data.ptr);
 	}
 	expire_clients(ctl);
+	resume_accepting(ctl);
 }
 
 static int bind_socket(struct control *ctl, const char *path)
@@ -249,6 +281,11 @@ void control_close(struct control *ctl)
 uint64_t control_refused(const struct control *ctl)
 {
 	return ctl->refused;
+}
+
+uint64_t control_no_fd(const struct control *ctl)
+{
+	return ctl->no_fd;
 }
 
 int control_fd(const struct control *ctl)

@@ -357,16 +357,19 @@ static int stream_users(FILE *out, const struct daemon_config *cfg, const struct
 {
 	struct export_ctx x = { .out = out, .format = req->format };
 	struct store_read_cb cb = { .record = export_one, .corrupt = export_corrupt, .ctx = &x };
-	uint32_t uids[EVTAP_MAX_USERS];
+	uint32_t *uids = &uid;
 	int n = 1, ret = 0;
 
-	uids[0] = uid;
 	if (req->all_users)
-		n = store_list_users(cfg->data_dir, uids, EVTAP_MAX_USERS);
+		n = store_list_users(cfg->data_dir, &uids);
+	if (n < 0)
+		return n;
 	export_begin(out, req->format);
 	for (int i = 0; i < n && !ret; i++)
 		ret = store_read_user(cfg->data_dir, cfg->key_dir, uids[i], req->since_ns,
 				      req->until_ns, &cb);
+	if (uids != &uid)
+		free(uids);
 	return ret;
 }
 

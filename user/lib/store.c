@@ -52,12 +52,12 @@ struct seg_info {
 
 struct store_user {
 	uint32_t uid;
-	int dir_fd; /* -1 until opened: at store_open, or at its first block */
+	bool opened; /* indexed and its key loaded: at store_open, or at its first block */
 	uint64_t next_seq;
 	struct open_segment seg;
 	struct codec_enc enc;  /* the block being built */
 	int64_t block_newest;  /* the newest record in enc */
-	uint8_t key[KEY_SIZE]; /* valid once dir_fd is */
+	uint8_t key[KEY_SIZE]; /* valid once opened */
 	struct seg_info *segs; /* ascending seq; the open segment, if any, is the last */
 	size_t n_segs;
 	size_t cap_segs;
@@ -101,8 +101,6 @@ static void store_lose(struct store *st, enum store_loss why, uint64_t records, 
 static void user_free(struct store_user *u)
 {
 	seg_close(&u->seg.w);
-	if (u->dir_fd >= 0)
-		close(u->dir_fd);
 	codec_enc_free(&u->enc);
 	sodium_memzero(u->key, sizeof(u->key));
 	free(u->segs);
@@ -120,13 +118,11 @@ static struct store_user *user_find(const struct store *st, uint32_t uid, size_t
 	return NULL;
 }
 
-/* The encoder is allocated here, once per user: appending itself never allocates. */
+/* No fixed number of users: a store holds as many as memory allows. */
 static int user_add(struct store *st, uint32_t uid, struct store_user **out)
 {
 	struct store_user *u;
 
-	if (st->n_users == EVTAP_MAX_USERS)
-		return -EUSERS;
 	if (st->n_users == st->cap_users) {
 		size_t cap = st->cap_users ? st->cap_users * 2 : 4;
 		struct store_user **users = reallocarray(st->users, cap, sizeof(*users));
@@ -139,24 +135,41 @@ static int user_add(struct store *st, uint32_t uid, struct store_user **out)
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	if (codec_enc_init(&u->enc, st->block_bytes + CODEC_APPEND_MAX)) {
-		free(u);
-		return -ENOMEM;
-	}
 	u->uid = uid;
-	u->dir_fd = -1;
 	u->seg.w.fd = -1;
 	st->users[st->n_users++] = u;
 	*out = u;
 	return 0;
 }
 
+/*
+ * The user who appends, with an encoder: allocated at the first record, once, so that users
+ * who only have data (loaded at open) cost no block of memory; appending then never allocates.
+ */
 static int user_get(struct store *st, uint32_t uid, struct store_user **out)
 {
 	size_t pos;
+	int err;
 
 	*out = user_find(st, uid, &pos);
-	return *out ? 0 : user_add(st, uid, out);
+	err = *out ? 0 : user_add(st, uid, out);
+	if (!err && !(*out)->enc.buf)
+		err = codec_enc_init(&(*out)->enc, st->block_bytes + CODEC_APPEND_MAX);
+	return err;
+}
+
+/*
+ * The user's directory, opened for one operation and closed by the caller: no descriptor is
+ * held per user, so that the number of users is not bounded by the descriptor limit.
+ */
+static int user_dir(const struct store *st, uint32_t uid)
+{
+	char name[UID_NAME_SIZE];
+	int fd;
+
+	uid_name(name, uid);
+	fd = openat(st->data_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
 }
 
 static int index_push(struct store_user *u, uint64_t seq, uint64_t bytes, int64_t newest_ns)
@@ -209,7 +222,7 @@ static uint64_t cut_damaged_tail(struct store *st, struct store_user *u, int fd,
 }
 
 /* Indexes one segment found at open: its size, and its newest record, read with the key. */
-static int index_segment(struct store *st, struct store_user *u, struct seg_reader *rd,
+static int index_segment(struct store *st, struct store_user *u, int dir_fd, struct seg_reader *rd,
 			 uint64_t seq, bool have_key)
 {
 	int64_t newest = INT64_MIN;
@@ -220,7 +233,7 @@ static int index_segment(struct store *st, struct store_user *u, struct seg_read
 	int fd, err = 0;
 
 	seg_name(name, seq);
-	fd = openat(u->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &sb)) {
 		err = -errno;
 		if (fd >= 0)
@@ -237,7 +250,7 @@ static int index_segment(struct store *st, struct store_user *u, struct seg_read
 	return err ? err : index_push(u, seq, size, newest);
 }
 
-static int index_segments(struct store *st, struct store_user *u, const uint64_t *seqs,
+static int index_segments(struct store *st, struct store_user *u, int dir_fd, const uint64_t *seqs,
 			  size_t count, bool have_key)
 {
 	struct seg_reader *rd;
@@ -249,7 +262,7 @@ static int index_segments(struct store *st, struct store_user *u, const uint64_t
 	if (!rd)
 		return -ENOMEM;
 	for (size_t i = 0; i < count && !err; i++)
-		err = index_segment(st, u, rd, seqs[i], have_key);
+		err = index_segment(st, u, dir_fd, rd, seqs[i], have_key);
 	seg_reader_free(rd);
 	return err;
 }
@@ -289,40 +302,43 @@ static int user_open_dir(struct store *st, struct store_user *u)
 	/* Whether or not this call created it, its entry must be durable before its segments. */
 	if (fileio.fsync(st->data_fd))
 		return -errno;
-	fd = openat(st->data_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	fd = user_dir(st, u->uid);
 	if (fd < 0)
-		return -errno;
-	u->dir_fd = fd;
+		return fd;
 	err = seg_list(fd, &seqs, &count);
 	if (!err) {
 		err = user_load_key(st, u, count, &have_key);
 		if (!err)
-			err = index_segments(st, u, seqs, count, have_key);
+			err = index_segments(st, u, fd, seqs, count, have_key);
 		u->next_seq = count ? seqs[count - 1] + 1 : 0;
 		free(seqs);
 	}
-	if (err) {
-		close(fd);
-		u->dir_fd = -1;
+	close(fd);
+	u->opened = !err;
+	if (err)
 		u->n_segs = 0;
-	}
 	return err;
 }
 
 static int user_new_segment(struct store *st, struct store_user *u)
 {
 	struct open_segment *seg = &u->seg;
-	int err = 0;
+	int err = u->opened ? 0 : user_open_dir(st, u), dir_fd;
 
-	if (u->dir_fd < 0)
-		err = user_open_dir(st, u);
-	if (!err)
-		err = seg_create(&seg->w, u->dir_fd, u->uid, u->next_seq, clock_wall_ns());
 	if (err)
 		return err;
+	dir_fd = user_dir(st, u->uid);
+	if (dir_fd < 0)
+		return dir_fd;
+	err = seg_create(&seg->w, dir_fd, u->uid, u->next_seq, clock_wall_ns());
+	if (err) {
+		close(dir_fd);
+		return err;
+	}
 	u->next_seq++;
 	/* The new file's name must be durable before anything in it counts as persisted. */
-	err = fileio.fsync(u->dir_fd) ? -errno : index_push(u, seg->w.seq, seg->w.size, INT64_MIN);
+	err = fileio.fsync(dir_fd) ? -errno : index_push(u, seg->w.seq, seg->w.size, INT64_MIN);
+	close(dir_fd);
 	if (err) {
 		seg_close(&seg->w);
 		return err;
@@ -473,13 +489,11 @@ static void store_free(struct store *st)
  */
 static int load_users(struct store *st)
 {
-	uint32_t *uids = malloc(EVTAP_MAX_USERS * sizeof(*uids));
 	struct store_user *u;
+	uint32_t *uids;
 	int n, err = 0;
 
-	if (!uids)
-		return -ENOMEM;
-	n = store_list_users(st->data_dir, uids, EVTAP_MAX_USERS);
+	n = store_list_users(st->data_dir, &uids);
 	for (int i = 0; i < n && !err; i++) {
 		err = user_add(st, uids[i], &u);
 		if (!err)
@@ -489,7 +503,8 @@ static int load_users(struct store *st)
 			err = 0;
 		}
 	}
-	free(uids);
+	if (n >= 0)
+		free(uids);
 	return n < 0 ? n : err;
 }
 
@@ -533,13 +548,13 @@ int store_append(struct store *st, const struct evtap_record *rec, const struct 
 	struct store_user *u;
 	int err;
 
-	if (rec->uid == EVTAP_UID_NONE)
-		return -EINVAL;
-	err = user_get(st, rec->uid, &u);
+	err = rec->uid == EVTAP_UID_NONE ? -EINVAL : user_get(st, rec->uid, &u);
 	if (!err)
 		err = codec_enc_append(&u->enc, rec, dev);
-	if (err)
+	if (err) {
+		st->stats.unpersisted[err == -ENOMEM ? STORE_LOSS_NO_MEMORY : STORE_LOSS_INVALID]++;
 		return err;
+	}
 	if (u->enc.records == 1 || rec->ts_ns > u->block_newest)
 		u->block_newest = rec->ts_ns;
 	if (u->enc.len >= st->block_bytes)
@@ -649,12 +664,18 @@ int store_forget(struct store *st, uint32_t uid)
 static int drop_segment(struct store *st, struct store_user *u, size_t i)
 {
 	char name[SEG_NAME_SIZE];
+	int dir_fd, err;
 
 	if (u->seg.w.fd >= 0 && u->seg.w.seq == u->segs[i].seq)
 		user_retire_segment(st, u);
 	seg_name(name, u->segs[i].seq);
-	if (unlinkat(u->dir_fd, name, 0) && errno != ENOENT)
-		return -errno;
+	dir_fd = user_dir(st, u->uid);
+	if (dir_fd < 0)
+		return dir_fd;
+	err = unlinkat(dir_fd, name, 0) && errno != ENOENT ? -errno : 0;
+	close(dir_fd);
+	if (err)
+		return err;
 	memmove(&u->segs[i], &u->segs[i + 1], (u->n_segs - i - 1) * sizeof(*u->segs));
 	u->n_segs--;
 	u->unlinked = true;
@@ -672,13 +693,13 @@ static uint64_t user_bytes(const struct store_user *u)
 
 /*
  * Empty segments (no newest record) count as expired: they hold nothing worth keeping. A user
- * whose directory is not open has no index.
+ * not opened has no index.
  */
 static int expire_user(struct store *st, struct store_user *u, int64_t cutoff_ns)
 {
 	int err = 0;
 
-	if (u->dir_fd < 0)
+	if (!u->opened)
 		return 0;
 	for (size_t i = 0; i < u->n_segs && !err;) {
 		if (st->retention_ns && u->segs[i].newest_ns < cutoff_ns &&
@@ -719,6 +740,17 @@ static int expire_total(struct store *st)
 	return err;
 }
 
+static int sync_dir(const struct store *st, uint32_t uid)
+{
+	int fd = user_dir(st, uid), err;
+
+	if (fd < 0)
+		return fd;
+	err = fileio.fsync(fd) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
 static void keep_first_error(int *err, int e)
 {
 	if (!*err)
@@ -739,7 +771,7 @@ int store_enforce_retention(struct store *st)
 		struct store_user *u = st->users[i];
 
 		if (u->unlinked)
-			keep_first_error(&err, fileio.fsync(u->dir_fd) ? -errno : 0);
+			keep_first_error(&err, sync_dir(st, u->uid));
 		u->unlinked = false;
 	}
 	return err;
@@ -895,26 +927,37 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int store_list_users(const char *data_dir, uint32_t *uids, int max)
+int store_list_users(const char *data_dir, uint32_t **out)
 {
 	DIR *dir = opendir(data_dir);
+	uint32_t *uids = NULL, uid;
 	struct dirent *de;
-	uint32_t uid;
-	int n = 0, err = 0;
+	size_t n = 0, cap = 0;
+	int err = 0;
 
 	if (!dir)
 		return -errno;
 	while (!err && (de = readdir(dir))) {
 		if (!parse_uid(de->d_name, &uid) || !is_dir(dirfd(dir), de->d_name))
 			continue;
-		if (n == max)
-			err = -ENOBUFS;
-		else
-			uids[n++] = uid;
+		if (n == cap) {
+			uint32_t *more =
+				reallocarray(uids, cap = cap ? 2 * cap : 64, sizeof(*uids));
+
+			if (!more) {
+				err = -ENOMEM;
+				break;
+			}
+			uids = more;
+		}
+		uids[n++] = uid;
 	}
 	closedir(dir);
-	if (err)
-		return err;
-	qsort(uids, (size_t)n, sizeof(*uids), cmp_u32);
-	return n;
+	if (err || n > INT_MAX) {
+		free(uids);
+		return err ?: -EOVERFLOW;
+	}
+	qsort(uids, n, sizeof(*uids), cmp_u32);
+	*out = uids;
+	return (int)n;
 }
