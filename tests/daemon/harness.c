@@ -230,9 +230,9 @@ int harness_set_consent(struct harness *h, uint32_t uid, int opted_out, int leve
 		.level = level,
 		.paused_until_wall = paused_until_wall,
 	};
-	bool in_force;
+	int save_err, err = daemon_set_consent(&h->d, &u, &save_err);
 
-	return daemon_set_consent(&h->d, &u, &in_force);
+	return err ?: save_err;
 }
 
 void harness_push(uint32_t uid, uint8_t kind, uint16_t code, int32_t value)

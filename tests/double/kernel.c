@@ -115,6 +115,10 @@ int kernel_set_consent(struct kernel *k, __u32 uid, const struct evtap_consent *
 {
 	if (uid >= DOUBLE_MAX_UIDS)
 		return -E2BIG;
+	/* As the kernel's hash map: a new key past max_entries is refused. */
+	if (!of(k)->consent[uid].present && of(k)->consent_entries == EVTAP_MAX_USERS)
+		return -E2BIG;
+	of(k)->consent_entries += !of(k)->consent[uid].present;
 	of(k)->consent[uid].present = true;
 	of(k)->consent[uid].c = *c;
 	consent_changed(of(k), uid);
@@ -125,6 +129,7 @@ int kernel_clear_consent(struct kernel *k, __u32 uid)
 {
 	if (uid >= DOUBLE_MAX_UIDS)
 		return -E2BIG;
+	of(k)->consent_entries -= of(k)->consent[uid].present;
 	of(k)->consent[uid].present = false;
 	consent_changed(of(k), uid);
 	return 0;

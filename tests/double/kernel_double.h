@@ -27,6 +27,7 @@ struct kernel_double {
 	struct evtap_seat seats[EVTAP_MAX_SEATS];
 	__u32 device_seat[DOUBLE_MAX_DEVICES];
 	struct double_consent consent[DOUBLE_MAX_UIDS];
+	int consent_entries; /* present ones: at most EVTAP_MAX_USERS, as the kernel's map */
 	__u64 stats[EVTAP_STAT_MAX];
 	__u64 display_stats[EVTAP_STAT_MAX];
 	__u64 display_hits[EVTAP_DHOOK_MAX];

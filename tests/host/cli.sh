@@ -33,6 +33,15 @@ expect evtapd-kernel-refuses 2 "cannot load the BPF programs" \
 # Auto falls back from the refused fentry to kprobes, which this host cannot attach either.
 expect evtapd-kernel-fallback-logged 2 "attach kprobe (auto: fentry failed" \
 	$B/evtapd --data-dir "$tmp/data" --socket "$tmp/sock" --session-source static:0
+# A running instance holds the lock beside its socket: a second one exits 2 naming it, before
+# it loads anything (so whatever this kernel offers).
+mkdir -p "$tmp/run" && echo 4242 >"$tmp/run/evtapd.pid"
+flock "$tmp/run/evtapd.pid" sleep 10 &
+holder=$!
+sleep 0.2
+expect evtapd-second-instance 2 "another evtapd is running (pid 4242, holding $tmp/run/evtapd.pid)" \
+	$B/evtapd --data-dir "$tmp/data" --socket "$tmp/run/sock" --session-source static:0
+kill "$holder"
 expect evtapd-bad-buffer 2 "--buffer: bad value 'pipe'" $B/evtapd --buffer pipe
 expect evtapd-bad-attach 2 "--attach: bad value 'uprobe'" $B/evtapd --attach uprobe
 expect evtap-unknown-command 2 "unknown command 'fly'" $B/evtap fly

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -504,7 +505,7 @@ static void test_forget_removes_the_user(void)
 	char path[PATH_MAX];
 	struct readback *rb;
 	struct store *st;
-	uint32_t uids[4];
+	uint32_t *uids = NULL;
 	struct stat sb;
 
 	fresh_dir();
@@ -517,8 +518,9 @@ static void test_forget_removes_the_user(void)
 	CHECK_EQ(store_stats(st)->unpersisted[STORE_LOSS_DISCARDED], 5);
 	user_path(UID_A, path);
 	CHECK(stat(path, &sb) && errno == ENOENT, "%s still exists", path);
-	CHECK_EQ(store_list_users(data_dir, uids, 4), 1);
+	CHECK_EQ(store_list_users(data_dir, &uids), 1);
 	CHECK_EQ(uids[0], UID_B);
+	free(uids);
 	rb = read_all(UID_A);
 	check_stream(rb, UID_A, 0, 0);
 	free(rb);
@@ -577,7 +579,7 @@ static void test_list_users(void)
 {
 	char path[PATH_MAX + 8];
 	struct store *st;
-	uint32_t uids[8];
+	uint32_t *uids = NULL;
 
 	fresh_dir();
 	st = open_store(0, 0);
@@ -592,10 +594,10 @@ static void test_list_users(void)
 	CHECK_EQ(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/1234", data_dir);
 	close(open(path, O_CREAT | O_WRONLY, 0600));
-	CHECK_EQ(store_list_users(data_dir, uids, 8), 3);
+	CHECK_EQ(store_list_users(data_dir, &uids), 3);
 	CHECK(uids[0] == 7 && uids[1] == UID_A && uids[2] == 1002);
-	CHECK_EQ(store_list_users(data_dir, uids, 2), -ENOBUFS);
-	CHECK_EQ(store_list_users("/nonexistent/evtap", uids, 8), -ENOENT);
+	free(uids);
+	CHECK_EQ(store_list_users("/nonexistent/evtap", &uids), -ENOENT);
 	remove_dir();
 }
 
@@ -1405,6 +1407,43 @@ static void test_rejects_invalid_input(void)
 	remove_dir();
 }
 
+/*
+ * No fixed number of users, and no descriptor held per user: 5000 users (more than
+ * EVTAP_MAX_USERS) open, list and record under a limit of 64 descriptors. What store_append
+ * refuses is counted.
+ */
+static void test_many_users(void)
+{
+	struct evtap_record bad = stream_rec(EVTAP_UID_NONE, 0);
+	struct rlimit saved, low;
+	char path[PATH_MAX];
+	struct store *st;
+	uint32_t *uids;
+
+	fresh_dir();
+	CHECK_EQ(mkdir(data_dir, 0700), 0);
+	for (uint32_t uid = 10000; uid < 15000; uid++) {
+		user_path(uid, path);
+		CHECK_EQ(mkdir(path, 0700), 0);
+	}
+	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	low = saved;
+	low.rlim_cur = 64;
+	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+	st = open_store(0, 0);
+	for (uint32_t uid = 10000; uid < 15000; uid += 250)
+		append_stream(st, uid, 0, 10);
+	CHECK_EQ(store_append(st, &bad, NULL), -EINVAL);
+	CHECK_EQ(store_flush(st), 0);
+	CHECK_EQ(store_stats(st)->records_persisted, 200);
+	CHECK_EQ(store_stats(st)->unpersisted[STORE_LOSS_INVALID], 1);
+	store_close(st);
+	CHECK_EQ(store_list_users(data_dir, &uids), 5000);
+	free(uids);
+	setrlimit(RLIMIT_NOFILE, &saved);
+	remove_dir();
+}
+
 int main(void)
 {
 	for (uint32_t i = 0; i < N_DEVICES; i++) {
@@ -1443,5 +1482,6 @@ int main(void)
 	RUN(test_retention_by_size);
 	RUN(test_raw_walk_gives_whole_blocks_only);
 	RUN(test_shared_store_modes);
+	RUN(test_many_users);
 	CHECK_EXIT();
 }

@@ -141,7 +141,10 @@ done
 check bob-cannot-read-data-dir sh -c "! su bob -c 'ls $DATA' 2>/dev/null"
 check bob-cannot-read-audit sh -c "! su bob -c 'cat $DATA/audit.log' 2>/dev/null"
 check_eq refusals-audited 7 "$(evtap audit | grep '"caller_uid":1001' | grep -c 'permission denied')"
-check audit-logs-changes sh -c "evtap audit | grep '\"op\":\"opt-out\"' | grep -q '\"old\":\"opted-in'"
+# Both of bob's opt-outs start from the default: his opt-in in between removed his entry
+# (docs/CONSENT.md, "A full table").
+check_eq audit-logs-changes 2 "$(evtap audit | grep '"op":"opt-out"' |
+	grep -c '"old":"default","new":"opted-out')"
 
 # Forget: alice erases her own data, and only hers.
 su alice -c 'evtap forget' >/dev/null

@@ -36,6 +36,7 @@ int collector_on_event(void *ctx, void *data, size_t size)
 	rec.code = ev->code;
 	rec.value = ev->value;
 	rec.value2 = ev->value2;
+	/* What the store refuses it counts, by reason: store.unpersisted.invalid, no_memory. */
 	store_append(d->store, &rec, devices_get(d->devices, ev->dev));
 	return 0;
 }

@@ -44,8 +44,6 @@ int consent_set(struct consent *c, const struct consent_user *u)
 	struct consent_user *slot = find(c, u->uid);
 
 	if (!slot) {
-		if (c->count == EVTAP_MAX_USERS)
-			return -ENOSPC;
 		if (c->count == c->cap) {
 			size_t cap = c->cap ? 2 * c->cap : 16;
 			void *p = realloc(c->users, cap * sizeof(*c->users));
@@ -58,6 +56,14 @@ int consent_set(struct consent *c, const struct consent_user *u)
 	}
 	*slot = *u;
 	return 0;
+}
+
+void consent_remove(struct consent *c, uint32_t uid)
+{
+	struct consent_user *slot = find(c, uid);
+
+	if (slot)
+		*slot = c->users[--c->count];
 }
 
 static int parse_uid(const char *s, uint32_t *uid)
@@ -105,7 +111,7 @@ static int on_ini_line(void *data, const char *section, const char *name, const 
 	u = find(ctx->c, fresh.uid);
 	if (!u) {
 		if (consent_set(ctx->c, &fresh)) {
-			snprintf(ctx->err, ctx->errlen, "too many users");
+			snprintf(ctx->err, ctx->errlen, "out of memory");
 			return 0;
 		}
 		u = find(ctx->c, fresh.uid);

@@ -29,7 +29,10 @@ int consent_save(const struct consent *c);
 
 /* The user's entry, or NULL if the user never chose. */
 const struct consent_user *consent_get(const struct consent *c, uint32_t uid);
+/* Adds or replaces u's entry; the table has no fixed size (the kernel's map has: daemon.c). */
 int consent_set(struct consent *c, const struct consent_user *u);
+/* The user is back to never having chosen. */
+void consent_remove(struct consent *c, uint32_t uid);
 
 /* The kernel's view of an entry: paused_until converted to CLOCK_MONOTONIC. */
 void consent_to_kernel(const struct consent_user *u, struct evtap_consent *k);

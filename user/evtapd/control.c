@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,7 +15,10 @@
 #include "log.h"
 
 #define CONTROL_MAX_CLIENTS 64
-#define CONTROL_DEADLINE_NS (2 * 1000000000LL)
+/* So that one user holding idle connections cannot keep another from opting out; not root. */
+#define CONTROL_MAX_PER_UID	8
+#define CONTROL_DEADLINE_NS	(2 * 1000000000LL)
+#define CONTROL_ACCEPT_PAUSE_NS (100 * 1000000LL)
 
 struct control_client {
 	int fd;
@@ -31,6 +35,9 @@ struct control {
 	control_fn fn;
 	void *ctx;
 	struct control_client *clients[CONTROL_MAX_CLIENTS];
+	uint64_t refused;  /* connections refused: no slot, or too many of that user's */
+	uint64_t no_fd;	   /* accepts that failed for want of a descriptor */
+	int64_t resume_at; /* accepting again then, after running out of descriptors */
 };
 
 static void drop_client(struct control *ctl, struct control_client *c)
@@ -72,6 +79,50 @@ int control_take_fd(struct control *ctl, struct control_client *c)
 	return fd;
 }
 
+static int connections_of(const struct control *ctl, uid_t uid)
+{
+	int n = 0;
+
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		n += ctl->clients[i] && ctl->clients[i]->cred.uid == uid;
+	return n;
+}
+
+static void refuse_connection(struct control *ctl, struct control_client *c, const char *why)
+{
+	char line[160];
+
+	snprintf(line, sizeof(line), "{\"ok\":false,\"error\":\"%s\"}", why);
+	ctl->refused++;
+	control_reply(ctl, c, line);
+}
+
+/*
+ * Out of descriptors, the pending connection stays in the backlog and the listening socket
+ * stays readable: the loop would spin. It is left out of the epoll set for a moment instead.
+ */
+static void pause_accepting(struct control *ctl)
+{
+	ctl->no_fd++;
+	if (ctl->resume_at)
+		return;
+	log_warn("control: out of file descriptors: not accepting for %d ms",
+		 (int)(CONTROL_ACCEPT_PAUSE_NS / 1000000));
+	epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, ctl->listen_fd, NULL);
+	ctl->resume_at = clock_mono_ns() + CONTROL_ACCEPT_PAUSE_NS;
+}
+
+static void resume_accepting(struct control *ctl)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+	if (!ctl->resume_at || clock_mono_ns() < ctl->resume_at)
+		return;
+	ctl->resume_at = 0;
+	if (epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, ctl->listen_fd, &ev))
+		log_err("control: cannot listen again: %s", strerror(errno));
+}
+
 static void accept_client(struct control *ctl)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -80,23 +131,31 @@ static void accept_client(struct control *ctl)
 	int fd, slot;
 
 	fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+		pause_accepting(ctl);
 	if (fd < 0)
 		return;
 	for (slot = 0; slot < CONTROL_MAX_CLIENTS && ctl->clients[slot]; slot++)
 		;
-	c = slot < CONTROL_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+	c = calloc(1, sizeof(*c));
 	if (!c) {
-		log_warn("control: too many clients, refusing one");
 		close(fd);
 		return;
 	}
 	c->fd = fd;
 	c->deadline = clock_mono_ns() + CONTROL_DEADLINE_NS;
-	ctl->clients[slot] = c;
-	ev.data.ptr = c;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) ||
-	    epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, fd, &ev))
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len)) {
 		drop_client(ctl, c);
+	} else if (slot == CONTROL_MAX_CLIENTS) {
+		refuse_connection(ctl, c, "too many connections");
+	} else if (c->cred.uid && connections_of(ctl, c->cred.uid) >= CONTROL_MAX_PER_UID) {
+		refuse_connection(ctl, c, "too many connections from this user");
+	} else {
+		ctl->clients[slot] = c;
+		ev.data.ptr = c;
+		if (epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, fd, &ev))
+			drop_client(ctl, c);
+	}
 }
 
 static void handle_line(struct control *ctl, struct control_client *c, size_t line_len)
@@ -154,11 +213,14 @@ void control_dispatch(struct control *ctl)
 			read_client(ctl, evs[i].data.ptr);
 	}
 	expire_clients(ctl);
+	resume_accepting(ctl);
 }
 
 static int bind_socket(struct control *ctl, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	mode_t mask;
+	int ret;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
@@ -168,10 +230,13 @@ static int bind_socket(struct control *ctl, const char *path)
 	if (ctl->listen_fd < 0)
 		return -errno;
 	unlink(path);
-	if (bind(ctl->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) || chmod(path, 0666) ||
-	    listen(ctl->listen_fd, 16))
-		return -errno;
-	return 0;
+	/* The mode is set as bind creates the socket: no chmod by path, which follows symlinks. */
+	mask = umask(0111);
+	ret = bind(ctl->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) ? -errno : 0;
+	umask(mask);
+	if (!ret && listen(ctl->listen_fd, 16))
+		ret = -errno;
+	return ret;
 }
 
 int control_open(struct control **out, const char *path, control_fn fn, void *ctx)
@@ -211,6 +276,16 @@ void control_close(struct control *ctl)
 	if (ctl->epfd >= 0)
 		close(ctl->epfd);
 	free(ctl);
+}
+
+uint64_t control_refused(const struct control *ctl)
+{
+	return ctl->refused;
+}
+
+uint64_t control_no_fd(const struct control *ctl)
+{
+	return ctl->no_fd;
 }
 
 int control_fd(const struct control *ctl)

@@ -24,6 +24,10 @@ void control_close(struct control *ctl);
 
 /* An epoll fd that is readable when there is work: add it to the daemon's loop. */
 int control_fd(const struct control *ctl);
+/* Connections refused: all slots taken, or the user's share of them (root has no share). */
+uint64_t control_refused(const struct control *ctl);
+/* Accepts that failed for want of a descriptor; accepting then pauses for 100 ms. */
+uint64_t control_no_fd(const struct control *ctl);
 /* Accepts connections, reads requests, closes clients past their deadline. */
 void control_dispatch(struct control *ctl);
 

@@ -39,7 +39,8 @@ static const struct counter_group unpersisted_group = {
 
 static const char *store_loss_name(int i)
 {
-	static const char *const names[] = { "no_space", "io", "fsync", "discarded" };
+	static const char *const names[] = { "no_space",  "io",	     "fsync",
+					     "discarded", "invalid", "no_memory" };
 
 	return i < (int)(sizeof(names) / sizeof(names[0])) ? names[i] : NULL;
 }
@@ -70,6 +71,8 @@ void counters_walk(struct daemon *d, counter_fn fn, void *ctx)
 	fn(ctx, &collector_group, "wakeups", cs->wakeups);
 	fn(ctx, &collector_group, "requests", cs->requests);
 	fn(ctx, &collector_group, "requests_refused", cs->requests_refused);
+	fn(ctx, &collector_group, "connections_refused", control_refused(d->control));
+	fn(ctx, &collector_group, "accept_no_fd", control_no_fd(d->control));
 	/* The collector's second check drops only for the gate's reasons. */
 	for (int i = EVTAP_STAT_GATE_NO_SESSION; i <= EVTAP_STAT_GATE_LEVEL_OFF; i++)
 		fn(ctx, &dropped_group, evtap_stat_name(i), cs->dropped[i]);

@@ -4,13 +4,17 @@
  * attach; run the event loop; on SIGTERM detach, drain, flush and exit.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,9 +52,10 @@ int daemon_seat_id(struct daemon *d, const char *name)
 	return d->nseats++;
 }
 
-int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason)
+/* The level that entry u (NULL: the user never chose) gives at now_mono. */
+static int entry_level(const struct daemon *d, const struct consent_user *u, int64_t now_mono,
+		       int *reason)
 {
-	const struct consent_user *u = consent_get(d->consent, uid);
 	struct evtap_consent k;
 
 	if (u)
@@ -58,14 +63,36 @@ int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, in
 	return evtap_user_level(&d->fleet, u ? &k : NULL, (uint64_t)now_mono, reason);
 }
 
+int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason)
+{
+	return entry_level(d, consent_get(d->consent, uid), now_mono, reason);
+}
+
+/* Loads uid's entry into the kernel's map; NULL: none, the fleet's default applies. */
+static int load_entry(struct daemon *d, uint32_t uid, const struct consent_user *u)
+{
+	struct evtap_consent k;
+
+	if (!u)
+		return kernel_clear_consent(d->kernel, uid);
+	consent_to_kernel(u, &k);
+	return kernel_set_consent(d->kernel, uid, &k);
+}
+
 static void push_consent(void *ctx, const struct consent_user *u)
 {
 	struct daemon *d = ctx;
-	struct evtap_consent k;
 
-	consent_to_kernel(u, &k);
-	if (kernel_set_consent(d->kernel, u->uid, &k))
-		log_err("uid %u: cannot load consent into the kernel", u->uid);
+	if (load_entry(d, u->uid, u))
+		log_err("uid %u: cannot load consent into the kernel: the collector applies it",
+			u->uid);
+}
+
+/* What a user who never chose gets under a recording default: such an entry is not kept. */
+static bool is_default(const struct daemon *d, const struct consent_user *u)
+{
+	return d->fleet.default_consent == EVTAP_DEFAULT_RECORD && !u->opted_out &&
+	       u->level == EVTAP_LEVEL_FULL && u->paused_until_wall <= clock_wall_ns();
 }
 
 int daemon_persist_consent(struct daemon *d, uint32_t uid)
@@ -79,17 +106,55 @@ int daemon_persist_consent(struct daemon *d, uint32_t uid)
 	return err ? err : save_err;
 }
 
-int daemon_set_consent(struct daemon *d, const struct consent_user *u, bool *in_force)
+/*
+ * The kernel's map holds EVTAP_MAX_USERS entries. When it cannot take a new one, a raise is
+ * refused and nothing changes; a restriction is kept in the daemon's table all the same, where
+ * the collector's second check drops every record the kernel still lets through.
+ */
+int daemon_set_consent(struct daemon *d, const struct consent_user *u, int *save_err)
 {
-	int err;
+	const struct consent_user *cur = consent_get(d->consent, u->uid);
+	struct consent_user old = cur ? *cur : (struct consent_user){ 0 };
+	const struct consent_user *keep = is_default(d, u) ? NULL : u;
+	int64_t now = clock_mono_ns();
+	int reason, err;
 
-	*in_force = false;
-	err = consent_set(d->consent, u);
+	*save_err = 0;
+	err = load_entry(d, u->uid, keep);
+	if (err && entry_level(d, keep, now, &reason) > entry_level(d, cur, now, &reason))
+		return err;
+	if (err)
+		log_warn("uid %u: the kernel's consent map is full: the collector drops this "
+			 "user's records",
+			 u->uid);
+	err = keep ? consent_set(d->consent, u) : 0;
+	if (!keep)
+		consent_remove(d->consent, u->uid);
+	if (err) {
+		load_entry(d, u->uid, cur ? &old : NULL);
+		return err;
+	}
+	*save_err = daemon_persist_consent(d, u->uid);
+	return 0;
+}
+
+/*
+ * A forget drops an entry that records more than the default (an opt-in); one that restricts
+ * stays: erasing a user's data never starts recording them.
+ */
+int daemon_forget_consent(struct daemon *d, uint32_t uid)
+{
+	const struct consent_user *u = consent_get(d->consent, uid);
+	int64_t now = clock_mono_ns();
+	int reason, err;
+
+	if (!u || entry_level(d, u, now, &reason) <= entry_level(d, NULL, now, &reason))
+		return 0;
+	err = kernel_clear_consent(d->kernel, uid);
 	if (err)
 		return err;
-	push_consent(d, u);
-	*in_force = true;
-	return daemon_persist_consent(d, u->uid);
+	consent_remove(d->consent, uid);
+	return consent_save(d->consent);
 }
 
 static void on_session(void *ctx, const struct session_state *st)
@@ -140,18 +205,69 @@ static int open_signals(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-static int make_socket_dir(const char *socket_path)
+/* Creates path and its missing parents, 0700, as systemd's StateDirectory= does. */
+static int make_dirs(const char *path)
 {
 	char dir[PATH_MAX];
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	for (char *p = dir + 1;; p++) {
+		char c = *p;
+
+		if (c && c != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return -errno;
+		if (!c)
+			return 0;
+		*p = c;
+	}
+}
+
+static int make_socket_dir(const char *socket_path, char *dir, size_t len)
+{
 	char *slash;
 
-	snprintf(dir, sizeof(dir), "%s", socket_path);
+	snprintf(dir, len, "%s", socket_path);
 	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
+	if (!slash || slash == dir) {
+		snprintf(dir, len, "%s", slash ? "/" : ".");
 		return 0;
+	}
 	*slash = '\0';
 	/* 0755: every user must reach the socket; the socket itself checks each caller. */
 	return mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+/*
+ * One daemon per socket: a second one would unlink the live socket and attach its programs
+ * beside the first's. The lock is evtapd.pid beside the socket, holding the holder's pid.
+ */
+static int lock_instance(struct daemon *d)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], pid[16] = "";
+	int ret = make_socket_dir(d->cfg->socket_path, dir, sizeof(dir));
+
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/evtapd.pid", dir);
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (d->lock_fd < 0)
+		return -errno;
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB)) {
+		ret = errno == EWOULDBLOCK ? DAEMON_ERUNNING : -errno;
+		if (read(d->lock_fd, pid, sizeof(pid) - 1) > 0)
+			pid[strcspn(pid, "\n")] = '\0';
+		if (ret == DAEMON_ERUNNING)
+			log_err("another evtapd is running (pid %s, holding %s)", pid, path);
+		return ret;
+	}
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (ftruncate(d->lock_fd, 0) || pwrite(d->lock_fd, pid, strlen(pid), 0) < 0)
+		return -errno;
+	return 0;
 }
 
 void daemon_drain(struct daemon *d)
@@ -175,6 +291,12 @@ static void flush_store(struct daemon *d)
 	d->last_flush = d->now_mono;
 }
 
+void daemon_flush(struct daemon *d, int64_t max_age_ns)
+{
+	if (clock_mono_ns() - d->last_flush >= max_age_ns)
+		flush_store(d);
+}
+
 void daemon_periodic_work(struct daemon *d)
 {
 	daemon_drain(d);
@@ -186,24 +308,45 @@ void daemon_periodic_work(struct daemon *d)
 	metrics_dispatch(d->metrics);
 }
 
+static void clear_if_gone(void *ctx, const struct consent_user *u)
+{
+	struct daemon *d = ctx;
+
+	if (!consent_get(d->consent, u->uid) && kernel_clear_consent(d->kernel, u->uid))
+		log_err("uid %u: cannot clear consent in the kernel", u->uid);
+}
+
+/* As for a change by request: what an opt-out or pause stops is not written either. */
+static void discard_if_off(void *ctx, const struct consent_user *u)
+{
+	struct daemon *d = ctx;
+	int reason;
+
+	if (daemon_user_level(d, u->uid, clock_mono_ns(), &reason) == EVTAP_LEVEL_OFF)
+		store_discard(d->store, u->uid);
+}
+
+/* Users gone from the file are cleared first, so that the map has room for the others. */
 static void reload_consent(struct daemon *d)
 {
 	char path[PATH_MAX], err[512];
-	struct consent *fresh;
+	struct consent *fresh, *old = d->consent;
 
 	snprintf(path, sizeof(path), "%s/consent.conf", d->cfg->data_dir);
 	if (consent_load(&fresh, path, err, sizeof(err))) {
 		log_err("reload: %s: keeping the consent in force", err);
 		return;
 	}
-	consent_free(d->consent);
 	d->consent = fresh;
-	consent_foreach(d->consent, push_consent, d);
+	consent_foreach(old, clear_if_gone, d);
+	consent_foreach(fresh, push_consent, d);
+	consent_foreach(fresh, discard_if_off, d);
+	consent_free(old);
 	log_info("reloaded %s", path);
 }
 
 /* The configuration file, then the consent file; systemd hears of it (Type=notify). */
-static void reload(struct daemon *d)
+void daemon_reload(struct daemon *d)
 {
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long)(clock_mono_ns() / 1000));
 	daemon_reload_config(d);
@@ -216,15 +359,16 @@ static int handle_signals(struct daemon *d, int sigfd)
 {
 	struct signalfd_siginfo si;
 	int stop = 0;
+	pid_t pid;
 
 	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			stop = 1;
 		else if (si.ssi_signo == SIGHUP)
-			reload(d);
+			daemon_reload(d);
 	}
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		children_reaped(&d->children, pid);
 	return stop;
 }
 
@@ -261,6 +405,7 @@ static void run_loop(struct daemon *d)
 void daemon_shutdown(struct daemon *d)
 {
 	sd_notify(0, "STOPPING=1");
+	children_end(&d->children, CHILD_ALL_USERS);
 	kernel_detach(d->kernel);
 	daemon_drain(d);
 	collector_take_counts(d);
@@ -299,8 +444,16 @@ static int open_state(struct daemon *d)
 		.max_user_bytes = d->cfg->max_user_bytes,
 		.max_total_bytes = d->cfg->max_total_bytes,
 	};
+	const char *dirs[] = { d->cfg->data_dir, d->cfg->key_dir };
 	int ret;
 
+	for (int i = 0; i < 2; i++) {
+		ret = make_dirs(dirs[i]);
+		if (ret) {
+			log_err("%s: cannot create it: %s", dirs[i], strerror(-ret));
+			return ret;
+		}
+	}
 	if (d->cfg->fleet_on) {
 		ret = fleet_share(d->cfg, &share);
 		if (ret)
@@ -376,6 +529,13 @@ static int start(struct daemon *d)
 	int *epfd = &d->epfd, *sigfd = &d->sigfd;
 	int ret;
 
+	ret = lock_instance(d);
+	if (ret) {
+		if (ret != DAEMON_ERUNNING)
+			log_err("%s: cannot take the instance lock: %s", d->cfg->socket_path,
+				strerror(-ret));
+		return ret;
+	}
 	/* A kernel that cannot load or attach the programs is exit 2, whatever the errno. */
 	if (open_kernel(d))
 		return KERNEL_EUNSUPPORTED;
@@ -389,9 +549,7 @@ static int start(struct daemon *d)
 		return ret;
 	if (kernel_attach(d->kernel))
 		return KERNEL_EUNSUPPORTED;
-	ret = make_socket_dir(d->cfg->socket_path);
-	if (!ret)
-		ret = control_open(&d->control, d->cfg->socket_path, handlers_on_request, d);
+	ret = control_open(&d->control, d->cfg->socket_path, handlers_on_request, d);
 	if (ret) {
 		log_err("%s: cannot serve the control socket: %s", d->cfg->socket_path,
 			strerror(-ret));
@@ -433,6 +591,8 @@ void daemon_stop(struct daemon *d)
 		close(d->epfd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd); /* not unlinked: another start may have it open already */
 }
 
 int daemon_start(struct daemon *d, const struct daemon_config *cfg)
@@ -440,9 +600,12 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->config = *cfg;
 	d->cfg = &d->config;
-	d->epfd = d->sigfd = -1;
+	d->epfd = d->sigfd = d->lock_fd = -1;
 	d->now_mono = clock_mono_ns();
 	d->last_flush = d->last_counts = d->now_mono;
+	/* No core dump and no ptrace by the user: its memory holds every user's key. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return -errno;
 	return start(d);
 }
 
@@ -462,5 +625,5 @@ int daemon_run(const struct daemon_config *cfg)
 		daemon_shutdown(&d);
 	}
 	daemon_stop(&d);
-	return ret == KERNEL_EUNSUPPORTED ? 2 : ret ? 1 : 0;
+	return ret == KERNEL_EUNSUPPORTED || ret == DAEMON_ERUNNING ? 2 : ret ? 1 : 0;
 }

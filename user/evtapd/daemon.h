@@ -4,6 +4,7 @@
 #define EVTAP_DAEMON_H
 
 #include <stdbool.h>
+#include "children.h"
 #include "consent.h"
 #include "control.h"
 #include "devices.h"
@@ -49,7 +50,9 @@ struct daemon {
 	int64_t last_flush;
 	int64_t last_counts;
 	struct collector_stats stats;
-	int epfd, sigfd; /* the event loop's, and its signals' */
+	struct children children; /* streaming exports and audit reads */
+	int epfd, sigfd;	  /* the event loop's, and its signals' */
+	int lock_fd;		  /* the instance lock, held while running */
 };
 
 /* collector.c: from the ring buffer and the counts and display maps to the store. */
@@ -61,6 +64,9 @@ void collector_take_counts(struct daemon *d);
 void handlers_on_request(void *ctx, struct control_client *client, const struct ucred *cred,
 			 const struct request *req, const char *err);
 
+/* daemon_start: another evtapd holds the instance lock (exit status 2). */
+#define DAEMON_ERUNNING (-10001)
+
 /* reload.c: SIGHUP re-reads the configuration file; flags still override it. */
 void daemon_reload_config(struct daemon *d);
 
@@ -68,20 +74,30 @@ void daemon_reload_config(struct daemon *d);
 int daemon_seat_id(struct daemon *d, const char *name);
 /* The effective level of uid at now_mono (ns); *reason is set when it is off. */
 int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason);
+/*
+ * SIGHUP: the configuration file, then the consent file; users gone from it are cleared from
+ * the kernel's map, and what is buffered of users now off is discarded.
+ */
+void daemon_reload(struct daemon *d);
+/* Flushes the store unless it was flushed less than max_age_ns ago. */
+void daemon_flush(struct daemon *d, int64_t max_age_ns);
 /* Starts a batch: now_mono is read here, then every record waiting is collected. */
 void daemon_drain(struct daemon *d);
 /*
- * Applies a changed consent entry: kernel map first, then buffered data, then the file. Returns
- * 0 once all of it is durable, else a negative errno; *in_force says whether the kernel map took
- * the change even so (it is then in force until a restart, but was not made durable).
+ * Applies a changed consent entry: kernel map first, then buffered data, then the file, whose
+ * result is *save_err. Returns 0 once it is in force, or a negative errno when nothing changed:
+ * only a raise is ever refused (the kernel's map is full), never an opt-out, pause or lower
+ * level. An entry that is what a user who never chose gets is removed rather than stored.
  */
-int daemon_set_consent(struct daemon *d, const struct consent_user *u, bool *in_force);
+int daemon_set_consent(struct daemon *d, const struct consent_user *u, int *save_err);
 /*
  * The durable part of a change already in d->consent and the kernel: if uid's level is now off,
  * its buffered data is discarded (cut off durably), then the consent file is saved. Returns 0
  * or the first negative errno.
  */
 int daemon_persist_consent(struct daemon *d, uint32_t uid);
+/* Removes uid's entry when it records more than the default, as part of a forget. */
+int daemon_forget_consent(struct daemon *d, uint32_t uid);
 /*
  * The lifecycle, in steps so that host tests can drive it over the kernel layer's double:
  * daemon_start loads the kernel side, the consent, seats and routes, then attaches and serves

@@ -5,10 +5,13 @@
  * Every change, export, forget and refusal is audited.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <json-c/json.h>
 #include "audit.h"
 #include "clock.h"
@@ -19,6 +22,9 @@
 #include "log.h"
 #include "names.h"
 #include "shipping.h"
+
+#define SEND_TIMEOUT_S	60
+#define EXPORT_FLUSH_NS 1000000000LL
 
 struct call {
 	struct daemon *d;
@@ -61,10 +67,19 @@ static void reply_error(struct call *c, const char *msg)
 	reply_json(c, o);
 }
 
+/* Refusals are what anyone can cause at will: their audit lines are rate-limited. */
 static void refuse(struct call *c, const char *op, int64_t uid, const char *why)
 {
+	struct audit_entry e = {
+		.caller_uid = c->cred->uid,
+		.caller_pid = c->cred->pid,
+		.op = op,
+		.target_uid = uid,
+		.result = why,
+	};
+
 	c->d->stats.requests_refused++;
-	audit(c, op, uid, NULL, NULL, why);
+	audit_log_refusal(&e);
 	reply_error(c, why);
 }
 
@@ -200,26 +215,29 @@ static void do_consent_change(struct call *c, consent_edit_fn edit)
 {
 	const struct consent_user *old = consent_get(c->d->consent, c->uid);
 	struct consent_user u = { .uid = c->uid, .level = EVTAP_LEVEL_FULL };
-	char before[96], after[96];
+	char before[96], after[96], msg[256];
 	const char *op = request_op_name(c->req->op);
-	char msg[256];
-	bool in_force;
-	int err;
+	int err, save_err;
 
 	if (old)
 		u = *old;
 	describe(old, before, sizeof(before));
 	edit(&u, c->req);
 	describe(&u, after, sizeof(after));
-	err = daemon_set_consent(c->d, &u, &in_force);
-	audit(c, op, c->uid, before, after, err ? strerror(-err) : "ok");
-	if (err) {
-		/* Never answered as done: what is in force now may not survive a crash. */
+	err = daemon_set_consent(c->d, &u, &save_err);
+	audit(c, op, c->uid, before, after, err || save_err ? strerror(-(err ?: save_err)) : "ok");
+	/* Never answered as done unless it is: in force, and durable. */
+	if (err == -E2BIG) {
+		reply_error(c, "not applied: the kernel's consent table is full; an opt-out, a "
+			       "pause or a lower level is always applied, more recording is not");
+		return;
+	}
+	if (err || save_err) {
 		snprintf(msg, sizeof(msg),
-			 in_force ? "failed: %s: the change is in force until evtapd restarts, but "
-				    "was not made durable; run the command again"
-				  : "failed: %s: nothing was changed",
-			 strerror(-err));
+			 err ? "failed: %s: nothing was changed"
+			     : "failed: %s: the change is in force until evtapd restarts, but was "
+			       "not made durable; run the command again",
+			 strerror(-(err ?: save_err)));
 		reply_error(c, msg);
 		return;
 	}
@@ -230,8 +248,10 @@ static void do_forget(struct call *c)
 {
 	int err;
 
+	/* No export of the user's data outlives the forget's answer. */
+	children_end(&c->d->children, c->uid);
 	store_discard(c->d->store, c->uid);
-	err = store_forget(c->d->store, c->uid);
+	err = store_forget(c->d->store, c->uid) ?: daemon_forget_consent(c->d, c->uid);
 	audit(c, "forget", c->uid, NULL, NULL, err ? strerror(-err) : "ok");
 	if (err)
 		reply_error(c, strerror(-err));
@@ -326,58 +346,91 @@ static void do_devices(struct call *c)
 	reply_json(c, o);
 }
 
+/* The rotated log first, then the current one: oldest first. */
 static int stream_audit(FILE *out, const struct daemon_config *cfg)
 {
+	static const char *const names[] = { "audit.log.1", "audit.log" };
 	char path[512], buf[8192];
 	size_t n;
 	FILE *in;
 
-	snprintf(path, sizeof(path), "%s/audit.log", cfg->data_dir);
-	in = fopen(path, "re");
-	if (!in)
-		return -errno;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
-			break;
-	fclose(in);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, names[i]);
+		in = fopen(path, "re");
+		if (!in && errno == ENOENT && i == 0)
+			continue;
+		if (!in)
+			return -errno;
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			if (fwrite(buf, 1, n, out) != n)
+				break;
+		fclose(in);
+	}
 	return 0;
 }
 
 /*
- * Long answers are streamed by a child, so that a slow reader never holds up capture. The
- * store is flushed first: an export includes everything captured up to the request.
+ * The streaming child holds nothing of the daemon's but its own client's socket: not the other
+ * clients' sockets, nor the signals the daemon blocks; a reader that stops reading for
+ * SEND_TIMEOUT_S ends it.
  */
-static void stream_in_child(struct call *c)
+static int child_setup(int fd)
 {
-	const struct daemon_config *cfg = c->d->cfg;
-	const struct request req = *c->req;
-	uint32_t uid = c->uid;
+	struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
+	sigset_t none;
+
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) || prctl(PR_SET_PDEATHSIG, SIGTERM))
+		return -errno;
+	if (dup2(fd, 3) < 0 || close_range(4, ~0U, 0))
+		return -errno;
+	return setsockopt(3, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ? -errno : 3;
+}
+
+static void run_child(int fd, const struct daemon_config *cfg, const struct request *req,
+		      uint32_t uid)
+{
+	FILE *out;
+	int ret;
+
+	fd = child_setup(fd);
+	out = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!out)
+		_exit(1);
+	fputs("{\"ok\":true}\n", out);
+	ret = req->op == REQ_AUDIT ? stream_audit(out, cfg)
+				   : export_users(out, cfg->data_dir, cfg->key_dir, req, uid);
+	_exit(fclose(out) || ret ? 1 : 0);
+}
+
+/*
+ * Long answers are streamed by a child, so that a slow reader never holds up capture. The
+ * store is flushed first, at most once per EXPORT_FLUSH_NS: an export includes everything
+ * captured up to that flush.
+ */
+static void stream_in_child(struct call *c, int64_t target)
+{
+	uint32_t caller = c->cred->uid; /* cred goes with the client, at control_take_fd */
+	const char *why = children_refusal(&c->d->children, caller);
 	int fd;
 	pid_t pid;
 
-	store_flush(c->d->store);
+	if (why) {
+		refuse(c, request_op_name(c->req->op), target, why);
+		return;
+	}
+	audit(c, request_op_name(c->req->op), target, NULL, NULL, "ok");
+	if (c->req->op == REQ_EXPORT)
+		daemon_flush(c->d, EXPORT_FLUSH_NS);
 	fd = control_take_fd(c->d->control, c->client);
 	pid = fork();
-	if (pid == 0) {
-		FILE *out = fdopen(fd, "w");
-		int ret;
-		if (!out)
-			_exit(1);
-		fputs("{\"ok\":true}\n", out);
-		ret = req.op == REQ_AUDIT
-			      ? stream_audit(out, cfg)
-			      : export_users(out, cfg->data_dir, cfg->key_dir, &req, uid);
-		_exit(fclose(out) || ret ? 1 : 0);
-	}
+	if (pid == 0)
+		run_child(fd, c->d->cfg, c->req, c->uid);
 	if (pid < 0)
 		log_err("export: fork: %s", strerror(errno));
+	else
+		children_add(&c->d->children, pid, caller, target);
 	close(fd);
-}
-
-static void do_export(struct call *c)
-{
-	audit(c, "export", c->req->all_users ? -1 : (int64_t)c->uid, NULL, NULL, "ok");
-	stream_in_child(c);
 }
 
 static int permitted(struct call *c, const char **why)
@@ -422,10 +475,10 @@ void handlers_on_request(void *ctx, struct control_client *client, const struct 
 		do_devices(&c);
 		break;
 	case REQ_EXPORT:
-		do_export(&c);
+		stream_in_child(&c, req->all_users ? CHILD_ALL_USERS : (int64_t)c.uid);
 		break;
 	case REQ_AUDIT:
-		stream_in_child(&c);
+		stream_in_child(&c, CHILD_NO_USER);
 		break;
 	case REQ_FORGET:
 		do_forget(&c);

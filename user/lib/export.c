@@ -229,18 +229,19 @@ int export_users(FILE *out, const char *data_dir, const char *key_dir, const str
 {
 	struct export_ctx x = { .out = out, .format = req->format };
 	struct store_read_cb cb = { .record = export_one, .corrupt = export_corrupt, .ctx = &x };
-	uint32_t uids[EVTAP_MAX_USERS];
+	uint32_t *uids = &uid;
 	int n = 1, ret = 0;
 
-	uids[0] = uid;
 	if (req->all_users)
-		n = store_list_users(data_dir, uids, EVTAP_MAX_USERS);
+		n = store_list_users(data_dir, &uids);
 	if (n < 0)
 		ret = n;
 	export_begin(out, req->format);
 	for (int i = 0; i < n && !ret; i++)
 		ret = store_read_user(data_dir, key_dir, uids[i], req->since_ns, req->until_ns,
 				      &cb);
+	if (uids != &uid)
+		free(uids);
 	write_trailer(out, &x, ret);
 	return ret;
 }

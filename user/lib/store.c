@@ -33,6 +33,8 @@
 #define BLOCK_BYTES_DEFAULT   (64u << 10)
 #define BLOCK_BYTES_MAX	      (CODEC_BLOCK_MAX - CODEC_APPEND_MAX)
 #define UID_NAME_SIZE	      11 /* decimal uint32, NUL */
+/* Key slots at first (128 KiB of locked memory); the table doubles past them. */
+#define STORE_KEY_SLOTS 4096
 
 /* A user's open segment, and what was written to it since its last fsync. */
 struct open_segment {
@@ -52,12 +54,12 @@ struct seg_info {
 
 struct store_user {
 	uint32_t uid;
-	int dir_fd; /* -1 until opened: at store_open, or at its first block */
+	bool opened; /* indexed and its key loaded: at store_open, or at its first block */
 	uint64_t next_seq;
 	struct open_segment seg;
 	struct codec_enc enc;  /* the block being built */
 	int64_t block_newest;  /* the newest record in enc */
-	uint8_t *key;	       /* its slot of store.key_slots; valid once dir_fd is */
+	uint8_t *key;	       /* its slot of store.key_slots; valid once opened */
 	struct seg_info *segs; /* ascending seq; the open segment, if any, is the last */
 	size_t n_segs;
 	size_t cap_segs;
@@ -78,6 +80,7 @@ struct store {
 	struct seg_packer *packer;
 	struct store_user **users;
 	uint8_t (*key_slots)[KEY_SIZE]; /* users[i]'s key is key_slots[i]: locked memory */
+	size_t cap_keys;
 	size_t n_users;
 	size_t cap_users;
 	struct store_stats stats;
@@ -104,8 +107,6 @@ static void store_lose(struct store *st, enum store_loss why, uint64_t records, 
 static void user_free(struct store_user *u)
 {
 	seg_close(&u->seg.w);
-	if (u->dir_fd >= 0)
-		close(u->dir_fd);
 	codec_enc_free(&u->enc);
 	sodium_memzero(u->key, KEY_SIZE);
 	free(u->segs);
@@ -137,13 +138,29 @@ static struct store_user *user_find(const struct store *st, uint32_t uid, size_t
 	return NULL;
 }
 
-/* The encoder is allocated here, once per user: appending itself never allocates. */
+/* Twice the key slots, the keys moved over; the old table is wiped as it is freed. */
+static int grow_key_slots(struct store *st)
+{
+	uint8_t(*slots)[KEY_SIZE] = sodium_allocarray(st->cap_keys * 2, KEY_SIZE);
+
+	if (!slots)
+		return -ENOMEM;
+	memcpy(slots, st->key_slots, st->n_users * KEY_SIZE);
+	for (size_t i = 0; i < st->n_users; i++)
+		st->users[i]->key = slots[i];
+	sodium_free(st->key_slots);
+	st->key_slots = slots;
+	st->cap_keys *= 2;
+	return 0;
+}
+
+/* No fixed number of users: a store holds as many as memory allows. */
 static int user_add(struct store *st, uint32_t uid, struct store_user **out)
 {
 	struct store_user *u;
 
-	if (st->n_users == EVTAP_MAX_USERS)
-		return -EUSERS;
+	if (st->n_users == st->cap_keys && grow_key_slots(st))
+		return -ENOMEM;
 	if (st->n_users == st->cap_users) {
 		size_t cap = st->cap_users ? st->cap_users * 2 : 4;
 		struct store_user **users = reallocarray(st->users, cap, sizeof(*users));
@@ -156,12 +173,7 @@ static int user_add(struct store *st, uint32_t uid, struct store_user **out)
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	if (codec_enc_init(&u->enc, st->block_bytes + CODEC_APPEND_MAX)) {
-		free(u);
-		return -ENOMEM;
-	}
 	u->uid = uid;
-	u->dir_fd = -1;
 	u->seg.w.fd = -1;
 	u->key = st->key_slots[st->n_users];
 	st->users[st->n_users++] = u;
@@ -169,12 +181,34 @@ static int user_add(struct store *st, uint32_t uid, struct store_user **out)
 	return 0;
 }
 
+/*
+ * The user who appends, with an encoder: allocated at the first record, once, so that users
+ * who only have data (loaded at open) cost no block of memory; appending then never allocates.
+ */
 static int user_get(struct store *st, uint32_t uid, struct store_user **out)
 {
 	size_t pos;
+	int err;
 
 	*out = user_find(st, uid, &pos);
-	return *out ? 0 : user_add(st, uid, out);
+	err = *out ? 0 : user_add(st, uid, out);
+	if (!err && !(*out)->enc.buf)
+		err = codec_enc_init(&(*out)->enc, st->block_bytes + CODEC_APPEND_MAX);
+	return err;
+}
+
+/*
+ * The user's directory, opened for one operation and closed by the caller: no descriptor is
+ * held per user, so that the number of users is not bounded by the descriptor limit.
+ */
+static int user_dir(const struct store *st, uint32_t uid)
+{
+	char name[UID_NAME_SIZE];
+	int fd;
+
+	uid_name(name, uid);
+	fd = openat(st->data_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
 }
 
 static int index_push(struct store_user *u, uint64_t seq, uint64_t bytes, int64_t newest_ns)
@@ -232,7 +266,7 @@ static uint64_t cut_damaged_tail(struct store *st, struct store_user *u, int fd,
  * Indexes one segment found at open: its size, and its newest record, read with the key. A
  * segment none of whose records can be read (another key's) ages from its creation.
  */
-static int index_segment(struct store *st, struct store_user *u, struct seg_reader *rd,
+static int index_segment(struct store *st, struct store_user *u, int dir_fd, struct seg_reader *rd,
 			 uint64_t seq)
 {
 	int64_t newest = INT64_MIN;
@@ -243,7 +277,7 @@ static int index_segment(struct store *st, struct store_user *u, struct seg_read
 	int fd, err = 0;
 
 	seg_name(name, seq);
-	fd = openat(u->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &sb)) {
 		err = -errno;
 		if (fd >= 0)
@@ -260,7 +294,7 @@ static int index_segment(struct store *st, struct store_user *u, struct seg_read
 	return err ? err : index_push(u, seq, size, newest);
 }
 
-static int index_segments(struct store *st, struct store_user *u, const uint64_t *seqs,
+static int index_segments(struct store *st, struct store_user *u, int dir_fd, const uint64_t *seqs,
 			  size_t count)
 {
 	struct seg_reader *rd;
@@ -272,7 +306,7 @@ static int index_segments(struct store *st, struct store_user *u, const uint64_t
 	if (!rd)
 		return -ENOMEM;
 	for (size_t i = 0; i < count && !err; i++)
-		err = index_segment(st, u, rd, seqs[i]);
+		err = index_segment(st, u, dir_fd, rd, seqs[i]);
 	seg_reader_free(rd);
 	return err;
 }
@@ -300,17 +334,17 @@ static int user_load_key(struct store *st, struct store_user *u, size_t n_segmen
  * Fleet mode: the directory and its segments to the ship group (a store that was not shared
  * before becomes so), and the key sealed beside them; a key made anew replaces the sealed one.
  */
-static int user_share(struct store *st, struct store_user *u, bool had_key)
+static int user_share(struct store *st, struct store_user *u, int dir_fd, bool had_key)
 {
 	int err;
 
 	if (!st->shared)
 		return 0;
-	err = share_fd(u->dir_fd, &st->share, true);
+	err = share_fd(dir_fd, &st->share, true);
 	if (!err)
-		err = share_segments(u->dir_fd, &st->share);
+		err = share_segments(dir_fd, &st->share);
 	if (!err)
-		err = share_key(u->dir_fd, u->uid, u->key, &st->share, !had_key);
+		err = share_key(dir_fd, u->uid, u->key, &st->share, !had_key);
 	return err;
 }
 
@@ -332,45 +366,48 @@ static int user_open_dir(struct store *st, struct store_user *u)
 	/* Whether or not this call created it, its entry must be durable before its segments. */
 	if (fileio.fsync(st->data_fd))
 		return -errno;
-	fd = openat(st->data_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	fd = user_dir(st, u->uid);
 	if (fd < 0)
-		return -errno;
-	u->dir_fd = fd;
+		return fd;
 	err = seg_list(fd, &seqs, &count);
 	if (!err) {
 		err = user_load_key(st, u, count, &had_key);
 		if (!err)
-			err = user_share(st, u, had_key);
+			err = user_share(st, u, fd, had_key);
 		if (!err)
-			err = index_segments(st, u, seqs, count);
+			err = index_segments(st, u, fd, seqs, count);
 		u->next_seq = count ? seqs[count - 1] + 1 : 0;
 		free(seqs);
 	}
-	if (err) {
-		close(fd);
-		u->dir_fd = -1;
+	close(fd);
+	u->opened = !err;
+	if (err)
 		u->n_segs = 0;
-	}
 	return err;
 }
 
 static int user_new_segment(struct store *st, struct store_user *u)
 {
 	struct open_segment *seg = &u->seg;
-	int err = 0;
+	int err = u->opened ? 0 : user_open_dir(st, u), dir_fd;
 
-	if (u->dir_fd < 0)
-		err = user_open_dir(st, u);
-	if (!err)
-		err = seg_create(&seg->w, u->dir_fd, u->uid, u->next_seq, clock_wall_ns(), u->key);
 	if (err)
 		return err;
+	dir_fd = user_dir(st, u->uid);
+	if (dir_fd < 0)
+		return dir_fd;
+	err = seg_create(&seg->w, dir_fd, u->uid, u->next_seq, clock_wall_ns(), u->key);
+	if (err) {
+		close(dir_fd);
+		return err;
+	}
 	u->next_seq++;
 	err = st->shared ? share_fd(seg->w.fd, &st->share, false) : 0;
 	/* The new file's name must be durable before anything in it counts as persisted. */
 	if (!err)
-		err = fileio.fsync(u->dir_fd) ? -errno
-					      : index_push(u, seg->w.seq, seg->w.size, INT64_MIN);
+		err = fileio.fsync(dir_fd) ? -errno
+					   : index_push(u, seg->w.seq, seg->w.size, INT64_MIN);
+	close(dir_fd);
 	if (err) {
 		seg_close(&seg->w);
 		return err;
@@ -527,13 +564,11 @@ static void store_free(struct store *st)
  */
 static int load_users(struct store *st)
 {
-	uint32_t *uids = malloc(EVTAP_MAX_USERS * sizeof(*uids));
 	struct store_user *u;
+	uint32_t *uids;
 	int n, err = 0;
 
-	if (!uids)
-		return -ENOMEM;
-	n = store_list_users(st->data_dir, uids, EVTAP_MAX_USERS);
+	n = store_list_users(st->data_dir, &uids);
 	for (int i = 0; i < n && !err; i++) {
 		err = user_add(st, uids[i], &u);
 		if (!err)
@@ -543,7 +578,8 @@ static int load_users(struct store *st)
 			err = 0;
 		}
 	}
-	free(uids);
+	if (n >= 0)
+		free(uids);
 	return n < 0 ? n : err;
 }
 
@@ -563,7 +599,8 @@ int store_open(struct store **out, const char *data_dir, const char *key_dir,
 	if (!err)
 		err = keyring_open(&st->keys, key_dir, true);
 	/* Locked memory, never swapped out, guarded, and wiped when freed: keys only live here. */
-	if (!err && !(st->key_slots = sodium_allocarray(EVTAP_MAX_USERS, KEY_SIZE)))
+	st->cap_keys = STORE_KEY_SLOTS;
+	if (!err && !(st->key_slots = sodium_allocarray(st->cap_keys, KEY_SIZE)))
 		err = -ENOMEM;
 	if (!err)
 		err = open_data_dir(st, data_dir);
@@ -590,13 +627,13 @@ int store_append(struct store *st, const struct evtap_record *rec, const struct 
 	struct store_user *u;
 	int err;
 
-	if (rec->uid == EVTAP_UID_NONE)
-		return -EINVAL;
-	err = user_get(st, rec->uid, &u);
+	err = rec->uid == EVTAP_UID_NONE ? -EINVAL : user_get(st, rec->uid, &u);
 	if (!err)
 		err = codec_enc_append(&u->enc, rec, dev);
-	if (err)
+	if (err) {
+		st->stats.unpersisted[err == -ENOMEM ? STORE_LOSS_NO_MEMORY : STORE_LOSS_INVALID]++;
 		return err;
+	}
 	if (u->enc.records == 1 || rec->ts_ns > u->block_newest)
 		u->block_newest = rec->ts_ns;
 	if (u->enc.len >= st->block_bytes)
@@ -715,12 +752,18 @@ int store_forget(struct store *st, uint32_t uid)
 static int drop_segment(struct store *st, struct store_user *u, size_t i)
 {
 	char name[SEG_NAME_SIZE];
+	int dir_fd, err;
 
 	if (u->seg.w.fd >= 0 && u->seg.w.seq == u->segs[i].seq)
 		user_retire_segment(st, u);
 	seg_name(name, u->segs[i].seq);
-	if (unlinkat(u->dir_fd, name, 0) && errno != ENOENT)
-		return -errno;
+	dir_fd = user_dir(st, u->uid);
+	if (dir_fd < 0)
+		return dir_fd;
+	err = unlinkat(dir_fd, name, 0) && errno != ENOENT ? -errno : 0;
+	close(dir_fd);
+	if (err)
+		return err;
 	memmove(&u->segs[i], &u->segs[i + 1], (u->n_segs - i - 1) * sizeof(*u->segs));
 	u->n_segs--;
 	u->unlinked = true;
@@ -738,13 +781,13 @@ static uint64_t user_bytes(const struct store_user *u)
 
 /*
  * Empty segments (no newest record) count as expired: they hold nothing worth keeping. A user
- * whose directory is not open has no index.
+ * not opened has no index.
  */
 static int expire_user(struct store *st, struct store_user *u, int64_t cutoff_ns)
 {
 	int err = 0;
 
-	if (u->dir_fd < 0)
+	if (!u->opened)
 		return 0;
 	for (size_t i = 0; i < u->n_segs && !err;) {
 		if (st->retention_ns && u->segs[i].newest_ns < cutoff_ns &&
@@ -785,6 +828,17 @@ static int expire_total(struct store *st)
 	return err;
 }
 
+static int sync_dir(const struct store *st, uint32_t uid)
+{
+	int fd = user_dir(st, uid), err;
+
+	if (fd < 0)
+		return fd;
+	err = fileio.fsync(fd) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
 static void keep_first_error(int *err, int e)
 {
 	if (!*err)
@@ -805,7 +859,7 @@ int store_enforce_retention(struct store *st)
 		struct store_user *u = st->users[i];
 
 		if (u->unlinked)
-			keep_first_error(&err, fileio.fsync(u->dir_fd) ? -errno : 0);
+			keep_first_error(&err, sync_dir(st, u->uid));
 		u->unlinked = false;
 	}
 	return err;
@@ -961,26 +1015,37 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int store_list_users(const char *data_dir, uint32_t *uids, int max)
+int store_list_users(const char *data_dir, uint32_t **out)
 {
 	DIR *dir = opendir(data_dir);
+	uint32_t *uids = NULL, uid;
 	struct dirent *de;
-	uint32_t uid;
-	int n = 0, err = 0;
+	size_t n = 0, cap = 0;
+	int err = 0;
 
 	if (!dir)
 		return -errno;
 	while (!err && (de = readdir(dir))) {
 		if (!parse_uid(de->d_name, &uid) || !is_dir(dirfd(dir), de->d_name))
 			continue;
-		if (n == max)
-			err = -ENOBUFS;
-		else
-			uids[n++] = uid;
+		if (n == cap) {
+			uint32_t *more =
+				reallocarray(uids, cap = cap ? 2 * cap : 64, sizeof(*uids));
+
+			if (!more) {
+				err = -ENOMEM;
+				break;
+			}
+			uids = more;
+		}
+		uids[n++] = uid;
 	}
 	closedir(dir);
-	if (err)
-		return err;
-	qsort(uids, (size_t)n, sizeof(*uids), cmp_u32);
-	return n;
+	if (err || n > INT_MAX) {
+		free(uids);
+		return err ?: -EOVERFLOW;
+	}
+	qsort(uids, n, sizeof(*uids), cmp_u32);
+	*out = uids;
+	return (int)n;
 }

@@ -18,6 +18,8 @@ enum store_loss {
 	STORE_LOSS_IO,		 /* EIO and other write errors */
 	STORE_LOSS_FSYNC,	 /* fsync failed: the segment's unflushed blocks are gone */
 	STORE_LOSS_DISCARDED,	 /* dropped on purpose: the user opted out before the flush */
+	STORE_LOSS_INVALID,	 /* refused by store_append: a malformed record or device */
+	STORE_LOSS_NO_MEMORY,	 /* refused by store_append: no memory for the user */
 	STORE_LOSS_MAX,
 };
 
@@ -52,8 +54,8 @@ void store_close(struct store *st); /* flushes first */
  * Buffers one record in memory; dev is the identity of rec->dev (NULL: none or unknown). A
  * block that fills up is written at once (fsync'ed by the next flush). Returns 0 once the store
  * accounts for the record: if writing its block fails, the record is counted in unpersisted and
- * the next store_flush returns the error. Else -EINVAL (malformed record or device, uid
- * EVTAP_UID_NONE), -ENOMEM, or -EUSERS past EVTAP_MAX_USERS users.
+ * the next store_flush returns the error. Else, counted in unpersisted too, -EINVAL (malformed
+ * record or device, uid EVTAP_UID_NONE) or -ENOMEM. There is no fixed number of users.
  */
 int store_append(struct store *st, const struct evtap_record *rec, const struct evtap_device *dev);
 
@@ -105,9 +107,9 @@ int store_read_user(const char *data_dir, const char *key_dir, uint32_t uid, int
 		    int64_t until_ns, const struct store_read_cb *cb);
 
 /*
- * Lists the uids that have a directory in the store, ascending; returns the count, or a
- * negative errno: -ENOBUFS if there are more than max.
+ * Lists the uids that have a directory in the store, ascending, in *uids (malloc'ed: the
+ * caller frees it); returns the count, or a negative errno (and *uids is not set).
  */
-int store_list_users(const char *data_dir, uint32_t *uids, int max);
+int store_list_users(const char *data_dir, uint32_t **uids);
 
 #endif /* EVTAP_STORE_H */

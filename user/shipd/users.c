@@ -162,8 +162,8 @@ static void scan_user(struct ship_user *u)
 
 void users_scan(struct shipd *sd)
 {
-	static uint32_t uids[EVTAP_MAX_USERS];
-	int n = store_list_users(sd->data_dir, uids, EVTAP_MAX_USERS);
+	uint32_t *uids;
+	int n = store_list_users(sd->data_dir, &uids);
 
 	if (n < 0) {
 		log_err("%s: cannot list the users: %s", sd->data_dir, strerror(-n));
@@ -173,6 +173,7 @@ void users_scan(struct shipd *sd)
 		sd->users[i]->seen = false;
 	for (int i = 0; i < n; i++)
 		add_user(sd, uids[i]);
+	free(uids);
 	drop_gone(sd);
 	sd->c.backlog_bytes = 0;
 	for (size_t i = 0; i < sd->n_users; i++) {
