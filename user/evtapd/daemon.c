@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -31,7 +32,8 @@ enum loop_source {
 	SRC_CONTROL,
 	SRC_DEVICES,
 	SRC_SESSION,
-	SRC_METRICS
+	SRC_METRICS,
+	SRC_METRICS_TIMER
 };
 
 int daemon_seat_id(struct daemon *d, const char *name)
@@ -173,6 +175,47 @@ void daemon_periodic_work(struct daemon *d)
 	metrics_dispatch(d->metrics);
 }
 
+int daemon_arm_metrics(struct daemon *d)
+{
+	int64_t ns = d->cfg->metrics_interval_ns;
+	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+	struct itimerspec its = { .it_interval = ts, .it_value = ts };
+
+	if (d->metrics_timer < 0)
+		return 0;
+	return timerfd_settime(d->metrics_timer, 0, &its, NULL) ? -errno : 0;
+}
+
+/* A snapshot per tick of a timer of its own: when the figures change follows no input. */
+static void refresh_metrics(struct daemon *d)
+{
+	uint64_t ticks;
+	int err;
+
+	if (read(d->metrics_timer, &ticks, sizeof(ticks)) != sizeof(ticks))
+		return;
+	err = metrics_refresh(d->metrics);
+	if (err)
+		log_warn("metrics: keeping the last snapshot: %s", strerror(-err));
+}
+
+static int open_metrics(struct daemon *d)
+{
+	int ret;
+
+	if (!d->cfg->metrics)
+		return 0;
+	ret = metrics_open(&d->metrics, d->cfg->metrics, counters_write_prometheus, d);
+	if (ret) {
+		log_err("--metrics %s: %s", d->cfg->metrics, strerror(-ret));
+		return ret;
+	}
+	d->metrics_timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->metrics_timer < 0)
+		return -errno;
+	return daemon_arm_metrics(d);
+}
+
 static void reload_consent(struct daemon *d)
 {
 	char path[PATH_MAX], err[512];
@@ -234,6 +277,9 @@ static void run_loop(struct daemon *d)
 				break;
 			case SRC_SESSION:
 				session_dispatch(d->session);
+				break;
+			case SRC_METRICS_TIMER:
+				refresh_metrics(d);
 				break;
 			case SRC_RINGBUF: /* these: daemon_periodic_work */
 			case SRC_CONTROL:
@@ -356,11 +402,9 @@ static int start(struct daemon *d)
 			strerror(-ret));
 		return ret;
 	}
-	if (d->cfg->metrics &&
-	    (ret = metrics_open(&d->metrics, d->cfg->metrics, counters_write_prometheus, d))) {
-		log_err("--metrics %s: %s", d->cfg->metrics, strerror(-ret));
+	ret = open_metrics(d);
+	if (ret)
 		return ret;
-	}
 	*sigfd = open_signals();
 	*epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (*sigfd < 0 || *epfd < 0)
@@ -369,6 +413,7 @@ static int start(struct daemon *d)
 	       add_to_loop(*epfd, buffer_epoll_fd(d->ringbuf), EPOLLIN, SRC_RINGBUF) ?:
 	       add_to_loop(*epfd, control_fd(d->control), EPOLLIN, SRC_CONTROL) ?:
 	       add_to_loop(*epfd, metrics_fd(d->metrics), EPOLLIN, SRC_METRICS) ?:
+	       add_to_loop(*epfd, d->metrics_timer, EPOLLIN, SRC_METRICS_TIMER) ?:
 	       add_to_loop(*epfd, devices_fd(d->devices), EPOLLIN, SRC_DEVICES) ?:
 	       add_to_loop(*epfd, session_fd(d->session), session_poll_events(d->session),
 			   SRC_SESSION);
@@ -392,6 +437,8 @@ void daemon_stop(struct daemon *d)
 		close(d->epfd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
+	if (d->metrics_timer >= 0)
+		close(d->metrics_timer);
 }
 
 int daemon_start(struct daemon *d, const struct daemon_config *cfg)
@@ -399,7 +446,7 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->config = *cfg;
 	d->cfg = &d->config;
-	d->epfd = d->sigfd = -1;
+	d->epfd = d->sigfd = d->metrics_timer = -1;
 	d->now_mono = clock_mono_ns();
 	d->last_flush = d->last_counts = d->now_mono;
 	return start(d);

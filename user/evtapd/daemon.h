@@ -48,7 +48,8 @@ struct daemon {
 	int64_t last_flush;
 	int64_t last_counts;
 	struct collector_stats stats;
-	int epfd, sigfd; /* the event loop's, and its signals' */
+	int epfd, sigfd;   /* the event loop's, and its signals' */
+	int metrics_timer; /* ticks every metrics-interval: a new snapshot; -1: no metrics */
 };
 
 /* collector.c: from the ring buffer and the counts and display maps to the store. */
@@ -69,6 +70,8 @@ int daemon_seat_id(struct daemon *d, const char *name);
 int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason);
 /* Starts a batch: now_mono is read here, then every record waiting is collected. */
 void daemon_drain(struct daemon *d);
+/* (Re)starts the metrics' snapshot timer at cfg->metrics_interval_ns; 0 or -errno. */
+int daemon_arm_metrics(struct daemon *d);
 /* Applies a changed consent entry: kernel map first, then buffered data, then the file. */
 int daemon_set_consent(struct daemon *d, const struct consent_user *u);
 /*

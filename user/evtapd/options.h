@@ -26,8 +26,9 @@ struct daemon_config {
 	int buffer; /* enum kpath_buffer: auto (0), ringbuf or perf */
 	int attach; /* enum kpath_attach: auto (0), fentry or kprobe */
 	int verbose;
-	int pin;	     /* pin maps and links under /sys/fs/bpf/evtap for bpftool */
-	const char *metrics; /* unix:PATH or 127.0.0.1:PORT; NULL: no metrics */
+	int pin;		     /* pin maps and links under /sys/fs/bpf/evtap for bpftool */
+	const char *metrics;	     /* unix:PATH or 127.0.0.1:PORT; NULL: no metrics */
+	int64_t metrics_interval_ns; /* how often the metrics' snapshot is taken */
 	/* Command line only: where the settings came from, and what to do. */
 	const char *config_path; /* the INI file (/etc/evtap/evtap.conf) */
 	int config_explicit;	 /* given with -c: it must exist */
