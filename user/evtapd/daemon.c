@@ -45,6 +45,9 @@ int daemon_seat_id(struct daemon *d, const char *name)
 		return -ENOSPC;
 	snprintf(d->seat_names[d->nseats], SESSION_SEAT_NAME_MAX, "%s", name);
 	d->seats[d->nseats].uid = EVTAP_UID_NONE;
+	/* The kernel's entry is zeroes, uid 0, until set: a new seat has no one on it. */
+	if (kernel_set_seat(d->kernel, (__u32)d->nseats, &d->seats[d->nseats]))
+		log_err("seat %s: cannot update the seats map", name);
 	return d->nseats++;
 }
 
@@ -99,13 +102,16 @@ static void on_session(void *ctx, const struct session_state *st)
 		 st->locked ? ", locked" : "");
 }
 
-static void on_device_seat(void *ctx, uint32_t index, const char *seat)
+static void on_device_seat(void *ctx, const struct evtap_device *dev, const char *seat)
 {
 	struct daemon *d = ctx;
 	int id = daemon_seat_id(d, seat);
 
-	if (id < 0 || kernel_set_device_seat(d->kernel, index, (__u32)id))
-		log_warn("input%u: cannot route to seat %s", index, seat);
+	if (id < 0 || kernel_set_device_seat(d->kernel, dev->index, (__u32)id)) {
+		log_warn("input%u: cannot route to seat %s", dev->index, seat);
+		return;
+	}
+	log_info("input%u (%s): %s", dev->index, dev->name, seat);
 }
 
 static int add_to_loop(int epfd, int fd, uint32_t events, enum loop_source src)
@@ -353,6 +359,7 @@ static int load_policy(struct daemon *d)
 	struct devices_opts dopts = {
 		.sysfs = "/sys",
 		.udev_db = "/run/udev/data",
+		.udev_control = "/run/udev/control",
 		.listen_uevents = 1,
 		.on_seat = on_device_seat,
 		.ctx = d,
