@@ -38,7 +38,7 @@ EVTAPD_INC := $(LIB_INC) -Iuser/kernel -Iuser/fleet -Iuser/evtapd
 EVTAP_INC := $(LIB_INC) -Iuser/evtap
 LIB_LIBS := -lz -lsodium -ljson-c
 KERNEL_LIBS := -lbpf -lelf -lz
-EVTAPD_LIBS := -linih -lsystemd -lcap-ng
+EVTAPD_LIBS := -linih -lsystemd -lcap-ng -lmicrohttpd
 
 BPF_PROGS := evtap evtap_test
 SKELS := $(patsubst %,$(BUILD)/skel/%.skel.h,$(BPF_PROGS))

@@ -3,7 +3,7 @@
 # Run as root on Debian 12 (`make deps`); does nothing when all are present.
 set -eu
 PKGS="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
-libsodium-dev libinih-dev libjson-c-dev libsystemd-dev libdrm-dev libcap-ng-dev
+libsodium-dev libinih-dev libjson-c-dev libsystemd-dev libdrm-dev libcap-ng-dev libmicrohttpd-dev
 qemu-system-x86 busybox-static cpio kmod python3 evtest gnuplot-nox
 dpkg-dev debhelper fakeroot debootstrap e2fsprogs
 nats-server libnats-dev libcrypt-dev"

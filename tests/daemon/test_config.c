@@ -52,6 +52,11 @@ static void test_options(void)
 	CHECK_EQ(cfg.max_user_bytes, 5 << 20);
 	CHECK_EQ(cfg.max_total_bytes, 100 << 20);
 	CHECK_EQ(parse_args(&cfg, err, 3, "--retention-days", "-1"), OPTIONS_USAGE);
+	CHECK_EQ(parse_args(&cfg, err, 1), OPTIONS_RUN);
+	CHECK_EQ(cfg.metrics_interval_ns, 15 * 1000000000LL);
+	CHECK_EQ(parse_args(&cfg, err, 5, "--metrics", "[::1]:9464", "--metrics-interval", "1m"),
+		 OPTIONS_RUN);
+	CHECK_EQ(cfg.metrics_interval_ns, 60 * 1000000000LL);
 }
 
 /* The defaults keep the ring small (its pages count twice in RSS) and wake at half of it. */
@@ -85,6 +90,10 @@ static void test_option_errors(void)
 	CHECK(strstr(err, "expected an argument"), "%s", err);
 	CHECK_EQ(parse_args(&cfg, err, 3, "--ringbuf-kb", "1000"), OPTIONS_USAGE);
 	CHECK_EQ(parse_args(&cfg, err, 2, "stray"), OPTIONS_USAGE);
+	CHECK_EQ(parse_args(&cfg, err, 3, "--metrics", "0.0.0.0:9464"), OPTIONS_USAGE);
+	CHECK(strstr(err, "--metrics: bad value '0.0.0.0:9464'") && strstr(err, "loopback only"),
+	      "%s", err);
+	CHECK_EQ(parse_args(&cfg, err, 3, "--metrics-interval", "200ms"), OPTIONS_USAGE);
 }
 
 static void test_times(void)

@@ -8,7 +8,7 @@
 #include "devices.h"
 
 static char root[] = "/tmp/evtap-devices-XXXXXX";
-static char seats[8][32];
+static char seats[16][32];
 
 static void put(const char *rel, const char *text)
 {
@@ -43,22 +43,30 @@ static void fake_device(int n, const char *name, const char *key, const char *re
 #undef ATTR
 }
 
-static void on_seat(void *ctx, uint32_t index, const char *seat)
+static void on_seat(void *ctx, const struct evtap_device *dev, const char *seat)
 {
-	if (index < 8)
-		snprintf(seats[index], sizeof(seats[index]), "%s", seat);
+	if (dev->index < 16)
+		snprintf(seats[dev->index], sizeof(seats[dev->index]), "%s", seat);
 }
 
-static struct devices *open_fake(void)
+/* udevd "runs" when control names a file that exists. */
+static struct devices *open_fake_udev(const char *control)
 {
 	static char sysfs[64], udev[64]; /* devices keeps the pointers */
-	struct devices_opts opts = { .sysfs = sysfs, .udev_db = udev, .on_seat = on_seat };
+	struct devices_opts opts = {
+		.sysfs = sysfs, .udev_db = udev, .udev_control = control, .on_seat = on_seat
+	};
 	struct devices *devs = NULL;
 
 	snprintf(sysfs, sizeof(sysfs), "%s/sys", root);
 	snprintf(udev, sizeof(udev), "%s/udev", root);
 	devices_open(&devs, &opts);
 	return devs;
+}
+
+static struct devices *open_fake(void)
+{
+	return open_fake_udev(NULL);
 }
 
 static void test_classes(void)
@@ -101,6 +109,34 @@ static void test_seat_from_udev(void)
 	devices_close(devs);
 }
 
+/*
+ * Where udevd runs, a device it has not processed (no database entry for its node yet) is
+ * pending, gated, until udev's event routes it; one it has processed is routed at once.
+ */
+static void test_pending_until_udev_processed(void)
+{
+	char control[128];
+	struct devices *devs;
+
+	snprintf(control, sizeof(control), "%s/udev-control", root);
+	put("udev-control", "");
+	fake_device(8, "hotplugged keyboard\n", "0\n", "0\n", "0\n");
+	put("sys/class/input/input8/event9/dev", "13:73\n");
+	fake_device(9, "processed keyboard\n", "0\n", "0\n", "0\n");
+	put("sys/class/input/input9/event10/dev", "13:74\n");
+	put("udev/c13:74", "E:ID_SEAT=seat1\n");
+	devs = open_fake_udev(control);
+	devices_scan(devs);
+	CHECK(!strcmp(seats[8], DEVICES_SEAT_PENDING), "%s", seats[8]);
+	CHECK(!strcmp(seats[9], "seat1"), "%s", seats[9]);
+	devices_close(devs);
+	/* Without udevd nothing will ever write that entry: seat0. */
+	devs = open_fake_udev("/nonexistent/udev/control");
+	devices_get(devs, 8);
+	CHECK(!strcmp(seats[8], "seat0"), "%s", seats[8]);
+	devices_close(devs);
+}
+
 static void test_gone_device_keeps_kernel_name(void)
 {
 	struct devices *devs = open_fake();
@@ -117,6 +153,7 @@ int main(void)
 		return 1;
 	RUN(test_classes);
 	RUN(test_seat_from_udev);
+	RUN(test_pending_until_udev_processed);
 	RUN(test_gone_device_keeps_kernel_name);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);

@@ -12,7 +12,8 @@ check_probe() {
 }
 check probe-says-fentry check_probe
 
-start_evtapd --session-source static:1000 --level full --pin --metrics 127.0.0.1:9464
+start_evtapd --session-source static:1000 --level full --pin --metrics 127.0.0.1:9464 \
+	--metrics-interval 5s
 check pin-dir-0700 [ "$(stat -c %a $P)" = 700 ]
 for m in events stats seats device_seats consent counts device_state; do
 	check "pinned-$m" [ -e "$P/$m" ]
@@ -41,14 +42,36 @@ echo 1 >/proc/sys/kernel/bpf_stats_enabled
 inject_start
 inject "type hi"
 wait_for 30 '[ "$(count_rows --user 1000)" -ge 4 ]'
-inject_end
 check_eq capture-after-drop 4 "$(count_rows --user 1000)"
 check bpf-stats-run-cnt sh -c \
 	"bpftool prog show name evtap_input_event | grep -Eq 'run_time_ns [0-9]+ run_cnt [1-9]'"
 echo 0 >/proc/sys/kernel/bpf_stats_enabled
 
-# Metrics: one scrape, checked here by format and on the host by promtool when it is there.
-check metrics-scrape wget -q -O /tmp/metrics http://127.0.0.1:9464/metrics
+# Metrics: snapshots taken every metrics-interval (5s here), never on a request, so that a local
+# user polling the port cannot time key presses. Right after a refresh (each one differs: the
+# loop's wakeups count), two scrapes 200 ms apart with typing between them are the same, while
+# `evtap stats` (root's) counted the keys live.
+scrape() { wget -q -O "$1" http://127.0.0.1:9464/metrics; }
+check metrics-scrape scrape /tmp/metrics0
+refreshed() { scrape /tmp/metrics1 && ! cmp -s /tmp/metrics0 /tmp/metrics1; }
+check metrics-refreshed wait_for 15 refreshed
+seen0=$(counter kernel.seen)
+inject "type hello"
+sleep 0.2
+seen1=$(counter kernel.seen)
+scrape /tmp/metrics
+check metrics-stats-live [ "$seen1" -ge $((seen0 + 10)) ]
+if cmp -s /tmp/metrics1 /tmp/metrics; then pass metrics-same-while-typing; else
+	fail metrics-same-while-typing "the scrapes differ:"
+	diff /tmp/metrics1 /tmp/metrics
+fi
+inject_end
+cp /tmp/metrics /tmp/metrics0
+check metrics-refreshed-again wait_for 15 refreshed
+seen() { awk '$1 == "evtap_kernel_events_total{outcome=\"seen\"}" { print $2 }' "$1"; }
+check metrics-typing-in-next [ "$(seen /tmp/metrics1)" -ge "$seen1" ]
+refused() { ! evtapd --metrics 0.0.0.0:9464 >/tmp/refused 2>&1 && grep -q 'loopback only' /tmp/refused; }
+check metrics-loopback-only refused
 check metrics-seen sh -c "grep -Eq '^evtap_kernel_events_total\\{outcome=\"seen\"\\} [1-9]' /tmp/metrics"
 check metrics-persisted grep -q '^evtap_store_records_persisted_total ' /tmp/metrics
 check metrics-format awk '

@@ -3,7 +3,8 @@
 # from /evtap-test with the .deb, evtap-inject and lib.sh next to it; /bin/sh is dash here,
 # not busybox): dpkg -i installs and starts the unit, it reports ready (Type=notify), captures,
 # reloads on `systemctl reload` without a restart, drains on `systemctl stop`, and with
-# session-source = logind follows a real login session on seat0: attribution, lock, logout.
+# session-source = logind follows a real login session on seat0: attribution, lock, logout;
+# under udevd, a keyboard that a udev rule puts on seat1 gets to seat1's user, not seat0's.
 
 # The checks and wait_for of the busybox VM tests.
 . ./lib.sh
@@ -12,6 +13,29 @@ mainpid() { systemctl show -p MainPID --value evtapd; }
 state() { systemctl show -p ActiveState,SubState --value evtapd | paste -sd/; }
 keys() { evtap export --user 0 --format csv | grep -c ',KEY_A,'; }
 conf=/etc/evtap/evtap.conf
+
+# Under udevd a new keyboard is gated (seat "pending") until udevd has processed it and evtapd
+# has read its seat from udev's event: the injector runs on a fifo (fd 3), and typing waits
+# for the route that evtapd logs.
+routes() { journal | grep -c "(evtap test keyboard): $1\$"; }
+inject_on() {
+	n=$(routes "$1")
+	rm -f /tmp/inject.fifo
+	mkfifo /tmp/inject.fifo
+	./evtap-inject </tmp/inject.fifo &
+	injector=$!
+	exec 3>/tmp/inject.fifo
+	wait_for 30 "[ \"\$(routes $1)\" -gt $n ]"
+}
+inject_done() {
+	exec 3>&-
+	wait "$injector"
+}
+burst_on() {
+	inject_on "$1"
+	echo "burst $2" >&3
+	inject_done
+}
 
 # 1. Install: dependencies are in the image; the postinst enables and starts the unit, and
 # `systemctl start` (deb-systemd-invoke) returns once evtapd sent READY=1.
@@ -35,18 +59,14 @@ check_eq restart-ready active/running "$(state)"
 check status-answers sh -c "evtap status >/dev/null"
 
 # 3. Capture through uinput: the injector reads commands from a fifo held open on fd 3.
-rm -f /tmp/inject.fifo
-mkfifo /tmp/inject.fifo
-./evtap-inject </tmp/inject.fifo &
-injector=$!
-exec 3>/tmp/inject.fifo
-wait_for 30 "evtap devices | grep -q 'evtap test keyboard'"
+if inject_on seat0 && evtap devices | grep -q 'evtap test keyboard'; then
+	pass uinput-routed-seat0
+else fail uinput-routed-seat0 "$(journal | grep 'evtap test keyboard' | tail -n 3)"; fi
 echo "burst 10" >&3
 if wait_for 30 '[ "$(keys)" -ge 20 ]'; then pass capture-via-uinput; else
 	fail capture-via-uinput "$(keys) KEY_A rows, expected 20"
 fi
-exec 3>&-
-wait "$injector"
+inject_done
 
 # 4. Reload: SIGHUP through ExecReload; the same process, still active, and a changed key
 # applied at once (level full -> classes -> full).
@@ -69,7 +89,7 @@ check_eq no-restart 0 "$(systemctl show -p NRestarts --value evtapd)"
 # 5. Drain: events injected right before `systemctl stop` are persisted. The injector's
 # writes ran the kernel program synchronously, so every record is in the ring buffer when
 # SIGTERM arrives; evtapd reads it to the end and fsyncs before it exits.
-echo "burst 200" | ./evtap-inject
+burst_on seat0 200
 check systemctl-stop systemctl stop evtapd
 check_eq stopped-inactive inactive "$(systemctl is-active evtapd 2>&1)"
 stopped=$(journal | grep '^stopped: ' | tail -n 1)
@@ -107,7 +127,7 @@ if wait_for 30 "status1000 | grep -q '\"locked\": *false'" &&
 	fail logind-alice-active "$(status1000 2>&1)"
 fi
 keys1000() { evtap export --user 1000 --format csv | grep -c ',KEY_A,'; }
-echo "burst 5" | ./evtap-inject
+burst_on seat0 5
 if wait_for 30 '[ "$(keys1000)" -ge 10 ]'; then pass logind-attributed-to-alice; else
 	fail logind-attributed-to-alice "$(keys1000) KEY_A rows of uid 1000, expected 10"
 fi
@@ -124,7 +144,7 @@ if wait_for 30 "status1000 | grep -q '\"locked\": *true'"; then pass logind-lock
 	fail logind-locked-seen "$(status1000 2>&1)"
 fi
 locked0=$(counter kernel.gate_locked)
-echo "burst 5" | ./evtap-inject
+burst_on seat0 5
 if wait_for 30 '[ "$(counter kernel.gate_locked)" -ge $((locked0 + 10)) ]'; then
 	pass logind-locked-gated
 else fail logind-locked-gated "kernel.gate_locked $locked0 -> $(counter kernel.gate_locked)"; fi
@@ -134,10 +154,52 @@ hint false
 if wait_for 30 "status1000 | grep -q '\"locked\": *false'"; then pass logind-unlocked-seen; else
 	fail logind-unlocked-seen "$(status1000 2>&1)"
 fi
-echo "burst 5" | ./evtap-inject
+burst_on seat0 5
 if wait_for 30 '[ "$(keys1000)" -ge 20 ]'; then pass logind-unlocked-captures; else
 	fail logind-unlocked-captures "$(keys1000) KEY_A rows of uid 1000, expected 20"
 fi
+
+# Seat routing under udevd: a rule (what `loginctl attach` writes, matched here by name) puts
+# the injector's keyboard on seat1, and tags it master-of-seat so that logind makes a seat of
+# it; bob has a session there (pam_systemd takes XDG_SEAT and XDG_SESSION_CLASS, as without a
+# TTY the class would be "background"; logind makes the first session of a seat without VTs
+# its active one). The kernel's uevent comes before udevd has written
+# ID_SEAT: the keyboard is pending, gated, until udev's event routes it to seat1.
+useradd -m -u 1001 -s /bin/sh bob
+rule=/etc/udev/rules.d/72-evtap-test-seat1.rules
+printf '%s\n' 'SUBSYSTEM=="input", KERNEL=="input*", ATTR{name}=="evtap test keyboard", TAG+="seat", TAG+="master-of-seat", ENV{ID_SEAT}="seat1"' >"$rule"
+udevadm control --reload
+pending=$(routes pending)
+if inject_on seat1; then pass udev-routed-seat1; else
+	fail udev-routed-seat1 "$(journal | grep 'evtap test keyboard' | tail -n 3)"
+fi
+check udev-pending-first [ "$(routes pending)" -gt "$pending" ]
+# 3>&-: the session must not hold the injector's fifo open.
+XDG_SEAT=seat1 XDG_SESSION_CLASS=user su bob -c 'exec sleep 600' </dev/null >/dev/null 2>&1 3>&- &
+bob_su=$!
+bob_on_seat1() {
+	s=$(loginctl show-seat seat1 -p ActiveSession --value) && [ -n "$s" ] &&
+		[ "$(loginctl show-session "$s" -p Name --value)" = bob ]
+}
+if wait_for 30 bob_on_seat1; then pass logind-bob-on-seat1; else
+	fail logind-bob-on-seat1 "$(loginctl list-sessions --no-legend 2>&1; loginctl list-seats 2>&1)"
+fi
+status1001() { evtap status --json --user 1001; }
+if wait_for 30 "status1001 | grep -q '\"seat\": *\"seat1\"'"; then pass logind-bob-seen; else
+	fail logind-bob-seen "$(status1001 2>&1)"
+fi
+keys1001() { evtap export --user 1001 --format csv | grep -c ',KEY_A,'; }
+alice=$(keys1000)
+echo "burst 5" >&3
+if wait_for 30 '[ "$(keys1001)" -ge 10 ]'; then pass seat1-keys-to-bob; else
+	fail seat1-keys-to-bob "$(keys1001) KEY_A rows of uid 1001, expected 10"
+fi
+check_eq seat1-none-to-alice "$alice" "$(keys1000)"
+inject_done
+kill "$bob_su"
+loginctl terminate-user bob
+rm "$rule"
+udevadm control --reload
 
 # Logged out: no session on seat0, nothing captured.
 systemctl stop getty@tty1
@@ -146,7 +208,7 @@ if wait_for 30 "! status1000 | grep -q '\"seat\"'"; then pass logind-logout-seen
 	fail logind-logout-seen "$(status1000 2>&1)"
 fi
 none0=$(counter kernel.gate_no_session)
-echo "burst 5" | ./evtap-inject
+burst_on seat0 5
 if wait_for 30 '[ "$(counter kernel.gate_no_session)" -ge $((none0 + 10)) ]'; then
 	pass logind-logout-gated
 else fail logind-logout-gated "kernel.gate_no_session $none0 -> $(counter kernel.gate_no_session)"; fi

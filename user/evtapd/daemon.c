@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -37,7 +38,8 @@ enum loop_source {
 	SRC_CONTROL,
 	SRC_DEVICES,
 	SRC_SESSION,
-	SRC_METRICS
+	SRC_METRICS,
+	SRC_METRICS_TIMER
 };
 
 int daemon_seat_id(struct daemon *d, const char *name)
@@ -49,6 +51,9 @@ int daemon_seat_id(struct daemon *d, const char *name)
 		return -ENOSPC;
 	snprintf(d->seat_names[d->nseats], SESSION_SEAT_NAME_MAX, "%s", name);
 	d->seats[d->nseats].uid = EVTAP_UID_NONE;
+	/* The kernel's entry is zeroes, uid 0, until set: a new seat has no one on it. */
+	if (kernel_set_seat(d->kernel, (__u32)d->nseats, &d->seats[d->nseats]))
+		log_err("seat %s: cannot update the seats map", name);
 	return d->nseats++;
 }
 
@@ -175,13 +180,16 @@ static void on_session(void *ctx, const struct session_state *st)
 		 st->locked ? ", locked" : "");
 }
 
-static void on_device_seat(void *ctx, uint32_t index, const char *seat)
+static void on_device_seat(void *ctx, const struct evtap_device *dev, const char *seat)
 {
 	struct daemon *d = ctx;
 	int id = daemon_seat_id(d, seat);
 
-	if (id < 0 || kernel_set_device_seat(d->kernel, index, (__u32)id))
-		log_warn("input%u: cannot route to seat %s", index, seat);
+	if (id < 0 || kernel_set_device_seat(d->kernel, dev->index, (__u32)id)) {
+		log_warn("input%u: cannot route to seat %s", dev->index, seat);
+		return;
+	}
+	log_info("input%u (%s): %s", dev->index, dev->name, seat);
 }
 
 static int add_to_loop(int epfd, int fd, uint32_t events, enum loop_source src)
@@ -308,6 +316,47 @@ void daemon_periodic_work(struct daemon *d)
 	metrics_dispatch(d->metrics);
 }
 
+int daemon_arm_metrics(struct daemon *d)
+{
+	int64_t ns = d->cfg->metrics_interval_ns;
+	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+	struct itimerspec its = { .it_interval = ts, .it_value = ts };
+
+	if (d->metrics_timer < 0)
+		return 0;
+	return timerfd_settime(d->metrics_timer, 0, &its, NULL) ? -errno : 0;
+}
+
+/* A snapshot per tick of a timer of its own: when the figures change follows no input. */
+static void refresh_metrics(struct daemon *d)
+{
+	uint64_t ticks;
+	int err;
+
+	if (read(d->metrics_timer, &ticks, sizeof(ticks)) != sizeof(ticks))
+		return;
+	err = metrics_refresh(d->metrics);
+	if (err)
+		log_warn("metrics: keeping the last snapshot: %s", strerror(-err));
+}
+
+static int open_metrics(struct daemon *d)
+{
+	int ret;
+
+	if (!d->cfg->metrics)
+		return 0;
+	ret = metrics_open(&d->metrics, d->cfg->metrics, counters_write_prometheus, d);
+	if (ret) {
+		log_err("--metrics %s: %s", d->cfg->metrics, strerror(-ret));
+		return ret;
+	}
+	d->metrics_timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->metrics_timer < 0)
+		return -errno;
+	return daemon_arm_metrics(d);
+}
+
 static void clear_if_gone(void *ctx, const struct consent_user *u)
 {
 	struct daemon *d = ctx;
@@ -391,6 +440,9 @@ static void run_loop(struct daemon *d)
 				break;
 			case SRC_SESSION:
 				session_dispatch(d->session);
+				break;
+			case SRC_METRICS_TIMER:
+				refresh_metrics(d);
 				break;
 			case SRC_RINGBUF: /* these: daemon_periodic_work */
 			case SRC_CONTROL:
@@ -501,6 +553,7 @@ static int load_policy(struct daemon *d)
 	struct devices_opts dopts = {
 		.sysfs = "/sys",
 		.udev_db = "/run/udev/data",
+		.udev_control = "/run/udev/control",
 		.listen_uevents = 1,
 		.on_seat = on_device_seat,
 		.ctx = d,
@@ -555,11 +608,9 @@ static int start(struct daemon *d)
 			strerror(-ret));
 		return ret;
 	}
-	if (d->cfg->metrics &&
-	    (ret = metrics_open(&d->metrics, d->cfg->metrics, counters_write_prometheus, d))) {
-		log_err("--metrics %s: %s", d->cfg->metrics, strerror(-ret));
+	ret = open_metrics(d);
+	if (ret)
 		return ret;
-	}
 	*sigfd = open_signals();
 	*epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (*sigfd < 0 || *epfd < 0)
@@ -568,6 +619,7 @@ static int start(struct daemon *d)
 	       add_to_loop(*epfd, buffer_epoll_fd(d->ringbuf), EPOLLIN, SRC_RINGBUF) ?:
 	       add_to_loop(*epfd, control_fd(d->control), EPOLLIN, SRC_CONTROL) ?:
 	       add_to_loop(*epfd, metrics_fd(d->metrics), EPOLLIN, SRC_METRICS) ?:
+	       add_to_loop(*epfd, d->metrics_timer, EPOLLIN, SRC_METRICS_TIMER) ?:
 	       add_to_loop(*epfd, devices_fd(d->devices), EPOLLIN, SRC_DEVICES) ?:
 	       add_to_loop(*epfd, session_fd(d->session), session_poll_events(d->session),
 			   SRC_SESSION);
@@ -593,6 +645,8 @@ void daemon_stop(struct daemon *d)
 		close(d->sigfd);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd); /* not unlinked: another start may have it open already */
+	if (d->metrics_timer >= 0)
+		close(d->metrics_timer);
 }
 
 int daemon_start(struct daemon *d, const struct daemon_config *cfg)
@@ -600,7 +654,7 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->config = *cfg;
 	d->cfg = &d->config;
-	d->epfd = d->sigfd = d->lock_fd = -1;
+	d->epfd = d->sigfd = d->lock_fd = d->metrics_timer = -1;
 	d->now_mono = clock_mono_ns();
 	d->last_flush = d->last_counts = d->now_mono;
 	/* No core dump and no ptrace by the user: its memory holds every user's key. */

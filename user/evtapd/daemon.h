@@ -53,6 +53,7 @@ struct daemon {
 	struct children children; /* streaming exports and audit reads */
 	int epfd, sigfd;	  /* the event loop's, and its signals' */
 	int lock_fd;		  /* the instance lock, held while running */
+	int metrics_timer;	  /* ticks every metrics-interval: a new snapshot; -1: no metrics */
 };
 
 /* collector.c: from the ring buffer and the counts and display maps to the store. */
@@ -98,6 +99,8 @@ int daemon_set_consent(struct daemon *d, const struct consent_user *u, int *save
 int daemon_persist_consent(struct daemon *d, uint32_t uid);
 /* Removes uid's entry when it records more than the default, as part of a forget. */
 int daemon_forget_consent(struct daemon *d, uint32_t uid);
+/* (Re)starts the metrics' snapshot timer at cfg->metrics_interval_ns; 0 or -errno. */
+int daemon_arm_metrics(struct daemon *d);
 /*
  * The lifecycle, in steps so that host tests can drive it over the kernel layer's double:
  * daemon_start loads the kernel side, the consent, seats and routes, then attaches and serves

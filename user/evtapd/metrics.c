@@ -1,129 +1,174 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * A minimal HTTP/1.0 server for one document, non-blocking throughout: its own epoll set, which
- * the daemon's loop watches as one fd. A client reads the request head (or half-closes), gets
- * the whole response from a buffer built at once, and is closed.
+ * The HTTP side is libmicrohttpd's, in its external epoll mode: the daemon's loop polls its
+ * epoll fd and calls MHD_run, which never blocks. The listening socket is made here, so that
+ * a Unix socket and the loopback check are ours; the library owns it from then on.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <microhttpd.h>
 #include "metrics.h"
 
-#define MAX_CLIENTS	   16
-#define REQUEST_MAX	   4096
-#define CLIENT_DEADLINE_NS (5 * 1000000000LL)
-
-struct client {
-	int fd; /* -1: free */
-	int writing;
-	int64_t deadline;
-	size_t in_len;
-	char in[REQUEST_MAX];
-	char *out;
-	size_t out_len, out_off;
-};
+#define MAX_CLIENTS	 16
+#define CLIENT_TIMEOUT_S 5
+#define CONTENT_TYPE	 "text/plain; version=0.0.4; charset=utf-8"
 
 struct metrics {
-	int listen_fd, epfd;
+	struct MHD_Daemon *mhd;
 	char *unix_path;
 	metrics_write_fn write;
 	void *ctx;
-	struct client clients[MAX_CLIENTS];
+	char *body; /* the snapshot */
+	size_t body_len;
 };
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
+union inet_addr {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+/* "127.0.0.1:PORT" or "[::1]:PORT" into *addr; its size, or -EINVAL. */
+static int parse_inet(const char *spec, union inet_addr *addr)
+{
+	const char *colon = strrchr(spec, ':');
+	int v6 = spec[0] == '[';
+	char host[64], *end;
+	long port;
+
+	if (!colon || colon - spec - 2 * v6 <= 0 || colon - spec >= (long)sizeof(host) ||
+	    (v6 && colon[-1] != ']'))
+		return -EINVAL;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || port <= 0 || port > 65535)
+		return -EINVAL;
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - spec - 2 * v6), spec + v6);
+	memset(addr, 0, sizeof(*addr));
+	if (v6) {
+		addr->v6.sin6_family = AF_INET6;
+		addr->v6.sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &addr->v6.sin6_addr) != 1 ||
+		    !IN6_IS_ADDR_LOOPBACK(&addr->v6.sin6_addr))
+			return -EINVAL;
+		return sizeof(addr->v6);
+	}
+	addr->v4.sin_family = AF_INET;
+	addr->v4.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &addr->v4.sin_addr) != 1 ||
+	    ntohl(addr->v4.sin_addr.s_addr) >> 24 != IN_LOOPBACKNET)
+		return -EINVAL;
+	return sizeof(addr->v4);
+}
+
+int metrics_check_spec(const char *spec)
+{
+	union inet_addr addr;
+
+	if (!strncmp(spec, "unix:/", 6))
+		return 0;
+	return parse_inet(spec, &addr) < 0 ? -EINVAL : 0;
 }
 
 static int listen_unix(struct metrics *m, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd, err;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
+	m->unix_path = strdup(path);
+	if (!m->unix_path)
+		return -ENOMEM;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) || listen(fd, 16)) {
-		int err = -errno;
+	/* Before listen: no one connects while the mode is still the umask's. */
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) ? -errno : 0;
+	if (!err)
+		err = listen(fd, MAX_CLIENTS) ? -errno : 0;
+	if (err) {
 		close(fd);
 		return err;
 	}
-	m->unix_path = strdup(path);
-	m->listen_fd = fd;
-	return m->unix_path ? 0 : -ENOMEM;
+	return fd;
 }
 
-static int listen_inet(struct metrics *m, const char *spec)
+static int listen_inet(const char *spec)
 {
-	const char *colon = strrchr(spec, ':');
-	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6 };
-	struct sockaddr_in sa4 = { .sin_family = AF_INET };
-	int v6 = spec[0] == '[', fd, one = 1, port;
-	char host[64];
+	union inet_addr addr;
+	int len = parse_inet(spec, &addr), fd, err, one = 1;
 
-	if (!colon || colon - spec >= (long)sizeof(host))
-		return -EINVAL;
-	port = atoi(colon + 1);
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - spec - 2 * v6), spec + v6);
-	if (port <= 0 || port > 65535 ||
-	    inet_pton(v6 ? AF_INET6 : AF_INET, host,
-		      v6 ? (void *)&sa6.sin6_addr : (void *)&sa4.sin_addr) != 1)
-		return -EINVAL;
-	sa6.sin6_port = sa4.sin_port = htons((uint16_t)port);
-	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (len < 0)
+		return len;
+	fd = socket(addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, v6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa4,
-		 v6 ? sizeof(sa6) : sizeof(sa4)) ||
-	    listen(fd, 16)) {
-		int err = -errno;
+	err = bind(fd, &addr.sa, (socklen_t)len) || listen(fd, MAX_CLIENTS) ? -errno : 0;
+	if (err) {
 		close(fd);
 		return err;
 	}
-	m->listen_fd = fd;
+	return fd;
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **req_cls)
+{
+	struct metrics *m = cls;
+	int get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(get ? m->body_len : 0, get ? m->body : "",
+					       MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
+	if (!get)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, get ? MHD_HTTP_OK : MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static int start_mhd(struct metrics *m, int listen_fd)
+{
+	m->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, answer, m, MHD_OPTION_LISTEN_SOCKET,
+				  listen_fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CLIENTS,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CLIENT_TIMEOUT_S,
+				  MHD_OPTION_END);
+	if (!m->mhd) {
+		close(listen_fd);
+		return -EIO;
+	}
 	return 0;
 }
 
 int metrics_open(struct metrics **out, const char *spec, metrics_write_fn fn, void *ctx)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 0 };
 	struct metrics *m = calloc(1, sizeof(*m));
-	int err;
+	int fd, err;
 
 	if (!m)
 		return -ENOMEM;
-	m->listen_fd = -1;
 	m->write = fn;
 	m->ctx = ctx;
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		m->clients[i].fd = -1;
-	m->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (m->epfd < 0)
-		err = -errno;
-	else if (!strncmp(spec, "unix:", 5))
-		err = listen_unix(m, spec + 5);
-	else
-		err = listen_inet(m, spec);
-	if (!err && epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->listen_fd, &ev))
-		err = -errno;
+	fd = !strncmp(spec, "unix:", 5) ? listen_unix(m, spec + 5) : listen_inet(spec);
+	err = fd < 0 ? fd : start_mhd(m, fd);
+	if (!err)
+		err = metrics_refresh(m);
 	if (err) {
 		metrics_close(m);
 		return err;
@@ -132,153 +177,53 @@ int metrics_open(struct metrics **out, const char *spec, metrics_write_fn fn, vo
 	return 0;
 }
 
+int metrics_refresh(struct metrics *m)
+{
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!m)
+		return 0;
+	f = open_memstream(&body, &len);
+	if (!f)
+		return -errno;
+	m->write(m->ctx, f);
+	if (fclose(f)) {
+		free(body);
+		return -ENOMEM;
+	}
+	free(m->body);
+	m->body = body;
+	m->body_len = len;
+	return 0;
+}
+
 int metrics_fd(const struct metrics *m)
 {
-	return m ? m->epfd : -1;
-}
+	const union MHD_DaemonInfo *info;
 
-static void drop(struct metrics *m, struct client *c)
-{
-	epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	free(c->out);
-	c->out = NULL;
-	c->fd = -1;
-}
-
-static void accept_clients(struct metrics *m)
-{
-	int fd;
-
-	while ((fd = accept4(m->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		struct client *c = NULL;
-		for (int i = 0; i < MAX_CLIENTS && !c; i++)
-			if (m->clients[i].fd < 0)
-				c = &m->clients[i];
-		struct epoll_event ev = { .events = EPOLLIN,
-					  .data.u32 = (uint32_t)(c - m->clients) + 1 };
-		if (!c || epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev)) {
-			close(fd); /* busy: the scraper retries */
-			continue;
-		}
-		c->fd = fd;
-		c->writing = 0;
-		c->in_len = 0;
-		c->deadline = now_ns() + CLIENT_DEADLINE_NS;
-	}
-}
-
-static void respond(struct metrics *m, struct client *c)
-{
-	struct epoll_event ev = { .events = EPOLLOUT, .data.u32 = (uint32_t)(c - m->clients) + 1 };
-	int get = c->in_len == 0 || !strncmp(c->in, "GET ", 4);
-	char *body = NULL;
-	size_t body_len = 0;
-	FILE *f = open_memstream(&body, &body_len);
-
-	if (!f) {
-		drop(m, c);
-		return;
-	}
-	if (get)
-		m->write(m->ctx, f);
-	fclose(f);
-	if (asprintf(&c->out,
-		     "HTTP/1.0 %s\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-		     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		     get ? "200 OK" : "405 Method Not Allowed", get ? body_len : 0,
-		     get ? body : "") < 0) {
-		c->out = NULL;
-		free(body);
-		drop(m, c);
-		return;
-	}
-	free(body);
-	c->out_len = strlen(c->out);
-	c->out_off = 0;
-	c->writing = 1;
-	epoll_ctl(m->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-}
-
-static void on_readable(struct metrics *m, struct client *c)
-{
-	ssize_t n;
-
-	while (c->in_len < REQUEST_MAX - 1 &&
-	       (n = read(c->fd, c->in + c->in_len, REQUEST_MAX - 1 - c->in_len)) > 0) {
-		c->in_len += (size_t)n;
-		c->in[c->in_len] = '\0';
-		if (strstr(c->in, "\r\n\r\n") || strstr(c->in, "\n\n"))
-			break;
-	}
-	c->in[c->in_len] = '\0';
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && c->in_len < REQUEST_MAX - 1 &&
-	    !strstr(c->in, "\n\n") && !strstr(c->in, "\r\n\r\n"))
-		return; /* more to come */
-	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-		drop(m, c);
-		return;
-	}
-	respond(m, c);
-}
-
-static void on_writable(struct metrics *m, struct client *c)
-{
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				drop(m, c);
-			return;
-		}
-		c->out_off += (size_t)n;
-	}
-	shutdown(c->fd, SHUT_WR);
-	drop(m, c);
+	if (!m)
+		return -1;
+	info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	return info ? info->epoll_fd : -1;
 }
 
 void metrics_dispatch(struct metrics *m)
 {
-	struct epoll_event evs[MAX_CLIENTS + 1];
-	int64_t now;
-	int n;
-
-	if (!m)
-		return;
-	n = epoll_wait(m->epfd, evs, MAX_CLIENTS + 1, 0);
-	for (int i = 0; i < n; i++) {
-		struct client *c;
-		if (evs[i].data.u32 == 0) {
-			accept_clients(m);
-			continue;
-		}
-		c = &m->clients[evs[i].data.u32 - 1];
-		if (c->fd < 0)
-			continue;
-		if (c->writing)
-			on_writable(m, c);
-		else
-			on_readable(m, c);
-	}
-	now = now_ns();
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (m->clients[i].fd >= 0 && now > m->clients[i].deadline)
-			drop(m, &m->clients[i]);
+	if (m)
+		MHD_run(m->mhd);
 }
 
 void metrics_close(struct metrics *m)
 {
 	if (!m)
 		return;
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (m->clients[i].fd >= 0)
-			drop(m, &m->clients[i]);
-	if (m->listen_fd >= 0)
-		close(m->listen_fd);
-	if (m->epfd >= 0)
-		close(m->epfd);
+	if (m->mhd)
+		MHD_stop_daemon(m->mhd);
 	if (m->unix_path)
 		unlink(m->unix_path);
 	free(m->unix_path);
+	free(m->body);
 	free(m);
 }

@@ -11,6 +11,7 @@
 #include "evtap.h"
 #include "names.h"
 #include "kpath.h"
+#include "metrics.h"
 #include "options.h"
 #include "session.h"
 
@@ -107,6 +108,17 @@ static int set_poll_interval(struct daemon_config *cfg, const char *v)
 	return set_interval(&cfg->poll_interval_ns, v);
 }
 
+/* At least a second: a shorter one would again show the rhythm of typing. */
+static int set_metrics_interval(struct daemon_config *cfg, const char *v)
+{
+	int64_t ns;
+
+	if (set_interval(&ns, v) || ns < 1000000000LL)
+		return -EINVAL;
+	cfg->metrics_interval_ns = ns;
+	return 0;
+}
+
 /* The ring buffer's size must be a power of two pages. */
 static int set_ringbuf_kb(struct daemon_config *cfg, const char *v)
 {
@@ -194,13 +206,7 @@ static int set_verbose(struct daemon_config *cfg, const char *v)
 static int set_metrics(struct daemon_config *cfg, const char *v)
 {
 	cfg->metrics = v;
-	if (!strncmp(v, "unix:/", 6))
-		return 0;
-	if (!strncmp(v, "127.0.0.1:", 10) || !strncmp(v, "[::1]:", 6)) {
-		long long port;
-		return parse_count(strrchr(v, ':') + 1, 1, 65535, &port);
-	}
-	return -EINVAL;
+	return metrics_check_spec(v);
 }
 
 static const struct option_def option_defs[] = {
@@ -236,8 +242,11 @@ static const struct option_def option_defs[] = {
 	{ "attach", "HOW", "fentry, kprobe or auto: fentry if it attaches, else kprobe (auto)",
 	  set_attach },
 	{ "pin", NULL, "pin maps and links under /sys/fs/bpf/evtap for bpftool (no)", set_pin },
-	{ "metrics", "WHERE", "serve Prometheus metrics: unix:PATH or 127.0.0.1:PORT (none)",
+	{ "metrics", "WHERE",
+	  "Prometheus metrics, loopback only: unix:PATH, 127.0.0.1:PORT, [::1]:PORT (none)",
 	  set_metrics },
+	{ "metrics-interval", "DUR", "take the metrics' snapshot this often, >= 1s (15s)",
+	  set_metrics_interval },
 	{ "verbose", NULL, "log debug messages, and libbpf's (no)", set_verbose },
 };
 
@@ -263,6 +272,7 @@ void options_defaults(struct daemon_config *cfg)
 	cfg->flush_interval_ns = 1000000000LL;
 	cfg->count_interval_ns = 1000000000LL;
 	cfg->poll_interval_ns = 250000000LL;
+	cfg->metrics_interval_ns = 15000000000LL;
 	cfg->ringbuf_bytes = 1 << 20;
 	cfg->wakeup_bytes = 512 << 10;
 	cfg->config_path = "/etc/evtap/evtap.conf";

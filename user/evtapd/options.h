@@ -27,8 +27,9 @@ struct daemon_config {
 	int buffer; /* enum kpath_buffer: auto (0), ringbuf or perf */
 	int attach; /* enum kpath_attach: auto (0), fentry or kprobe */
 	int verbose;
-	int pin;	     /* pin maps and links under /sys/fs/bpf/evtap for bpftool */
-	const char *metrics; /* unix:PATH or 127.0.0.1:PORT; NULL: no metrics */
+	int pin;		     /* pin maps and links under /sys/fs/bpf/evtap for bpftool */
+	const char *metrics;	     /* unix:PATH or 127.0.0.1:PORT; NULL: no metrics */
+	int64_t metrics_interval_ns; /* how often the metrics' snapshot is taken */
 	/* The file's [fleet] section (fleet mode: the store is shared with evtap-shipd). */
 	int fleet_on;
 	struct fleet_conf fleet;

@@ -97,6 +97,11 @@ void daemon_reload_config(struct daemon *d)
 	cur->flush_interval_ns = fresh.flush_interval_ns;
 	cur->count_interval_ns = fresh.count_interval_ns;
 	cur->poll_interval_ns = fresh.poll_interval_ns;
+	if (cur->metrics_interval_ns != fresh.metrics_interval_ns) {
+		cur->metrics_interval_ns = fresh.metrics_interval_ns;
+		if (daemon_arm_metrics(d))
+			log_warn("reload: metrics-interval: cannot re-arm the timer");
+	}
 	cur->verbose = fresh.verbose;
 	log_init("evtapd", cur->verbose ? LOG_DEBUG : LOG_INFO);
 	log_info("reloaded %s: level %s", cur->config_path, evtap_level_name(cur->level));
