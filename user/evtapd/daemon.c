@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * evtapd's lifecycle: load the programs, load consent and seats into their maps, and only then
- * attach; run the event loop; on SIGTERM detach, drain, flush and exit.
+ * evtapd's lifecycle: load the programs (in the kernel layer's child), become the evtap user
+ * with no capability, load consent and seats into their maps, and only then attach; run the
+ * event loop; on SIGTERM detach, drain, flush and exit.
  */
 #include <errno.h>
 #include <limits.h>
@@ -127,7 +128,7 @@ static int open_signals(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-static int make_socket_dir(const char *socket_path)
+static int make_socket_dir(const char *socket_path, const struct privdrop_user *u)
 {
 	char dir[PATH_MAX];
 	char *slash;
@@ -138,7 +139,10 @@ static int make_socket_dir(const char *socket_path)
 		return 0;
 	*slash = '\0';
 	/* 0755: every user must reach the socket; the socket itself checks each caller. */
-	return mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
+	if (!mkdir(dir, 0755))
+		return chown(dir, u->uid, u->gid) ? -errno : 0;
+	/* One that was there stays as it is: it may not be evtapd's to give (/run, /tmp). */
+	return errno == EEXIST ? 0 : -errno;
 }
 
 void daemon_drain(struct daemon *d)
@@ -291,6 +295,8 @@ static int open_kernel(struct daemon *d)
 		.attach = d->cfg->attach,
 		.verbose = d->cfg->verbose,
 		.pin_dir = d->cfg->pin ? "/sys/fs/bpf/evtap" : NULL,
+		.pin_uid = d->user.uid,
+		.pin_gid = d->user.gid,
 	};
 
 	d->fleet.level = (__u8)d->cfg->level;
@@ -330,27 +336,45 @@ static int load_policy(struct daemon *d)
 	return 0;
 }
 
+/*
+ * What the user needs before the drop, made or given by root: the store's directories and the
+ * socket's; then the drop. Everything after it (the files in those directories, the requests,
+ * the users' data) is handled by the evtap user.
+ */
+static int drop_privileges(struct daemon *d)
+{
+	int ret = privdrop_own_tree(&d->user, d->cfg->data_dir)
+			  ?: privdrop_own_tree(&d->user, d->cfg->key_dir);
+
+	if (ret)
+		return ret;
+	ret = make_socket_dir(d->cfg->socket_path, &d->user);
+	if (ret) {
+		log_err("%s: cannot make its directory: %s", d->cfg->socket_path, strerror(-ret));
+		return ret;
+	}
+	return privdrop_apply(&d->user);
+}
+
 static int start(struct daemon *d)
 {
 	int *epfd = &d->epfd, *sigfd = &d->sigfd;
 	int ret;
 
+	ret = privdrop_lookup(d->cfg->user, &d->user);
+	if (ret)
+		return ret;
 	/* A kernel that cannot load or attach the programs is exit 2, whatever the errno. */
 	if (open_kernel(d))
 		return KERNEL_EUNSUPPORTED;
-	ret = open_state(d);
-	if (!ret)
-		ret = load_policy(d);
-	if (!ret)
-		ret = kernel_buffer(d->kernel, collector_on_event, d, d->cfg->wakeup_bytes,
-				    &d->ringbuf);
+	/* Before the drop: the perf buffer opens perf events, which needs CAP_PERFMON. */
+	ret = kernel_buffer(d->kernel, collector_on_event, d, d->cfg->wakeup_bytes, &d->ringbuf) ?:
+	      drop_privileges(d) ?: open_state(d) ?: load_policy(d);
 	if (ret)
 		return ret;
 	if (kernel_attach(d->kernel))
 		return KERNEL_EUNSUPPORTED;
-	ret = make_socket_dir(d->cfg->socket_path);
-	if (!ret)
-		ret = control_open(&d->control, d->cfg->socket_path, handlers_on_request, d);
+	ret = control_open(&d->control, d->cfg->socket_path, handlers_on_request, d);
 	if (ret) {
 		log_err("%s: cannot serve the control socket: %s", d->cfg->socket_path,
 			strerror(-ret));
@@ -411,8 +435,6 @@ int daemon_run(const struct daemon_config *cfg)
 	int ret;
 
 	ret = daemon_start(&d, cfg);
-	if (!ret)
-		ret = privdrop_apply();
 	if (!ret) {
 		sd_notify(0, "READY=1");
 		log_info("capturing: level %s, session source %s", evtap_level_name(cfg->level),

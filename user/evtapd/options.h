@@ -11,6 +11,7 @@ struct daemon_config {
 	const char *data_dir;
 	const char *key_dir; /* the users' keys: never inside data_dir */
 	const char *socket_path;
+	const char *user; /* after start-up evtapd runs as this user (evtap) */
 	const char *session_spec;
 	int level;	     /* the fleet's level */
 	int default_consent; /* enum evtap_default_consent */
