@@ -4,7 +4,7 @@
 # not busybox): dpkg -i installs and starts the unit, it reports ready (Type=notify), captures,
 # reloads on `systemctl reload` without a restart, drains on `systemctl stop`, and with
 # session-source = logind follows a real login session on seat0: attribution, lock, logout;
-# after start-up no evtapd process is uid 0.
+# after start-up no evtapd process is uid 0; --pin works in the sandbox.
 
 # The checks and wait_for of the busybox VM tests.
 . ./lib.sh
@@ -168,7 +168,28 @@ echo "--- systemd-analyze security evtapd"
 systemd-analyze security --no-pager evtapd 2>&1 | tail -n 1
 grep -E '^Vm(HWM|RSS)' /proc/"$(mainpid)"/status | tr -s ' \t' ' ' | paste -sd' ' 
 
-# 7. Purge: prerm stops the unit, postrm forgets it.
+# 7. --pin under the sandbox: the loader runs as evtap there, and /sys/fs/bpf is root's only
+# (0700), so the drop-in that OPERATIONS.md gives makes the directory and lets the loader reach
+# it; bpffs stays writable under ProtectKernelTunables=yes. evtapd unpins through the
+# directory's descriptor, with no capability.
+mkdir -p /run/systemd/system/evtapd.service.d
+cat >/run/systemd/system/evtapd.service.d/pin.conf <<'EOF'
+[Service]
+ExecStartPre=+/usr/bin/install -d -o evtap -g evtap -m 0700 /sys/fs/bpf/evtap
+AmbientCapabilities=CAP_DAC_READ_SEARCH
+CapabilityBoundingSet=CAP_DAC_READ_SEARCH
+EOF
+echo 'pin = yes' >>"$conf"
+systemctl daemon-reload
+systemctl restart evtapd
+check_eq pin-restart-ready active/running "$(state)"
+check pin-maps-pinned [ -e /sys/fs/bpf/evtap/consent ]
+check pin-links-pinned sh -c "ls /sys/fs/bpf/evtap | grep -q '^link_'"
+check_no_root_evtapd pin-not-root
+systemctl stop evtapd
+check_eq pins-removed-on-stop "" "$(ls /sys/fs/bpf/evtap 2>&1)"
+
+# 8. Purge: prerm stops the unit, postrm forgets it.
 dpkg --purge evtap >/tmp/dpkg.log 2>&1 || { echo "--- dpkg --purge"; cat /tmp/dpkg.log; }
 check_eq purge-stops-unit inactive "$(systemctl is-active evtapd 2>&1)"
 check purge-removes-files sh -c "[ ! -e /usr/sbin/evtapd ] && [ ! -e $conf ]"

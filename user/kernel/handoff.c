@@ -2,6 +2,7 @@
 /* What passes from the loader to the runtime (loader.h): messages with descriptors, and pins. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -56,16 +57,22 @@ int loader_recv(int sock, void *msg, size_t len, int *fds, int *nfds)
 	return (size_t)n == len && !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ? 0 : -EPROTO;
 }
 
-int loader_unpin(const char *dir, const char *prefix)
+int loader_unpin(int dir_fd, const char *prefix)
 {
+	int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0), n = 0;
 	size_t len = strlen(prefix);
 	struct dirent *e;
-	int n = 0;
 	DIR *d;
 
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+	/* fdopendir owns what it is given, and a copy shares the offset: start from the top. */
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		n = -errno;
+		if (fd >= 0)
+			close(fd);
+		return n;
+	}
+	rewinddir(d);
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.' && !strncmp(e->d_name, prefix, len) &&
 		    !unlinkat(dirfd(d), e->d_name, 0))

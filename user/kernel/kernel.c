@@ -32,6 +32,7 @@ struct kernel {
 	volatile struct evtap_fleet *fleet; /* in data */
 	volatile bool *devices_routed;	    /* in bss */
 	char *pin_dir;			    /* NULL: nothing pinned */
+	int pin_fd;			    /* pin_dir, to unpin without reaching it by path */
 	struct kpath path;
 	__u32 ringbuf_bytes;
 	struct kernel_display_hooks hooks;
@@ -47,14 +48,12 @@ static void close_fds(int *fds, int n)
 /* Waits for the loader's exit: it has logged its own errors. */
 static void reap_loader(struct kernel *k)
 {
-	int status;
-
 	if (k->sock >= 0)
 		close(k->sock); /* a loader still waiting for the attach request exits */
 	k->sock = -1;
 	if (k->loader <= 0)
 		return;
-	while (waitpid(k->loader, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(k->loader, NULL, 0) < 0 && errno == EINTR)
 		;
 	k->loader = 0;
 }
@@ -113,7 +112,7 @@ static int receive_loaded(struct kernel *k)
 	err = loader_recv(k->sock, &msg, sizeof(msg), fds, &n);
 	if (!err && msg.err)
 		err = msg.err; /* the loader said why */
-	else if (!err && n != LOADER_MAP_MAX + msg.nprogs)
+	else if (!err && n != LOADER_MAP_MAX + msg.nprogs + msg.pinned)
 		err = -EPROTO;
 	else if (err)
 		log_err("the BPF loader gave no answer: %s", strerror(-err));
@@ -124,6 +123,8 @@ static int receive_loaded(struct kernel *k)
 	memcpy(k->maps, fds, sizeof(k->maps));
 	memcpy(k->progs, fds + LOADER_MAP_MAX, msg.nprogs * sizeof(int));
 	k->nprogs = msg.nprogs;
+	if (msg.pinned)
+		k->pin_fd = fds[n - 1];
 	k->path = msg.path;
 	k->hooks = msg.hooks;
 	return map_globals(k, &msg);
@@ -138,7 +139,7 @@ int kernel_open(struct kernel **out, const struct kernel_opts *opts)
 	if (!k)
 		return -ENOMEM;
 	memset(k->maps, -1, sizeof(k->maps));
-	k->sock = -1;
+	k->sock = k->pin_fd = -1;
 	k->ringbuf_bytes = opts->ringbuf_bytes;
 	err = opts->pin_dir && !(k->pin_dir = strdup(opts->pin_dir)) ? -ENOMEM : 0;
 	err = err ?: start_loader(k, opts) ?: receive_loaded(k);
@@ -174,15 +175,15 @@ int kernel_attach(struct kernel *k)
 
 void kernel_detach(struct kernel *k)
 {
-	if (k->pin_dir)
-		loader_unpin(k->pin_dir, "link_");
+	if (k->pin_fd >= 0)
+		loader_unpin(k->pin_fd, "link_");
 	close_fds(k->links, k->nlinks);
 	k->nlinks = 0;
 }
 
 /*
- * The pin directory stays, empty: it is in /sys/fs/bpf, where the daemon, no longer root, may
- * not remove what it made (the next start reuses it).
+ * The pin directory stays, empty, where the daemon, no longer root, may not remove it (the
+ * next start reuses it): /sys/fs/bpf is root's only under systemd.
  */
 void kernel_close(struct kernel *k)
 {
@@ -190,8 +191,10 @@ void kernel_close(struct kernel *k)
 		return;
 	reap_loader(k);
 	kernel_detach(k);
-	if (k->pin_dir && loader_unpin(k->pin_dir, "") >= 0)
+	if (k->pin_fd >= 0 && loader_unpin(k->pin_fd, "") >= 0)
 		rmdir(k->pin_dir);
+	if (k->pin_fd >= 0)
+		close(k->pin_fd);
 	if (k->data)
 		munmap(k->data, k->data_len);
 	if (k->bss)

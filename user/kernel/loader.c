@@ -6,6 +6,7 @@
  * log. The maps are pinned at load and the links at attach, here, where the privileges are.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,20 +181,23 @@ static int load(struct evtap_bpf *skel)
  * The pin directory, made afresh (pins left there by a crashed evtapd are removed) and given
  * to the user the daemon runs as, who removes the pins when it stops.
  */
-static int pin_prepare(const struct kernel_opts *opts)
+static int pin_prepare(const struct kernel_opts *opts, int *dir_fd)
 {
 	const char *dir = opts->pin_dir;
 	int n;
 
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	n = loader_unpin(dir, "");
+	*dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dir_fd < 0)
+		return -errno;
+	n = loader_unpin(*dir_fd, "");
 	if (n < 0)
 		return n;
 	if (n)
 		log_warn("%s: replaced %d stale pins, left by an evtapd that did not exit cleanly",
 			 dir, n);
-	if (chmod(dir, 0700) || chown(dir, opts->pin_uid, opts->pin_gid))
+	if (fchmod(*dir_fd, 0700) || fchown(*dir_fd, opts->pin_uid, opts->pin_gid))
 		return -errno;
 	return 0;
 }
@@ -217,13 +221,13 @@ static int pin_maps(struct evtap_bpf *skel, const char *dir)
 	return 0;
 }
 
-static int pin(struct evtap_bpf *skel, const struct kernel_opts *opts)
+static int pin(struct evtap_bpf *skel, const struct kernel_opts *opts, int *dir_fd)
 {
 	int err;
 
 	if (!opts->pin_dir)
 		return 0;
-	err = pin_prepare(opts) ?: pin_maps(skel, opts->pin_dir);
+	err = pin_prepare(opts, dir_fd) ?: pin_maps(skel, opts->pin_dir);
 	if (err)
 		log_err("%s: cannot pin the maps: %s", opts->pin_dir, strerror(-err));
 	return err;
@@ -271,8 +275,8 @@ static int map_fds(struct evtap_bpf *skel, int *fds)
 	return LOADER_MAP_MAX;
 }
 
-/* The maps, then each loaded program (a display hook the kernel lacks has none). */
-static int send_loaded(int sock, struct evtap_bpf *skel, struct loader_loaded *msg)
+/* The maps, each loaded program (a display hook the kernel lacks has none), the pins. */
+static int send_loaded(int sock, struct evtap_bpf *skel, struct loader_loaded *msg, int pin_fd)
 {
 	int fds[LOADER_FDS_MAX], n = map_fds(skel, fds);
 	struct bpf_program *prog;
@@ -286,6 +290,11 @@ static int send_loaded(int sock, struct evtap_bpf *skel, struct loader_loaded *m
 		fds[n++] = bpf_program__fd(prog);
 		msg->nprogs++;
 	}
+	if (pin_fd >= 0 && n == LOADER_FDS_MAX)
+		return -E2BIG;
+	if (pin_fd >= 0)
+		fds[n++] = pin_fd;
+	msg->pinned = pin_fd >= 0;
 	msg->data_size = bpf_map__value_size(skel->maps.data);
 	msg->bss_size = bpf_map__value_size(skel->maps.bss);
 	msg->fleet_off = (__u32)((char *)&skel->data->fleet - (char *)skel->data);
@@ -328,7 +337,7 @@ int loader_run(const struct kernel_opts *opts, int sock)
 {
 	struct loader_loaded msg = { 0 };
 	struct evtap_bpf *skel;
-	int err;
+	int err, pin_fd = -1;
 
 	libbpf_verbose = opts->verbose;
 	libbpf_set_print(print_libbpf);
@@ -338,10 +347,13 @@ int loader_run(const struct kernel_opts *opts, int sock)
 		log_err("cannot open the BPF object: %s", strerror(errno));
 	} else {
 		msg.err = check_support(skel, opts, &msg) ?: configure(skel, opts, &msg.path) ?:
-			load(skel) ?: pin(skel, opts);
+			load(skel) ?: pin(skel, opts, &pin_fd);
 	}
 	err = msg.err ? loader_send(sock, &msg, sizeof(msg), NULL, 0)
-		      : send_loaded(sock, skel, &msg) ?: serve_attach(sock, skel, opts->pin_dir);
+		      : send_loaded(sock, skel, &msg, pin_fd) ?:
+				serve_attach(sock, skel, opts->pin_dir);
+	if (pin_fd >= 0)
+		close(pin_fd);
 	/* The daemon holds every descriptor now: closing ours detaches nothing. */
 	evtap_bpf__destroy(skel);
 	return msg.err || err ? 1 : 0;

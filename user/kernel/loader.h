@@ -10,6 +10,7 @@
 #ifndef EVTAP_LOADER_H
 #define EVTAP_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "kernel.h"
@@ -34,7 +35,11 @@ enum loader_map {
 /* Descriptors in one message: far below the kernel's SCM_MAX_FD (253). */
 #define LOADER_FDS_MAX 96
 
-/* The loader's first answer; then LOADER_MAP_MAX map fds and nprogs program fds. */
+/*
+ * The loader's first answer; then LOADER_MAP_MAX map fds, nprogs program fds and, when pinned,
+ * the pin directory's: the daemon removes the pins through it, as it may not be able to
+ * reach the directory by its path (/sys/fs/bpf is root's only under systemd).
+ */
 struct loader_loaded {
 	int err; /* 0, KERNEL_EUNSUPPORTED or -errno; no fds with an error */
 	struct kpath path;
@@ -42,6 +47,7 @@ struct loader_loaded {
 	__u32 data_size, bss_size;   /* the values of .data and .bss, which the runtime maps */
 	__u32 fleet_off, routed_off; /* where fleet and devices_routed are in them */
 	int nprogs;
+	bool pinned;
 };
 
 /* The answer to the attach request (one byte); then nlinks link fds. */
@@ -59,7 +65,7 @@ int loader_send(int sock, const void *msg, size_t len, const int *fds, int nfds)
 /* One message of exactly len bytes, its descriptors into fds; 0 or -errno (-EPROTO: short). */
 int loader_recv(int sock, void *msg, size_t len, int *fds, int *nfds);
 
-/* Unlinks the pins in dir whose names start with prefix; how many, or -errno. */
-int loader_unpin(const char *dir, const char *prefix);
+/* Unlinks the pins in the directory dir_fd whose names start with prefix; how many, or -errno. */
+int loader_unpin(int dir_fd, const char *prefix);
 
 #endif /* EVTAP_LOADER_H */
