@@ -170,8 +170,8 @@ grep -E '^Vm(HWM|RSS)' /proc/"$(mainpid)"/status | tr -s ' \t' ' ' | paste -sd' 
 
 # 7. --pin under the sandbox: the loader runs as evtap there, and /sys/fs/bpf is root's only
 # (0700), so the drop-in that OPERATIONS.md gives makes the directory and lets the loader reach
-# it; bpffs stays writable under ProtectKernelTunables=yes. evtapd unpins through the
-# directory's descriptor, with no capability.
+# it; that directory stays writable under ProtectKernelTunables=yes (ReadWritePaths). evtapd
+# unpins through the directory's descriptor, with no capability.
 mkdir -p /run/systemd/system/evtapd.service.d
 cat >/run/systemd/system/evtapd.service.d/pin.conf <<'EOF'
 [Service]
