@@ -33,15 +33,17 @@ int harness_write_conf(struct harness *h, const char *conf)
 /* The paths are flags, so that a reload of the file keeps them as a restart would. */
 static int load_config(struct harness *h)
 {
-	char *args[] = { "evtapd",     "-c",	   h->conf,    "--data-dir", h->data_dir,
-			 "--key-dir",  h->key_dir, "--socket", h->socket,    "--session-source",
-			 "static:1000" };
+	char *args[] = { "evtapd",	"-c",	    h->conf,	"--data-dir", h->data_dir,
+			 "--key-dir",	h->key_dir, "--socket", h->socket,    "--session-source",
+			 "static:1000", "--user",   "root" };
 	int argc = (int)HARNESS_ARRAY_SIZE(args);
 	char err[512];
 
 	memcpy(h->argv, args, sizeof(args));
-	if (config_load(&h->cfg, argc, h->argv, err, sizeof(err)) == OPTIONS_RUN)
+	if (config_load(&h->cfg, argc, h->argv, err, sizeof(err)) == OPTIONS_RUN) {
+		h->cfg.keep_privileges = 1;
 		return 0;
+	}
 	log_err("harness: %s", err);
 	return -EINVAL;
 }

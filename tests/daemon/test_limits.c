@@ -48,6 +48,8 @@ static int start_daemon(int default_consent)
 	cfg.session_spec = "static:1000";
 	cfg.level = EVTAP_LEVEL_FULL;
 	cfg.default_consent = default_consent;
+	cfg.user = "root";
+	cfg.keep_privileges = 1;
 	kernel_double_reset();
 	return daemon_start(&d, &cfg);
 }

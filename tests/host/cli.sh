@@ -28,11 +28,11 @@ expect evtapd-bad-session-source 2 "--session-source: bad value 'nobody'" \
 expect evtapd-bad-level 2 "--level: bad value 'max'" $B/evtapd --level max
 expect evtapd-missing-argument 2 "--data-dir: expected an argument" $B/evtapd --data-dir
 expect evtapd-kernel-refuses 2 "cannot load the BPF programs" \
-	$B/evtapd --data-dir "$tmp/data" --socket "$tmp/sock" --session-source static:0 \
+	$B/evtapd --user root --data-dir "$tmp/data" --socket "$tmp/sock" --session-source static:0 \
 	--attach fentry
 # Auto falls back from the refused fentry to kprobes, which this host cannot attach either.
 expect evtapd-kernel-fallback-logged 2 "attach kprobe (auto: fentry failed" \
-	$B/evtapd --data-dir "$tmp/data" --socket "$tmp/sock" --session-source static:0
+	$B/evtapd --user root --data-dir "$tmp/data" --socket "$tmp/sock" --session-source static:0
 # A running instance holds the lock beside its socket: a second one exits 2 naming it, before
 # it loads anything (so whatever this kernel offers).
 mkdir -p "$tmp/run" && echo 4242 >"$tmp/run/evtapd.pid"
@@ -40,7 +40,8 @@ flock "$tmp/run/evtapd.pid" sleep 10 &
 holder=$!
 sleep 0.2
 expect evtapd-second-instance 2 "another evtapd is running (pid 4242, holding $tmp/run/evtapd.pid)" \
-	$B/evtapd --data-dir "$tmp/data" --socket "$tmp/run/sock" --session-source static:0
+	$B/evtapd --user root --data-dir "$tmp/data" --socket "$tmp/run/sock" \
+	--session-source static:0
 kill "$holder"
 expect evtapd-bad-buffer 2 "--buffer: bad value 'pipe'" $B/evtapd --buffer pipe
 expect evtapd-bad-attach 2 "--attach: bad value 'uprobe'" $B/evtapd --attach uprobe

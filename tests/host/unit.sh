@@ -42,10 +42,26 @@ fi
 hardening=
 for key in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
 	StateDirectory=evtap UMask=0077 Type=notify Restart=on-failure \
-	'ExecReload=/bin/kill -HUP $MAINPID' RuntimeDirectoryMode=0755; do
+	'ExecReload=/bin/kill -HUP $MAINPID' RuntimeDirectoryMode=0755 User=evtap \
+	ProtectKernelTunables=yes ProtectKernelLogs=yes ProtectClock=yes ProtectProc=invisible \
+	PrivateDevices=yes RestrictNamespaces=yes SystemCallFilter= LimitCORE=0 TasksMax= \
+	MemoryMax= LimitNOFILE=; do
 	grep -qF "$key" systemd/evtapd.service || hardening="$hardening $key"
 done
 if [ -z "$hardening" ]; then pass unit-hardening; else fail unit-hardening "no$hardening"; fi
+
+# systemd's own score of the sandbox (0 is best, 10 worst): at most 2.0, the issue's bound.
+if command -v systemd-analyze >/dev/null; then
+	out=$(systemd-analyze security --offline=true --no-pager systemd/evtapd.service 2>&1)
+	score=$(sed -n 's/.*Overall exposure level for evtapd.service: \([0-9.]*\).*/\1/p' <<<"$out")
+	if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }'; then
+		pass "unit-exposure-at-most-2.0 ($score)"
+	else
+		fail unit-exposure-at-most-2.0 "${score:-$(tail -3 <<<"$out")}"
+	fi
+else
+	echo "unit-exposure: skipped, no systemd-analyze"
+fi
 
 for page in docs/evtapd.8 docs/evtap.1 docs/evtap.conf.5; do
 	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)

@@ -5,6 +5,7 @@
 
 start_evtapd --session-source static:1000 --level full
 check evtapd-attached sh -c "bpftool prog show | grep -q evtap_input_event"
+check_no_root_evtapd evtapd-not-root
 
 inject_start
 inject_known_sequence

@@ -42,6 +42,18 @@ stop_evtapd() {
 	wait "$EVTAPD"
 }
 
+# After start-up no evtapd process may be uid 0: the loader child has exited and the daemon
+# runs as the evtap user, in all four of its uids (real, effective, saved, file system). PIDs
+# come from `pidof` (busybox) or `pgrep -x` (procps, under systemd).
+check_no_root_evtapd() {
+	pids=$(pidof evtapd 2>/dev/null || pgrep -x evtapd)
+	uids=$(for p in $pids; do awk '$1 == "Uid:" { print $2, $3, $4, $5 }' /proc/"$p"/status; done)
+	if [ -z "$pids" ]; then fail "$1" "no evtapd process"
+	elif [ "$(echo "$pids" | wc -w)" != 1 ]; then fail "$1" "evtapd processes: $pids"
+	elif echo "$uids" | grep -qw 0; then fail "$1" "uids: $uids"
+	else pass "$1"; fi
+}
+
 # counter KEY: one counter from "evtap stats", e.g. kernel.emitted.
 counter() { evtap stats | awk -v k="$1" '$1 == k { print $2 }'; }
 

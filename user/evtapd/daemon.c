@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * evtapd's lifecycle: load the programs, load consent and seats into their maps, and only then
- * attach; run the event loop; on SIGTERM detach, drain, flush and exit.
+ * evtapd's lifecycle: load the programs (in the kernel layer's child), become the evtap user
+ * with no capability, load consent and seats into their maps, and only then attach; run the
+ * event loop; on SIGTERM detach, drain, flush and exit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -234,7 +235,8 @@ static int make_dirs(const char *path)
 	}
 }
 
-static int make_socket_dir(const char *socket_path, char *dir, size_t len)
+static int make_socket_dir(const char *socket_path, const struct privdrop_user *u, char *dir,
+			   size_t len)
 {
 	char *slash;
 
@@ -246,7 +248,10 @@ static int make_socket_dir(const char *socket_path, char *dir, size_t len)
 	}
 	*slash = '\0';
 	/* 0755: every user must reach the socket; the socket itself checks each caller. */
-	return mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
+	if (!mkdir(dir, 0755))
+		return chown(dir, u->uid, u->gid) ? -errno : 0;
+	/* One that was there stays as it is: it may not be evtapd's to give (/run, /tmp). */
+	return errno == EEXIST ? 0 : -errno;
 }
 
 /*
@@ -256,7 +261,7 @@ static int make_socket_dir(const char *socket_path, char *dir, size_t len)
 static int lock_instance(struct daemon *d)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 16], pid[16] = "";
-	int ret = make_socket_dir(d->cfg->socket_path, dir, sizeof(dir));
+	int ret = make_socket_dir(d->cfg->socket_path, &d->user, dir, sizeof(dir));
 
 	if (ret)
 		return ret;
@@ -470,16 +475,12 @@ void daemon_shutdown(struct daemon *d)
  * Fleet mode: the store is shared with the ship group, and users' keys are sealed to the
  * custodian's public key (docs/STORE.md, "Sharing with the shipper").
  */
-static int fleet_share(const struct daemon_config *cfg, struct store_share *sh)
+static int fleet_share(const struct daemon *d, struct store_share *sh)
 {
-	const struct group *g = getgrnam(cfg->fleet.ship_group);
+	const struct daemon_config *cfg = d->cfg;
 	char err[384];
 
-	if (!g) {
-		log_err("[fleet] ship-group: no group '%s'", cfg->fleet.ship_group);
-		return -ENOENT;
-	}
-	sh->gid = g->gr_gid;
+	sh->gid = d->user.ship_gid; /* looked up with the user, before the drop */
 	if (fleet_read_key(cfg->fleet.custodian_public_key, sh->custodian_pk, err, sizeof(err))) {
 		log_err("[fleet] custodian-public-key: %s", err);
 		return -EINVAL;
@@ -496,18 +497,10 @@ static int open_state(struct daemon *d)
 		.max_user_bytes = d->cfg->max_user_bytes,
 		.max_total_bytes = d->cfg->max_total_bytes,
 	};
-	const char *dirs[] = { d->cfg->data_dir, d->cfg->key_dir };
 	int ret;
 
-	for (int i = 0; i < 2; i++) {
-		ret = make_dirs(dirs[i]);
-		if (ret) {
-			log_err("%s: cannot create it: %s", dirs[i], strerror(-ret));
-			return ret;
-		}
-	}
 	if (d->cfg->fleet_on) {
-		ret = fleet_share(d->cfg, &share);
+		ret = fleet_share(d, &share);
 		if (ret)
 			return ret;
 		sopts.share = &share;
@@ -537,6 +530,8 @@ static int open_kernel(struct daemon *d)
 		.attach = d->cfg->attach,
 		.verbose = d->cfg->verbose,
 		.pin_dir = d->cfg->pin ? "/sys/fs/bpf/evtap" : NULL,
+		.pin_uid = d->user.uid,
+		.pin_gid = d->user.gid,
 	};
 
 	d->fleet.level = (__u8)d->cfg->level;
@@ -577,11 +572,54 @@ static int load_policy(struct daemon *d)
 	return 0;
 }
 
+/*
+ * What the user needs before the drop, made or given by root: the store's directories and the
+ * socket's; then the drop. Everything after it (the files in those directories, the requests,
+ * the users' data) is handled by the evtap user.
+ */
+static int drop_privileges(struct daemon *d)
+{
+	const char *dirs[] = { d->cfg->data_dir, d->cfg->key_dir };
+	int ret;
+
+	for (int i = 0; i < 2; i++) {
+		ret = make_dirs(dirs[i]);
+		if (ret) {
+			log_err("%s: cannot create it: %s", dirs[i], strerror(-ret));
+			return ret;
+		}
+		ret = privdrop_own_tree(&d->user, dirs[i]);
+		if (ret)
+			return ret;
+	}
+	return d->cfg->keep_privileges ? 0 : privdrop_apply(&d->user);
+}
+
+/* Fleet mode: the evtap user keeps the ship group, to give the store's files to it. */
+static int lookup_user(struct daemon *d)
+{
+	const struct group *g;
+	int ret = privdrop_lookup(d->cfg->user, &d->user);
+
+	if (ret || !d->cfg->fleet_on)
+		return ret;
+	g = getgrnam(d->cfg->fleet.ship_group);
+	if (!g) {
+		log_err("[fleet] ship-group: no group '%s'", d->cfg->fleet.ship_group);
+		return -ENOENT;
+	}
+	d->user.ship_gid = g->gr_gid;
+	return 0;
+}
+
 static int start(struct daemon *d)
 {
 	int *epfd = &d->epfd, *sigfd = &d->sigfd;
 	int ret;
 
+	ret = lookup_user(d);
+	if (ret)
+		return ret;
 	ret = lock_instance(d);
 	if (ret) {
 		if (ret != DAEMON_ERUNNING)
@@ -592,12 +630,9 @@ static int start(struct daemon *d)
 	/* A kernel that cannot load or attach the programs is exit 2, whatever the errno. */
 	if (open_kernel(d))
 		return KERNEL_EUNSUPPORTED;
-	ret = open_state(d);
-	if (!ret)
-		ret = load_policy(d);
-	if (!ret)
-		ret = kernel_buffer(d->kernel, collector_on_event, d, d->cfg->wakeup_bytes,
-				    &d->ringbuf);
+	/* Before the drop: the perf buffer opens perf events, which needs CAP_PERFMON. */
+	ret = kernel_buffer(d->kernel, collector_on_event, d, d->cfg->wakeup_bytes, &d->ringbuf) ?:
+	      drop_privileges(d) ?: open_state(d) ?: load_policy(d);
 	if (ret)
 		return ret;
 	if (kernel_attach(d->kernel))
@@ -669,8 +704,6 @@ int daemon_run(const struct daemon_config *cfg)
 	int ret;
 
 	ret = daemon_start(&d, cfg);
-	if (!ret)
-		ret = privdrop_apply();
 	if (!ret) {
 		sd_notify(0, "READY=1");
 		log_info("capturing: level %s, session source %s", evtap_level_name(cfg->level),

@@ -11,6 +11,7 @@
 #include "evtap.h"
 #include "options.h"
 #include "prevs.h"
+#include "privdrop.h"
 #include "session.h"
 #include "store.h"
 
@@ -41,6 +42,7 @@ struct daemon {
 	struct session_source *session;
 	struct control *control;
 	struct evtap_fleet fleet;
+	struct privdrop_user user; /* --user: who evtapd is once the programs are loaded */
 	char seat_names[EVTAP_MAX_SEATS][SESSION_SEAT_NAME_MAX];
 	struct evtap_seat seats[EVTAP_MAX_SEATS];
 	int nseats;

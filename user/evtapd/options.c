@@ -193,6 +193,12 @@ static int parse_switch(const char *v, int *out)
 	return 0;
 }
 
+static int set_user(struct daemon_config *cfg, const char *v)
+{
+	cfg->user = v;
+	return *v ? 0 : -EINVAL;
+}
+
 static int set_pin(struct daemon_config *cfg, const char *v)
 {
 	return parse_switch(v, &cfg->pin);
@@ -241,6 +247,8 @@ static const struct option_def option_defs[] = {
 	  set_buffer },
 	{ "attach", "HOW", "fentry, kprobe or auto: fentry if it attaches, else kprobe (auto)",
 	  set_attach },
+	{ "user", "NAME", "run as this user once the programs are loaded (evtap; root for tests)",
+	  set_user },
 	{ "pin", NULL, "pin maps and links under /sys/fs/bpf/evtap for bpftool (no)", set_pin },
 	{ "metrics", "WHERE",
 	  "Prometheus metrics, loopback only: unix:PATH, 127.0.0.1:PORT, [::1]:PORT (none)",
@@ -267,6 +275,7 @@ void options_defaults(struct daemon_config *cfg)
 	cfg->data_dir = "/var/lib/evtap";
 	cfg->key_dir = "/var/lib/evtap-keys";
 	cfg->socket_path = "/run/evtap/evtap.sock";
+	cfg->user = "evtap";
 	cfg->level = EVTAP_LEVEL_CLASSES;
 	cfg->default_consent = EVTAP_DEFAULT_RECORD;
 	cfg->flush_interval_ns = 1000000000LL;

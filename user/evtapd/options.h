@@ -12,6 +12,12 @@ struct daemon_config {
 	const char *data_dir;
 	const char *key_dir; /* the users' keys: never inside data_dir */
 	const char *socket_path;
+	const char *user; /* after start-up evtapd runs as this user (evtap) */
+	/*
+	 * Not a setting: the daemon's host tests run it in their own process over the kernel
+	 * layer's double, and must keep root's privileges to call it as other users.
+	 */
+	int keep_privileges;
 	const char *session_spec;
 	int level;	     /* the fleet's level */
 	int default_consent; /* enum evtap_default_consent */

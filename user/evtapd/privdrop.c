@@ -1,37 +1,132 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * After attach, evtapd reads and updates maps through fds it already holds, reads the ring
- * buffer through an mmap, and writes files that it owns (uid 0) in directories that it owns:
- * the store, the consent file, the audit log, the control socket, the pins. Of its
- * capabilities only CAP_BPF is still needed, for the bpf() calls on those fds. Loading and
- * attaching needed CAP_BPF and CAP_PERFMON (and CAP_SYS_RESOURCE for RLIMIT_MEMLOCK before
- * 5.11), and dropping the bounding set needs CAP_SETPCAP, all of which go here.
+ * Privilege separation, the way OpenBSD daemons do it: loading and attaching the programs
+ * happen in a short-lived child of the kernel layer; once it has handed over the descriptors,
+ * evtapd becomes an unprivileged system user (evtap) with no capability. A code-execution bug
+ * in request parsing then gets that user's files (the store, which is its own anyway) and not
+ * root's: no /etc/shadow, no /proc/sys. Map updates and lookups on descriptors already held
+ * need no capability, and the ring buffer is read through an mmap.
  */
 #include <errno.h>
+#include <ftw.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <cap-ng.h>
 #include <linux/capability.h>
 #include "log.h"
 #include "privdrop.h"
 
-int privdrop_apply(void)
+int privdrop_lookup(const char *name, struct privdrop_user *u)
 {
-	capng_select_t what = CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT;
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(name);
+	if (!pw) {
+		log_err("--user %s: %s", name,
+			errno ? strerror(errno)
+			      : "no such user: create it (the package does) or name another one");
+		return errno ? -errno : -ENOENT;
+	}
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	u->ship_gid = (gid_t)-1;
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	return 0;
+}
+
+/* nftw passes no context: the owner being given, for one walk at a time. */
+static const struct privdrop_user *tree_owner;
+
+static int give(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	if (st->st_uid == tree_owner->uid && st->st_gid == tree_owner->gid)
+		return 0;
+	return lchown(path, tree_owner->uid, tree_owner->gid);
+}
+
+int privdrop_own_tree(const struct privdrop_user *u, const char *dir)
+{
+	struct stat st;
 	int ret;
 
-	capng_get_caps_process();
-	/* The bounding set can only shrink with CAP_SETPCAP; without it, it stays as it is. */
-	if (capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP))
-		what = CAPNG_SELECT_ALL;
-	capng_clear(what);
-	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-			 CAP_BPF)) {
-		log_err("privileges: cannot keep CAP_BPF: the kernel has no such capability");
-		return -EINVAL;
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		ret = -errno;
+		log_err("%s: %s", dir, strerror(errno));
+		return ret;
 	}
-	ret = capng_apply(what);
+	if (lstat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		log_err("%s: not a directory", dir);
+		return -ENOTDIR;
+	}
+	if (st.st_uid == u->uid)
+		return 0;
+	if (st.st_mode & S_IWOTH) {
+		log_err("%s: others may write it: not a directory to give to %s", dir, u->name);
+		return -EPERM;
+	}
+	tree_owner = u;
+	if (nftw(dir, give, 16, FTW_PHYS | FTW_MOUNT)) {
+		ret = -errno;
+		log_err("%s: cannot give it to %s: %s", dir, u->name, strerror(-ret));
+		return ret;
+	}
+	log_info("%s: given to %s (it was uid %u's)", dir, u->name, (unsigned)st.st_uid);
+	return 0;
+}
+
+/* The bounding set shrinks only with CAP_SETPCAP, which setuid() would take away: first. */
+static int drop_bounding(void)
+{
+	capng_get_caps_process();
+	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP))
+		return 0;
+	capng_clear(CAPNG_SELECT_BOUNDS);
+	return capng_apply(CAPNG_SELECT_BOUNDS) ? -EPERM : 1;
+}
+
+static int become(const struct privdrop_user *u)
+{
+	if (getuid() == u->uid && geteuid() == u->uid && getgid() == u->gid)
+		return 0;
+	gid_t groups[2] = { u->gid, u->ship_gid };
+
+	if (setgroups(u->ship_gid == (gid_t)-1 ? 1 : 2, groups) ||
+	    setresgid(u->gid, u->gid, u->gid) || setresuid(u->uid, u->uid, u->uid))
+		return -errno;
+	return 0;
+}
+
+static int drop_caps(void)
+{
+	capng_clear(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT);
+	if (capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT))
+		return -EPERM;
+	capng_get_caps_process();
+	return capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE ? 0 : -EPERM;
+}
+
+int privdrop_apply(const struct privdrop_user *u)
+{
+	int bounding = drop_bounding(), ret;
+
+	if (bounding < 0) {
+		log_err("privileges: cannot empty the bounding set");
+		return bounding;
+	}
+	ret = become(u);
 	if (ret) {
-		log_err("privileges: cannot drop capabilities (capng_apply: %d)", ret);
+		log_err("privileges: cannot become %s (uid %u): %s", u->name, (unsigned)u->uid,
+			strerror(-ret));
+		return ret;
+	}
+	if (drop_caps()) {
+		log_err("privileges: cannot drop every capability");
 		return -EPERM;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
@@ -39,7 +134,9 @@ int privdrop_apply(void)
 		log_err("privileges: cannot set no_new_privs");
 		return ret;
 	}
-	log_info("privileges: kept CAP_BPF only%s, no_new_privs set",
-		 what == CAPNG_SELECT_ALL ? "" : " (bounding set unchanged: no CAP_SETPCAP)");
+	log_info("privileges: running as %s (uid %u), no capabilities%s, no_new_privs set", u->name,
+		 (unsigned)u->uid, bounding ? "" : " (bounding set kept: no CAP_SETPCAP)");
+	if (!u->uid)
+		log_warn("privileges: --user root: uid 0 still reads and writes what root may");
 	return 0;
 }

@@ -22,7 +22,7 @@ static int differ(const char *a, const char *b)
 
 static void report_restart(const struct daemon_config *cur, const struct daemon_config *fresh)
 {
-	const char *changed[12];
+	const char *changed[16];
 	int n = 0;
 
 	if (differ(cur->data_dir, fresh->data_dir))
@@ -39,6 +39,8 @@ static void report_restart(const struct daemon_config *cur, const struct daemon_
 		changed[n++] = "ringbuf-kb";
 	if (cur->pin != fresh->pin)
 		changed[n++] = "pin";
+	if (differ(cur->user, fresh->user))
+		changed[n++] = "user";
 	if (cur->buffer != fresh->buffer)
 		changed[n++] = "buffer";
 	if (cur->attach != fresh->attach)

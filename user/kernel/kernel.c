@@ -1,291 +1,133 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The kernel side's lifecycle around the evtap skeleton (libbpf-bootstrap style). What the
- * programs need from the running kernel is checked before load, so that a kernel that cannot
- * host them gets a message naming what is missing instead of a verifier log.
+ * The kernel layer's runtime (loader.h): the programs' maps, links and programs as
+ * descriptors that the loader child sent, and nothing of libbpf's object. Map updates and
+ * lookups on a descriptor already held need no capability (Linux 5.19 and later check
+ * kernel.unprivileged_bpf_disabled only when a map or program is created); the ring buffer,
+ * .data and .bss are read and written through mmaps.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "evtap.h"
-#include "display_hooks.h"
-#include "evtap.skel.h"
 #include "kernel.h"
-#include "kpath.h"
+#include "loader.h"
 #include "log.h"
 
 struct kernel {
-	struct evtap_bpf *skel;
-	char *pin_dir; /* NULL: nothing pinned */
+	int maps[LOADER_MAP_MAX];
+	int progs[LOADER_FDS_MAX]; /* for their recursion misses */
+	int links[LOADER_FDS_MAX]; /* closing them detaches the programs (unless pinned) */
+	int nprogs, nlinks;
+	pid_t loader; /* 0 once reaped */
+	int sock;     /* to the loader, until attach */
+	void *data, *bss;
+	size_t data_len, bss_len;
+	volatile struct evtap_fleet *fleet; /* in data */
+	volatile bool *devices_routed;	    /* in bss */
+	char *pin_dir;			    /* NULL: nothing pinned */
+	int pin_fd;			    /* pin_dir, to unpin without reaching it by path */
 	struct kpath path;
 	__u32 ringbuf_bytes;
 	struct kernel_display_hooks hooks;
 };
 
-static bool libbpf_verbose;
-
-/* libbpf's messages through our log: warnings always, the rest only when verbose. */
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+static void close_fds(int *fds, int n)
 {
-	static const int priority[] = {
-		[LIBBPF_WARN] = LOG_WARNING,
-		[LIBBPF_INFO] = LOG_INFO,
-		[LIBBPF_DEBUG] = LOG_DEBUG,
-	};
-	char *msg;
-	int len;
-
-	if (level != LIBBPF_WARN && !libbpf_verbose)
-		return 0;
-	len = vasprintf(&msg, fmt, args);
-	if (len < 0)
-		return len;
-	while (len > 0 && msg[len - 1] == '\n')
-		len--;
-	log_msg(priority[level], "%.*s", len, msg);
-	free(msg);
-	return 0;
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 }
 
-/* Each program's section is "fentry/FUNCTION": the hook must exist in the kernel's BTF. */
-static int check_hooks(struct evtap_bpf *skel, const struct btf *vmlinux)
+/* Waits for the loader's exit: it has logged its own errors. */
+static void reap_loader(struct kernel *k)
 {
-	struct bpf_program *prog;
-	const char *hook;
-	int ret = 0;
-
-	bpf_object__for_each_program(prog, skel->obj)
-	{
-		if (display_is_program(prog) || !bpf_program__autoload(prog))
-			continue;
-		hook = strchr(bpf_program__section_name(prog), '/');
-		if (!hook) {
-			log_err("BPF program %s: section %s names no hook", bpf_program__name(prog),
-				bpf_program__section_name(prog));
-			ret = KERNEL_EUNSUPPORTED;
-		} else if (btf__find_by_name_kind(vmlinux, ++hook, BTF_KIND_FUNC) < 0) {
-			log_err("the kernel has no function %s() to hook: no input subsystem?",
-				hook);
-			ret = KERNEL_EUNSUPPORTED;
-		}
-	}
-	return ret;
-}
-
-/*
- * Loads either the fentry or the kprobe capture programs, never both. The display hooks are
- * fentry and tp_btf programs only: they load wherever fentry works, also under a forced
- * --attach kprobe, and not at all where fentry does not.
- */
-static void choose_programs(struct kernel *k, const struct btf *vmlinux)
-{
-	struct evtap_bpf *skel = k->skel;
-	const struct kpath *path = &k->path;
-	bool kprobe = path->attach == KPATH_ATTACH_KPROBE;
-	struct bpf_program *prog;
-	const char *sec;
-
-	bpf_object__for_each_program(prog, skel->obj)
-	{
-		sec = bpf_program__section_name(prog);
-		if (display_is_program(prog))
-			bpf_program__set_autoload(prog, !kprobe || path->tracing);
-		else if (!strncmp(sec, "kprobe/", 7))
-			bpf_program__set_autoload(prog, kprobe);
-		else
-			bpf_program__set_autoload(prog, !kprobe);
-	}
-	if (!kprobe || path->tracing)
-		display_probe(skel->obj, vmlinux, &k->hooks); /* what is missing is not loaded */
-	else
-		log_info("display hooks attached: none: they need fentry, which fails here");
-}
-
-static int check_support(struct kernel *k, const struct kernel_opts *opts)
-{
-	struct evtap_bpf *skel = k->skel;
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int ret;
-
-	if (!vmlinux) {
-		log_err("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
-			"it needs CONFIG_DEBUG_INFO_BTF=y");
-		return KERNEL_EUNSUPPORTED;
-	}
-	kpath_choose(opts->buffer, opts->attach, vmlinux, &k->path);
-	log_info("kernel path: %s", k->path.why);
-	choose_programs(k, vmlinux);
-	ret = check_hooks(skel, vmlinux);
-	btf__free(vmlinux);
-	if (ret)
-		return ret;
-	if (k->path.buffer == KPATH_BUFFER_PERF)
-		return 0;
-	ret = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
-	if (ret == 0) {
-		log_err("the kernel has no BPF ring buffer (Linux 5.8): use --buffer perf or auto");
-		return KERNEL_EUNSUPPORTED;
-	}
-	if (ret < 0)
-		log_err("cannot create BPF maps: %s", strerror(-ret));
-	return ret < 0 ? ret : 0;
-}
-
-/*
- * The perf path retypes the ring buffer map to a perf event array, one slot per CPU (max
- * entries 0: libbpf sizes it), as libbpf-tools' compat.c does: a kernel without the ring
- * buffer cannot create the map as declared, and the programs' ring buffer code is dead there.
- */
-static int use_perf_buffer(struct evtap_bpf *skel)
-{
-	struct bpf_map *events = skel->maps.events;
-
-	skel->rodata->use_perf_buffer = true;
-	return bpf_map__set_type(events, BPF_MAP_TYPE_PERF_EVENT_ARRAY) ?:
-	       bpf_map__set_key_size(events, sizeof(__u32)) ?:
-	       bpf_map__set_value_size(events, sizeof(__u32)) ?:
-	       bpf_map__set_max_entries(events, 0);
-}
-
-static int configure(struct kernel *k, const struct kernel_opts *opts)
-{
-	struct evtap_bpf *skel = k->skel;
-	long page = sysconf(_SC_PAGESIZE);
-	__u32 size = opts->ringbuf_bytes;
-
-	skel->data->fleet = opts->fleet;
-	k->ringbuf_bytes = size;
-	if (k->path.buffer == KPATH_BUFFER_PERF)
-		return use_perf_buffer(skel);
-	if (!size)
-		return 0;
-	if (size < page || (size & (size - 1))) {
-		log_err("ring buffer size %u: must be a power of two of at least %ld bytes", size,
-			page);
-		return -EINVAL;
-	}
-	return bpf_map__set_max_entries(skel->maps.events, size);
-}
-
-static int load(struct evtap_bpf *skel)
-{
-	int err = evtap_bpf__load(skel);
-
-	if (err)
-		log_err("cannot load the BPF programs: %s%s", strerror(-err),
-			err == -EPERM ? " (needs root, and a kernel whose lockdown mode, if any, "
-					"allows tracing programs)"
-				      : "");
-	return err;
-}
-
-/* The pin directory, made afresh: pins left there by a crashed evtapd are removed. */
-static int pin_prepare(const char *dir)
-{
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	if (!mkdir(dir, 0700))
-		return 0;
-	if (errno != EEXIST || !(d = opendir(dir)))
-		return -errno;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && !unlinkat(dirfd(d), e->d_name, 0))
-			n++;
-	closedir(d);
-	if (n)
-		log_warn("%s: replaced %d stale pins, left by an evtapd that did not exit cleanly",
-			 dir, n);
-	return chmod(dir, 0700) ? -errno : 0;
-}
-
-/* Maps by their names (events, consent, ...); internal ones (.data, .bss) are not pinned. */
-static int pin_maps(struct kernel *k)
-{
-	struct bpf_map *map;
-	char path[512];
-	int err;
-
-	bpf_object__for_each_map(map, k->skel->obj)
-	{
-		if (strchr(bpf_map__name(map), '.'))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", k->pin_dir, bpf_map__name(map));
-		err = bpf_map__pin(map, path);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* Links as link_PROGRAM: a pinned link keeps its program attached until the pin goes. */
-static int pin_links(struct kernel *k)
-{
-	const struct bpf_object_skeleton *s = k->skel->skeleton;
-	char path[512];
-	int err;
-
-	for (int i = 0; i < s->prog_cnt; i++) {
-		struct bpf_link *link = *s->progs[i].link;
-		if (!link)
-			continue;
-		snprintf(path, sizeof(path), "%s/link_%s", k->pin_dir, s->progs[i].name);
-		err = bpf_link__pin(link, path);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static void unpin_links(struct kernel *k)
-{
-	const struct bpf_object_skeleton *s = k->skel->skeleton;
-
-	for (int i = 0; k->pin_dir && i < s->prog_cnt; i++)
-		if (*s->progs[i].link && bpf_link__pin_path(*s->progs[i].link))
-			bpf_link__unpin(*s->progs[i].link);
-}
-
-static void unpin_all(struct kernel *k)
-{
-	struct bpf_map *map;
-
-	if (!k->pin_dir)
+	if (k->sock >= 0)
+		close(k->sock); /* a loader still waiting for the attach request exits */
+	k->sock = -1;
+	if (k->loader <= 0)
 		return;
-	unpin_links(k);
-	bpf_object__for_each_map(map, k->skel->obj)
-	{
-		if (bpf_map__is_pinned(map))
-			bpf_map__unpin(map, NULL);
-	}
-	rmdir(k->pin_dir);
-	free(k->pin_dir);
-	k->pin_dir = NULL;
+	while (waitpid(k->loader, NULL, 0) < 0 && errno == EINTR)
+		;
+	k->loader = 0;
 }
 
-static int pin(struct kernel *k, const char *dir)
+static int start_loader(struct kernel *k, const struct kernel_opts *opts)
 {
-	int err;
+	int sv[2];
 
-	if (!dir)
-		return 0;
-	err = pin_prepare(dir);
-	if (!err && !(k->pin_dir = strdup(dir)))
-		err = -ENOMEM;
-	if (!err)
-		err = pin_maps(k);
-	if (err)
-		log_err("%s: cannot pin the maps: %s", dir, strerror(-err));
-	return err;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	k->loader = fork();
+	if (k->loader < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -errno;
+	}
+	if (!k->loader) {
+		close(sv[0]);
+		_exit(loader_run(opts, sv[1]));
+	}
+	close(sv[1]);
+	k->sock = sv[0];
+	return 0;
+}
+
+/* .data and .bss are mmapable arrays of one value: map it whole, as libbpf does. */
+static void *map_value(int fd, __u32 size, size_t *len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*len = ((size_t)size + page - 1) & ~((size_t)page - 1);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int map_globals(struct kernel *k, const struct loader_loaded *msg)
+{
+	if (msg->fleet_off + sizeof(*k->fleet) > msg->data_size ||
+	    msg->routed_off + sizeof(*k->devices_routed) > msg->bss_size)
+		return -EPROTO;
+	k->data = map_value(k->maps[LOADER_MAP_DATA], msg->data_size, &k->data_len);
+	k->bss = map_value(k->maps[LOADER_MAP_BSS], msg->bss_size, &k->bss_len);
+	if (!k->data || !k->bss)
+		return -errno;
+	k->fleet = (void *)((char *)k->data + msg->fleet_off);
+	k->devices_routed = (void *)((char *)k->bss + msg->routed_off);
+	return 0;
+}
+
+static int receive_loaded(struct kernel *k)
+{
+	struct loader_loaded msg;
+	int fds[LOADER_FDS_MAX], n, err;
+
+	err = loader_recv(k->sock, &msg, sizeof(msg), fds, &n);
+	if (!err && msg.err)
+		err = msg.err; /* the loader said why */
+	else if (!err && n != LOADER_MAP_MAX + msg.nprogs + msg.pinned)
+		err = -EPROTO;
+	else if (err)
+		log_err("the BPF loader gave no answer: %s", strerror(-err));
+	if (err) {
+		close_fds(fds, n);
+		return err;
+	}
+	memcpy(k->maps, fds, sizeof(k->maps));
+	memcpy(k->progs, fds + LOADER_MAP_MAX, msg.nprogs * sizeof(int));
+	k->nprogs = msg.nprogs;
+	if (msg.pinned)
+		k->pin_fd = fds[n - 1];
+	k->path = msg.path;
+	k->hooks = msg.hooks;
+	return map_globals(k, &msg);
 }
 
 int kernel_open(struct kernel **out, const struct kernel_opts *opts)
@@ -293,19 +135,14 @@ int kernel_open(struct kernel **out, const struct kernel_opts *opts)
 	struct kernel *k;
 	int err;
 
-	libbpf_verbose = opts->verbose;
-	libbpf_set_print(print_libbpf);
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
-	k->skel = evtap_bpf__open();
-	if (!k->skel) {
-		err = -errno;
-		log_err("cannot open the BPF object: %s", strerror(errno));
-	} else {
-		err = check_support(k, opts) ?: configure(k, opts) ?: load(k->skel) ?:
-			pin(k, opts->pin_dir);
-	}
+	memset(k->maps, -1, sizeof(k->maps));
+	k->sock = k->pin_fd = -1;
+	k->ringbuf_bytes = opts->ringbuf_bytes;
+	err = opts->pin_dir && !(k->pin_dir = strdup(opts->pin_dir)) ? -ENOMEM : 0;
+	err = err ?: start_loader(k, opts) ?: receive_loaded(k);
 	if (err) {
 		kernel_close(k);
 		return err;
@@ -314,30 +151,57 @@ int kernel_open(struct kernel **out, const struct kernel_opts *opts)
 	return 0;
 }
 
+/* The loader attaches and pins the links, sends their descriptors, and exits. */
 int kernel_attach(struct kernel *k)
 {
-	int err = evtap_bpf__attach(k->skel);
+	struct loader_attached msg;
+	char request = 'a';
+	int err = 0;
 
-	if (err)
+	if (k->sock < 0 || send(k->sock, &request, 1, MSG_NOSIGNAL) != 1)
+		err = -EPIPE;
+	if (!err)
+		err = loader_recv(k->sock, &msg, sizeof(msg), k->links, &k->nlinks);
+	if (!err && (msg.err || k->nlinks != msg.nlinks))
+		err = msg.err ?: -EPROTO;
+	if (err) {
+		close_fds(k->links, k->nlinks);
+		k->nlinks = 0;
 		log_err("cannot attach the BPF programs: %s", strerror(-err));
-	else if (k->pin_dir && (err = pin_links(k)))
-		log_err("%s: cannot pin the links: %s", k->pin_dir, strerror(-err));
+	}
+	reap_loader(k);
 	return err;
 }
 
 void kernel_detach(struct kernel *k)
 {
-	unpin_links(k);
-	evtap_bpf__detach(k->skel);
+	if (k->pin_fd >= 0)
+		loader_unpin(k->pin_fd, "link_");
+	close_fds(k->links, k->nlinks);
+	k->nlinks = 0;
 }
 
+/*
+ * The pin directory stays, empty, where the daemon, no longer root, may not remove it (the
+ * next start reuses it): /sys/fs/bpf is root's only under systemd.
+ */
 void kernel_close(struct kernel *k)
 {
 	if (!k)
 		return;
-	if (k->skel)
-		unpin_all(k);
-	evtap_bpf__destroy(k->skel);
+	reap_loader(k);
+	kernel_detach(k);
+	if (k->pin_fd >= 0 && loader_unpin(k->pin_fd, "") >= 0)
+		rmdir(k->pin_dir);
+	if (k->pin_fd >= 0)
+		close(k->pin_fd);
+	if (k->data)
+		munmap(k->data, k->data_len);
+	if (k->bss)
+		munmap(k->bss, k->bss_len);
+	close_fds(k->maps, LOADER_MAP_MAX);
+	close_fds(k->progs, k->nprogs);
+	free(k->pin_dir);
 	free(k);
 }
 
@@ -352,7 +216,7 @@ int kernel_buffer(struct kernel *k, buffer_sample_fn fn, void *ctx, __u32 wakeup
 		.wakeup_bytes = wakeup_bytes,
 	};
 
-	return buffer_new(b, bpf_map__fd(k->skel->maps.events), &opts, fn, ctx);
+	return buffer_new(b, k->maps[LOADER_MAP_EVENTS], &opts, fn, ctx);
 }
 
 const char *kernel_buffer_name(const struct kernel *k)
@@ -367,46 +231,48 @@ const char *kernel_attach_name(const struct kernel *k)
 
 void kernel_set_fleet(struct kernel *k, const struct evtap_fleet *fleet)
 {
-	k->skel->data->fleet = *fleet;
+	*k->fleet = *fleet;
+}
+
+static int update_u32(int fd, __u32 key, const void *value)
+{
+	return bpf_map_update_elem(fd, &key, value, BPF_ANY);
 }
 
 int kernel_set_seat(struct kernel *k, __u32 seat, const struct evtap_seat *s)
 {
-	return bpf_map__update_elem(k->skel->maps.seats, &seat, sizeof(seat), s, sizeof(*s),
-				    BPF_ANY);
+	return update_u32(k->maps[LOADER_MAP_SEATS], seat, s);
 }
 
 /* Deleting what is not there is success: the map already says what the caller wants. */
-static int delete_key(struct bpf_map *map, __u32 key)
+static int delete_key(int fd, __u32 key)
 {
-	int err = bpf_map__delete_elem(map, &key, sizeof(key), 0);
+	int err = bpf_map_delete_elem(fd, &key);
 
 	return err == -ENOENT ? 0 : err;
 }
 
 int kernel_set_device_seat(struct kernel *k, __u32 dev, __u32 seat)
 {
-	int err;
+	int fd = k->maps[LOADER_MAP_DEVICE_SEATS], err;
 
 	if (!seat)
-		return delete_key(k->skel->maps.device_seats, dev);
-	err = bpf_map__update_elem(k->skel->maps.device_seats, &dev, sizeof(dev), &seat,
-				   sizeof(seat), BPF_ANY);
+		return delete_key(fd, dev);
+	err = update_u32(fd, dev, &seat);
 	/* After the route: an event that sees the flag finds the route. */
 	if (!err)
-		__atomic_store_n(&k->skel->bss->devices_routed, true, __ATOMIC_RELEASE);
+		__atomic_store_n(k->devices_routed, true, __ATOMIC_RELEASE);
 	return err;
 }
 
 int kernel_set_consent(struct kernel *k, __u32 uid, const struct evtap_consent *c)
 {
-	return bpf_map__update_elem(k->skel->maps.consent, &uid, sizeof(uid), c, sizeof(*c),
-				    BPF_ANY);
+	return update_u32(k->maps[LOADER_MAP_CONSENT], uid, c);
 }
 
 int kernel_clear_consent(struct kernel *k, __u32 uid)
 {
-	return delete_key(k->skel->maps.consent, uid);
+	return delete_key(k->maps[LOADER_MAP_CONSENT], uid);
 }
 
 typedef void (*percpu_add_fn)(void *sum, const void *value);
@@ -416,10 +282,10 @@ typedef void (*percpu_entry_fn)(void *ctx, const void *key, const void *sum);
  * Calls fn with every entry of a per-CPU map (array or hash), its values summed over CPUs by
  * add. An entry deleted during the walk is skipped. Keys are at most 8 bytes.
  */
-static int walk_percpu(struct bpf_map *map, size_t value_size, percpu_add_fn add,
+static int walk_percpu(int fd, size_t key_size, size_t value_size, percpu_add_fn add,
 		       percpu_entry_fn fn, void *ctx)
 {
-	size_t key_size = bpf_map__key_size(map), stride = (value_size + 7) & ~(size_t)7;
+	size_t stride = (value_size + 7) & ~(size_t)7;
 	int ncpus = libbpf_num_possible_cpus(), err;
 	__u64 key = 0, prev = 0;
 	bool first = true;
@@ -432,8 +298,8 @@ static int walk_percpu(struct bpf_map *map, size_t value_size, percpu_add_fn add
 	values = calloc(ncpus, stride);
 	sum = malloc(value_size);
 	err = values && sum ? 0 : -ENOMEM;
-	while (!err && !(err = bpf_map__get_next_key(map, first ? NULL : &prev, &key, key_size))) {
-		err = bpf_map__lookup_elem(map, &key, key_size, values, ncpus * stride, 0);
+	while (!err && !(err = bpf_map_get_next_key(fd, first ? NULL : &prev, &key))) {
+		err = bpf_map_lookup_elem(fd, &key, values);
 		if (!err) {
 			memset(sum, 0, value_size);
 			for (int cpu = 0; cpu < ncpus; cpu++)
@@ -470,12 +336,12 @@ static void store_u64(void *ctx, const void *key, const void *sum)
 }
 
 /* A per-CPU array of __u64 counters, entries 0 to n - 1, each summed over CPUs into out[]. */
-static int sum_percpu_array(struct bpf_map *map, __u64 *out, __u32 n)
+static int sum_percpu_array(int fd, __u64 *out, __u32 n)
 {
 	struct u64_array a = { out, n };
 
 	memset(out, 0, n * sizeof(*out));
-	return walk_percpu(map, sizeof(__u64), add_u64, store_u64, &a);
+	return walk_percpu(fd, sizeof(__u32), sizeof(__u64), add_u64, store_u64, &a);
 }
 
 static void add_stats(void *sum, const void *value)
@@ -493,32 +359,28 @@ static void store_stats(void *out, const void *key, const void *sum)
 int kernel_read_stats(struct kernel *k, __u64 out[EVTAP_STAT_MAX])
 {
 	memset(out, 0, EVTAP_STAT_MAX * sizeof(*out));
-	return walk_percpu(k->skel->maps.stats, EVTAP_STAT_MAX * sizeof(__u64), add_stats,
-			   store_stats, out);
+	return walk_percpu(k->maps[LOADER_MAP_STATS], sizeof(__u32), EVTAP_STAT_MAX * sizeof(__u64),
+			   add_stats, store_stats, out);
 }
 
 int kernel_read_display_stats(struct kernel *k, __u64 stats[EVTAP_STAT_MAX],
 			      __u64 hits[EVTAP_DHOOK_MAX])
 {
-	return sum_percpu_array(k->skel->maps.display_stats, stats, EVTAP_STAT_MAX)
-		       ?: sum_percpu_array(k->skel->maps.display_hits, hits, EVTAP_DHOOK_MAX);
+	return sum_percpu_array(k->maps[LOADER_MAP_DISPLAY_STATS], stats, EVTAP_STAT_MAX)
+		       ?: sum_percpu_array(k->maps[LOADER_MAP_DISPLAY_HITS], hits, EVTAP_DHOOK_MAX);
 }
 
 int kernel_read_misses(struct kernel *k, __u64 *misses)
 {
 	struct bpf_prog_info info;
-	struct bpf_program *prog;
 	__u32 len;
 	int err;
 
 	*misses = 0;
-	bpf_object__for_each_program(prog, k->skel->obj)
-	{
-		if (bpf_program__fd(prog) < 0) /* a display hook the kernel lacks */
-			continue;
+	for (int i = 0; i < k->nprogs; i++) {
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
-		err = bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len);
+		err = bpf_obj_get_info_by_fd(k->progs[i], &info, &len);
 		if (err)
 			return err;
 		*misses += info.recursion_misses;
@@ -554,8 +416,8 @@ int kernel_read_counts(struct kernel *k, kernel_counts_fn fn, void *ctx)
 {
 	struct counts_walk w = { fn, ctx };
 
-	return walk_percpu(k->skel->maps.counts, sizeof(struct evtap_counts), counts_add, on_counts,
-			   &w);
+	return walk_percpu(k->maps[LOADER_MAP_COUNTS], sizeof(__u32), sizeof(struct evtap_counts),
+			   counts_add, on_counts, &w);
 }
 
 static void display_add(void *sum_, const void *value)
@@ -585,8 +447,8 @@ int kernel_read_display(struct kernel *k, kernel_display_fn fn, void *ctx)
 {
 	struct display_walk w = { fn, ctx };
 
-	return walk_percpu(k->skel->maps.display, sizeof(struct evtap_display), display_add,
-			   on_display, &w);
+	return walk_percpu(k->maps[LOADER_MAP_DISPLAY], sizeof(struct evtap_display_key),
+			   sizeof(struct evtap_display), display_add, on_display, &w);
 }
 
 const struct kernel_display_hooks *kernel_display_hooks(const struct kernel *k)

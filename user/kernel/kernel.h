@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The kernel layer's interface, the only way to the BPF programs (user/kernel/kernel.c is the
- * only code that sees their skeleton; tests/double/kernel.c stands in for it in the daemon's
- * host tests). The lifecycle: open and load (kernel_open), fill the
- * maps with consent, seats and device routes, only then attach (kernel_attach), so that no
- * event is ever captured under a policy the collector has not loaded yet; on shutdown detach,
- * drain the ring buffer and read the counters one last time, then close.
+ * The kernel layer's interface, the only way to the BPF programs (user/kernel/loader.c is the
+ * only code that sees their skeleton, in a short-lived child: loader.h; tests/double/kernel.c
+ * stands in for the layer in the daemon's host tests). The lifecycle: open and load
+ * (kernel_open, with the privileges that loading needs), fill the maps with consent, seats and
+ * device routes (no privilege needed), only then attach (kernel_attach), so that no event is
+ * ever captured under a policy the collector has not loaded yet; on shutdown detach, drain the
+ * ring buffer and read the counters one last time, then close.
  */
 #ifndef EVTAP_KERNEL_H
 #define EVTAP_KERNEL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include "buffer.h"
 #include "evtap.h"
 
@@ -35,15 +37,22 @@ struct kernel_opts {
 	 * kernel_detach and kernel_close remove them.
 	 */
 	const char *pin_dir;
+	uid_t pin_uid; /* who pin_dir is given to: the user that the daemon runs as */
+	gid_t pin_gid;
 };
 
 /*
- * Opens and loads the programs without attaching them. Returns 0, KERNEL_EUNSUPPORTED or a
- * negative errno; the reason has been logged.
+ * Loads the programs in a child (which parses the kernel's BTF, so that this process never
+ * holds it) without attaching them; the child waits for kernel_attach. Needs CAP_BPF and
+ * CAP_PERFMON; after it, nothing here does but the perf buffer's kernel_buffer. Returns 0,
+ * KERNEL_EUNSUPPORTED or a negative errno; the reason has been logged.
  */
 int kernel_open(struct kernel **k, const struct kernel_opts *opts);
 
-/* Starts capturing. Call after the maps hold the consent, the seats and the device routes. */
+/*
+ * Starts capturing: the child attaches, hands over the links and exits. Call after the maps
+ * hold the consent, the seats and the device routes; no privilege needed here.
+ */
 int kernel_attach(struct kernel *k);
 
 /* Stops capturing; the maps and the ring buffer stay readable for a last drain. */
@@ -54,7 +63,8 @@ void kernel_close(struct kernel *k);
 
 /*
  * The buffer over the records (struct evtap_event), ring or perf as the kernel path chose, for
- * the caller to poll, consume and free (user/buffer.h). Wakeups are batched by wakeup_bytes
+ * the caller to poll, consume and free (user/buffer.h). The perf buffer opens perf events:
+ * call it while CAP_PERFMON is held. Wakeups are batched by wakeup_bytes
  * (the ring buffer reads fleet.wakeup_bytes live; the perf buffer's watermark is set here):
  * poll with a timeout and consume after every wait, timed out or not, or records wait until
  * the next batch.
