@@ -4,6 +4,7 @@
  * attach; run the event loop; on SIGTERM detach, drain, flush and exit.
  */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "counters.h"
 #include "daemon.h"
 #include "evtap_policy.h"
+#include "fleet_pseudonym.h"
 #include "kernel.h"
 #include "names.h"
 #include "log.h"
@@ -256,9 +258,31 @@ void daemon_shutdown(struct daemon *d)
 		 (unsigned long long)store_stats(d->store)->records_persisted);
 }
 
+/*
+ * Fleet mode: the store is shared with the ship group, and users' keys are sealed to the
+ * custodian's public key (docs/STORE.md, "Sharing with the shipper").
+ */
+static int fleet_share(const struct daemon_config *cfg, struct store_share *sh)
+{
+	const struct group *g = getgrnam(cfg->fleet.ship_group);
+	char err[384];
+
+	if (!g) {
+		log_err("[fleet] ship-group: no group '%s'", cfg->fleet.ship_group);
+		return -ENOENT;
+	}
+	sh->gid = g->gr_gid;
+	if (fleet_read_key(cfg->fleet.custodian_public_key, sh->custodian_pk, err, sizeof(err))) {
+		log_err("[fleet] custodian-public-key: %s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int open_state(struct daemon *d)
 {
 	char path[PATH_MAX], err[512];
+	struct store_share share;
 	struct store_opts sopts = {
 		.retention_ns = d->cfg->retention_ns,
 		.max_user_bytes = d->cfg->max_user_bytes,
@@ -266,6 +290,12 @@ static int open_state(struct daemon *d)
 	};
 	int ret;
 
+	if (d->cfg->fleet_on) {
+		ret = fleet_share(d->cfg, &share);
+		if (ret)
+			return ret;
+		sopts.share = &share;
+	}
 	ret = store_open(&d->store, d->cfg->data_dir, d->cfg->key_dir, &sopts);
 	if (ret) {
 		log_err("%s: cannot open the store: %s", d->cfg->data_dir, strerror(-ret));

@@ -18,6 +18,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "names.h"
+#include "shipping.h"
 
 struct call {
 	struct daemon *d;
@@ -148,7 +149,14 @@ static json_object *status_object(struct daemon *d, uint32_t uid)
 
 static void do_status(struct call *c)
 {
-	reply_json(c, status_object(c->d, c->uid));
+	json_object *o = status_object(c->d, c->uid);
+	const struct daemon_config *cfg = c->d->cfg;
+
+	if (cfg->fleet_on)
+		json_object_object_add(
+			o, "shipping",
+			shipping_status(cfg->fleet.ship_state_dir, c->uid, c->cred->uid == 0));
+	reply_json(c, o);
 }
 
 static void describe(const struct consent_user *u, char *buf, size_t len)
