@@ -5,7 +5,8 @@ set -eu
 PKGS="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
 libsodium-dev libinih-dev libjson-c-dev libsystemd-dev libdrm-dev libcap-ng-dev
 qemu-system-x86 busybox-static cpio kmod python3 evtest gnuplot-nox
-dpkg-dev debhelper fakeroot debootstrap e2fsprogs nats-server libnats-dev"
+dpkg-dev debhelper fakeroot debootstrap e2fsprogs
+nats-server libnats-dev libcrypt-dev"
 
 missing=
 for p in $PKGS; do

@@ -211,6 +211,19 @@ static void test_creds(void)
 	CHECK(strstr(err, ":2: bad 'token'"), "%s", err);
 }
 
+static void cleanup(void)
+{
+	static const char *const names[] = { "evtap.conf", "agent.auth", "key", "short",
+					     "machine-id" };
+	char p[160];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	setup();
@@ -219,5 +232,6 @@ int main(void)
 	RUN(test_file);
 	RUN(test_host_id);
 	RUN(test_creds);
+	cleanup();
 	CHECK_EXIT();
 }

@@ -14,16 +14,20 @@
 
 static void on_disconnected(natsConnection *nc, void *closure)
 {
+	/* Closing disconnects too: that is no news. */
+	if (natsConnection_IsClosed(nc))
+		return;
 	log_warn("NATS: disconnected; reconnecting");
 }
 
-static void on_reconnected(natsConnection *nc, void *closure)
+/* closure is "connected" or "reconnected". */
+static void on_connected(natsConnection *nc, void *closure)
 {
 	char url[256];
 
 	if (natsConnection_GetConnectedUrl(nc, url, sizeof(url)) != NATS_OK)
 		url[0] = '\0';
-	log_info("NATS: reconnected to %s", url);
+	log_info("NATS: %s to %s", (const char *)closure, url);
 }
 
 /* Permission violations arrive here, with the subject in the connection's last error. */
@@ -56,12 +60,13 @@ static natsStatus set_options(natsOptions *o, const struct fleet_conf *c,
 		s = natsOptions_SetReconnectJitter(o, RECONNECT_JITTER_MS, RECONNECT_JITTER_MS);
 	if (s == NATS_OK)
 		s = natsOptions_SetMaxReconnect(o, retry ? -1 : COMMAND_RECONNECTS);
+	/* With a callback, a first connect that fails goes on in the background. */
 	if (s == NATS_OK && retry)
-		s = natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+		s = natsOptions_SetRetryOnFailedConnect(o, true, on_connected, "connected");
 	if (s == NATS_OK)
 		s = natsOptions_SetDisconnectedCB(o, on_disconnected, NULL);
 	if (s == NATS_OK)
-		s = natsOptions_SetReconnectedCB(o, on_reconnected, NULL);
+		s = natsOptions_SetReconnectedCB(o, on_connected, "reconnected");
 	if (s == NATS_OK)
 		s = natsOptions_SetErrorHandler(o, on_error, NULL);
 	return s;

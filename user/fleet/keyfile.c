@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include "fleet_pseudonym.h"
 
-/* Reads up to len bytes; one byte more than wanted is asked for, so that a long file shows. */
+/* Reads up to len bytes, fewer only at the end of the file. */
 static ssize_t read_all(int fd, unsigned char *buf, size_t len)
 {
 	size_t got = 0;
@@ -38,6 +38,7 @@ int fleet_read_key(const char *path, unsigned char key[FLEET_KEY_LEN], char *err
 		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		return n;
 	}
+	/* One byte more than a key, so that a file too long shows as such. */
 	n = read_all(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0) {

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The fleet's streams and buckets. One that is absent is made; one that exists is compared
+ * with what it should be and, when it differs, reported and left alone: changing a live
+ * stream's limits (a shorter age, fewer replicas) can lose data, so that is the operator's
+ * decision, not a side effect of a re-run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "admin.h"
+#include "fleet_names.h"
+
+#define WANT_REPLICAS 3
+#define NS_PER_S      1000000000LL
+
+struct stream_def {
+	const char *name, *subject;
+	int64_t duplicates, max_age; /* ns; 0: the server's default, not compared */
+	int deny_purge;
+};
+
+static const struct stream_def streams[] = {
+	{ FLEET_STREAM_DATA, FLEET_SUBJECTS_DATA, 120 * NS_PER_S, 30 * 86400 * NS_PER_S, 0 },
+	{ FLEET_STREAM_KEYS, FLEET_SUBJECTS_KEYS, 0, 0, 0 },
+	{ FLEET_STREAM_AUDIT, FLEET_SUBJECTS_AUDIT, 0, 0, 1 },
+};
+
+struct bucket_def {
+	const char *name;
+	int history; /* values kept per key */
+};
+
+static const struct bucket_def buckets[] = {
+	{ FLEET_KV_POLICY, 8 }, { FLEET_KV_CONSENT, 8 },  { FLEET_KV_HEALTH, 1 },
+	{ FLEET_KV_FORGET, 8 }, { FLEET_KV_RECEIPTS, 1 },
+};
+
+/* The replicas to ask for: 3, or as many servers as the cluster has told the client of. */
+static int replicas(struct admin *a)
+{
+	char **servers = NULL;
+	int n = 0;
+
+	if (natsConnection_GetServers(a->nc, &servers, &n) != NATS_OK)
+		n = 1;
+	for (int i = 0; i < n; i++)
+		free(servers[i]);
+	free(servers);
+	if (n < WANT_REPLICAS)
+		printf("  replicas: %d wanted, the cluster has %d server%s: %d\n", WANT_REPLICAS, n,
+		       n == 1 ? "" : "s", n < 1 ? 1 : n);
+	return n < 1 ? 1 : n < WANT_REPLICAS ? n : WANT_REPLICAS;
+}
+
+/* Appends "field have H, want W; " to why when they differ. */
+static void differ(char *why, size_t len, const char *field, long long have, long long want)
+{
+	size_t used = strlen(why);
+
+	if (have != want)
+		snprintf(why + used, len - used, "%s%s %lld (want %lld)", used ? ", " : "", field,
+			 have, want);
+}
+
+static void compare_stream(const jsStreamConfig *have, const jsStreamConfig *want, char *why,
+			   size_t len)
+{
+	why[0] = '\0';
+	if (have->SubjectsLen != 1 || strcmp(have->Subjects[0], want->Subjects[0]))
+		snprintf(why, len, "subjects differ");
+	differ(why, len, "replicas", have->Replicas, want->Replicas);
+	differ(why, len, "file storage", have->Storage == js_FileStorage, 1);
+	differ(why, len, "deny-delete", have->DenyDelete, want->DenyDelete);
+	differ(why, len, "deny-purge", have->DenyPurge, want->DenyPurge);
+	if (want->MaxMsgsPerSubject > 0)
+		differ(why, len, "history", have->MaxMsgsPerSubject, want->MaxMsgsPerSubject);
+	if (want->Duplicates)
+		differ(why, len, "duplicate-window-ns", have->Duplicates, want->Duplicates);
+	differ(why, len, "max-age-ns", have->MaxAge, want->MaxAge);
+}
+
+/* Absent: made; present: compared. Returns 0, or 1 when it differs or cannot be made. */
+static int ensure(struct admin *a, const char *kind, const char *label, jsStreamConfig *want,
+		  int (*create)(struct admin *a, const jsStreamConfig *want, const char *label))
+{
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s = js_GetStreamInfo(&si, a->js, want->Name, NULL, &jerr);
+	char why[512];
+
+	if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr)
+		return create(a, want, label);
+	if (s != NATS_OK) {
+		printf("  %s %s: cannot read: %s\n", kind, label, nats_GetLastError(NULL));
+		return 1;
+	}
+	compare_stream(si->Config, want, why, sizeof(why));
+	jsStreamInfo_Destroy(si);
+	if (!*why) {
+		printf("  %s %s: unchanged\n", kind, label);
+		return 0;
+	}
+	printf("  %s %s: DIFFERS, left as it is: %s\n", kind, label, why);
+	return 1;
+}
+
+static int create_stream(struct admin *a, const jsStreamConfig *want, const char *label)
+{
+	jsStreamConfig cfg = *want;
+	jsErrCode jerr = 0;
+	natsStatus s = js_AddStream(NULL, a->js, &cfg, NULL, &jerr);
+
+	/* A server outside any cluster refuses replicas outright: one copy is all it has. */
+	if (s != NATS_OK && jerr == JSStreamReplicasNotSupportedErr && cfg.Replicas > 1) {
+		printf("  stream %s: the server is not clustered: replicas 1\n", label);
+		cfg.Replicas = 1;
+		s = js_AddStream(NULL, a->js, &cfg, NULL, &jerr);
+	}
+	if (s != NATS_OK) {
+		printf("  stream %s: cannot create: %s (%d)\n", label, nats_GetLastError(NULL),
+		       jerr);
+		return 1;
+	}
+	printf("  stream %s: created (replicas %lld)\n", label, (long long)cfg.Replicas);
+	return 0;
+}
+
+static int create_bucket(struct admin *a, const jsStreamConfig *want, const char *label)
+{
+	kvStore *kv = NULL;
+	kvConfig kc;
+	natsStatus s;
+
+	kvConfig_Init(&kc);
+	kc.Bucket = label;
+	kc.History = want->MaxMsgsPerSubject;
+	kc.StorageType = js_FileStorage;
+	kc.Replicas = want->Replicas;
+	s = js_CreateKeyValue(&kv, a->js, &kc);
+	kvStore_Destroy(kv);
+	if (s != NATS_OK) {
+		printf("  bucket %s: cannot create: %s\n", label, nats_GetLastError(NULL));
+		return 1;
+	}
+	printf("  bucket %s: created (replicas %d, history %d)\n", label, kc.Replicas, kc.History);
+	return 0;
+}
+
+int setup_streams(struct admin *a)
+{
+	int r = replicas(a), bad = 0;
+	const char *subject;
+	char name[64], subj[80];
+	jsStreamConfig cfg;
+
+	for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
+		jsStreamConfig_Init(&cfg);
+		subject = streams[i].subject;
+		cfg.Name = streams[i].name;
+		cfg.Subjects = &subject;
+		cfg.SubjectsLen = 1;
+		cfg.Storage = js_FileStorage;
+		cfg.Replicas = r;
+		cfg.Duplicates = streams[i].duplicates;
+		cfg.MaxAge = streams[i].max_age;
+		cfg.DenyDelete = true;
+		cfg.DenyPurge = streams[i].deny_purge;
+		bad |= ensure(a, "stream", cfg.Name, &cfg, create_stream);
+	}
+	for (size_t i = 0; i < sizeof(buckets) / sizeof(buckets[0]); i++) {
+		/* What nats.c makes for a bucket: the stream KV_<bucket> over $KV.<bucket>.>. */
+		snprintf(name, sizeof(name), "KV_%s", buckets[i].name);
+		snprintf(subj, sizeof(subj), "$KV.%s.>", buckets[i].name);
+		jsStreamConfig_Init(&cfg);
+		subject = subj;
+		cfg.Name = name;
+		cfg.Subjects = &subject;
+		cfg.SubjectsLen = 1;
+		cfg.Replicas = r;
+		cfg.MaxMsgsPerSubject = buckets[i].history;
+		cfg.DenyDelete = true;
+		bad |= ensure(a, "bucket", buckets[i].name, &cfg, create_bucket);
+	}
+	return bad ? CTL_FAILED : CTL_OK;
+}
