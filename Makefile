@@ -156,6 +156,7 @@ test-bpf: $(BPF_TESTS)
 include tests/fuzz/fuzz.mk
 include user/fleet/fleet.mk
 include user/shipd/shipd.mk
+include user/eraser/eraser.mk
 
 demo:
 	./tests/deps.sh
