@@ -42,7 +42,7 @@ static int make_fleet_files(void)
 {
 	static const char key[32] = "0123456789abcdef0123456789abcdef";
 
-	snprintf(files, sizeof(files), "/tmp/evtap-fleet-consent-XXXXXX");
+	snprintf(files, sizeof(files), "/tmp/evtap-handlers-fleet-XXXXXX");
 	if (!mkdtemp(files) ||
 	    write_file("agent.auth", "user = a\npassword = p\ninbox = _I\n", 32) ||
 	    write_file("pseudonym.key", key, 32) || write_file("custodian.pub", key, 32))
@@ -334,11 +334,11 @@ int main(void)
 	char cmd[128];
 
 	if (geteuid()) {
-		printf("FAIL test_fleet_consent: must run as root, to call as other uids\n");
+		printf("FAIL test_handlers_fleet: must run as root, to call as other uids\n");
 		return 1;
 	}
 	if (make_fleet_files()) {
-		printf("FAIL test_fleet_consent: cannot write the [fleet] files\n");
+		printf("FAIL test_handlers_fleet: cannot write the [fleet] files\n");
 		return 1;
 	}
 	RUN(test_applied_from_ship_user);
