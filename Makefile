@@ -27,12 +27,14 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude
 # of its own layer and the layers below it (docs/ARCHITECTURE.md):
 #   lib     libevtap.a: the store, its formats, the socket protocol, names, clock, log
 #   kernel  libevtap-kernel.a: the only code that sees the BPF skeleton
-#   evtapd  the daemon (libevtapd.a, and its main)
+#   evtapd  the daemon (libevtapd.a, and its main); it reads the [fleet] section with the
+#           fleet layer's table (libevtapfleet.a, user/fleet/fleet.mk), and needs no libnats
+#   shipd   evtap-shipd, the fleet shipper (user/shipd/shipd.mk)
 #   evtap   the CLI
 # Headers are found by name, so the include path is what keeps a layer from reaching up.
 LIB_INC := -Iinclude -Iuser/lib -I$(BUILD)/gen
 KERNEL_INC := $(LIB_INC) -Iuser/kernel -I$(BUILD)/skel
-EVTAPD_INC := $(LIB_INC) -Iuser/kernel -Iuser/evtapd
+EVTAPD_INC := $(LIB_INC) -Iuser/kernel -Iuser/fleet -Iuser/evtapd
 EVTAP_INC := $(LIB_INC) -Iuser/evtap
 LIB_LIBS := -lz -lsodium -ljson-c
 KERNEL_LIBS := -lbpf -lelf -lz
@@ -52,7 +54,8 @@ UNIT_TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(wildcard tests/unit/tes
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
 .PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format install deb
-all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-fleet $(BUILD)/evtap-inject $(BUILD)/evtap-drmclient
+all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-fleet $(BUILD)/evtap-shipd $(BUILD)/evtap-inject \
+	$(BUILD)/evtap-drmclient
 
 deps:
 	./tests/deps.sh
@@ -102,7 +105,7 @@ $(BUILD)/libevtap.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtapd.a:
 	$(AR) rcs $@ $^
 
 $(BUILD)/evtapd: $(BUILD)/obj/evtapd/evtapd.o $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a \
-		 $(BUILD)/libevtap.a
+		 $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(EVTAPD_LIBS) $(KERNEL_LIBS) $(LIB_LIBS)
 
 $(BUILD)/evtap: $(call objs_of,$(EVTAP_SRCS)) $(BUILD)/libevtap.a
@@ -128,10 +131,12 @@ $(BUILD)/tests/%: tests/unit/%.c tests/check.h $(BUILD)/libevtap.a
 	$(CC) $(CFLAGS) $(LIB_INC) -Itests -o $@ $< $(BUILD)/libevtap.a $(LDFLAGS) $(LIB_LIBS)
 
 $(BUILD)/tests/%: tests/daemon/%.c tests/check.h $(DOUBLE_SRCS) $(HARNESS_SRCS) \
-		  $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a
+		  $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtapfleet.a \
+		  $(BUILD)/libevtap.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(EVTAPD_INC) -Itests -Itests/double -o $@ $< $(DOUBLE_SRCS) \
-		$(HARNESS_SRCS) $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a \
+		$(HARNESS_SRCS) $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a \
+		$(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a \
 		$(LDFLAGS) $(EVTAPD_LIBS) $(KERNEL_LIBS) $(LIB_LIBS)
 
 $(BUILD)/tests/%: tests/bpf/%.c tests/check.h $(BUILD)/libevtap-kernel.a $(BUILD)/libevtap.a \
@@ -150,6 +155,9 @@ test-bpf: $(BPF_TESTS)
 
 include tests/fuzz/fuzz.mk
 include user/fleet/fleet.mk
+include user/shipd/shipd.mk
+include user/eraser/eraser.mk
+include tests/fleet/sync.mk
 
 demo:
 	./tests/deps.sh

@@ -43,6 +43,12 @@ static void test_keys(void)
 	fleet_conf_init(&c);
 	CHECK_EQ(c.max_in_flight, 64);
 	CHECK_EQ(c.heartbeat_s, 30);
+	CHECK(!strcmp(c.ship_group, "evtap-ship"));
+	CHECK(!strcmp(c.ship_state_dir, "/var/lib/evtap-ship"));
+	CHECK_EQ(fleet_conf_set(&c, "ship-group", "Bad;grp", err, sizeof(err)), -EINVAL);
+	CHECK_EQ(fleet_conf_set(&c, "ship-state-dir", "rel/dir", err, sizeof(err)), -EINVAL);
+	CHECK_EQ(fleet_conf_set(&c, "ship-group", "ship_2", err, sizeof(err)), 0);
+	CHECK(!strcmp(c.ship_group, "ship_2"));
 	CHECK_EQ(fleet_conf_set(&c, "servers", "nats://a:4222, nats://b:4223,nats://c", err,
 				sizeof(err)),
 		 0);

@@ -18,8 +18,10 @@ static void test_subjects(void)
 	CHECK(!strcmp(buf, "evtap.v1.key." P "." H), "%s", buf);
 	CHECK_EQ(fleet_subject_audit(buf, sizeof(buf), P), 0);
 	CHECK(!strcmp(buf, "evtap.v1.audit." P), "%s", buf);
-	CHECK_EQ(fleet_msg_id(buf, sizeof(buf), H, 7, 123456789012ULL), 0);
-	CHECK(!strcmp(buf, H ":7:123456789012"), "%s", buf);
+	CHECK_EQ(fleet_msg_id(buf, sizeof(buf), H, P, 7, 123456789012ULL), 0);
+	CHECK(!strcmp(buf, H ":" P ":7:123456789012"), "%s", buf);
+	CHECK_EQ(fleet_key_msg_id(buf, sizeof(buf), H, P), 0);
+	CHECK(!strcmp(buf, "key:" H ":" P), "%s", buf);
 	CHECK_EQ(fleet_receipt_key(buf, sizeof(buf), P, "custodian"), 0);
 	CHECK(!strcmp(buf, P ".custodian"), "%s", buf);
 	CHECK_EQ(fleet_inbox_prefix(buf, sizeof(buf), H), 0);
@@ -52,7 +54,7 @@ static void test_too_small(void)
 	char buf[20];
 
 	CHECK_EQ(fleet_subject_data(buf, sizeof(buf), P, H), -ENAMETOOLONG);
-	CHECK_EQ(fleet_msg_id(buf, sizeof(buf), H, 1, 1), -ENAMETOOLONG);
+	CHECK_EQ(fleet_msg_id(buf, sizeof(buf), H, P, 1, 1), -ENAMETOOLONG);
 }
 
 int main(void)

@@ -684,6 +684,96 @@ static void test_torn_tail_is_reported(void)
 	remove_dir();
 }
 
+/* Walks path raw from its first block; returns the blocks given, and where it stopped. */
+static size_t walk_raw(const char *path, uint64_t *offs, size_t max, uint64_t *stop, int *last)
+{
+	struct seg_reader *rd = seg_reader_new();
+	struct seg_raw_block b;
+	const char *why = NULL;
+	uint64_t seq = 0, off = SEG_HEADER_SIZE;
+	size_t n = 0;
+	int fd = open(path, O_RDONLY);
+
+	CHECK_EQ(seg_raw_open(rd, fd, UID_A, &seq, &why), 0);
+	CHECK_EQ(seq, 0);
+	while ((*last = seg_raw_next(rd, off, &b)) != 0 && n < max) {
+		if (*last == -EBADMSG) {
+			off = b.offset;
+			continue;
+		}
+		CHECK_EQ(*last, 1);
+		if (*last != 1)
+			break;
+		CHECK_EQ(get_le32(b.data), SEG_BLOCK_MAGIC);
+		offs[n++] = b.offset;
+		off = b.offset + b.len;
+	}
+	*stop = off;
+	close(fd);
+	seg_reader_free(rd);
+	return n;
+}
+
+static void test_raw_walk_gives_whole_blocks_only(void)
+{
+	char path[PATH_MAX + SEG_NAME_SIZE];
+	uint64_t offs[256], raw[256], stop;
+	uint8_t *seg;
+	size_t len, n;
+	int last;
+
+	write_blocks(1000, path);
+	seg = read_file(path, &len);
+	n = block_offsets(seg, len, offs, 256);
+	CHECK_EQ(walk_raw(path, raw, 256, &stop, &last), n);
+	CHECK(!memcmp(raw, offs, n * sizeof(*raw)));
+	CHECK_EQ(stop, len);
+	/* A block being written (here: cut short) is waited for, not given. */
+	CHECK_EQ(truncate(path, (off_t)(len - 7)), 0);
+	CHECK_EQ(walk_raw(path, raw, 256, &stop, &last), n - 1);
+	CHECK_EQ(stop, offs[n - 1]);
+	/* Damage with whole blocks after it is skipped: one block fewer. */
+	seg[offs[1] + SEG_BLOCK_HEADER_SIZE + 3] ^= 0x10;
+	write_file(path, seg, len);
+	CHECK_EQ(walk_raw(path, raw, 256, &stop, &last), n - 1);
+	CHECK(raw[0] == offs[0] && raw[1] == offs[2]);
+	free(seg);
+	remove_dir();
+}
+
+static void test_shared_store_modes(void)
+{
+	struct store_share sh = { .gid = getgid() };
+	struct store_opts opts = { .share = &sh };
+	unsigned char sk[crypto_box_SECRETKEYBYTES], plain[KEY_SEALED_PLAIN_SIZE];
+	char path[PATH_MAX + SEG_NAME_SIZE], kpath[PATH_MAX + SEG_NAME_SIZE + 16];
+	uint8_t *sealed;
+	struct stat sb;
+	struct store *st;
+	size_t len;
+
+	crypto_box_keypair(sh.custodian_pk, sk);
+	fresh_dir();
+	st = open_store_with(&opts);
+	append_stream(st, UID_A, 0, 10);
+	store_close(st);
+	CHECK(!stat(data_dir, &sb) && (sb.st_mode & 0777) == 0750);
+	user_path(UID_A, path);
+	CHECK(!stat(path, &sb) && (sb.st_mode & 0777) == 0750);
+	snprintf(kpath, sizeof(kpath), "%s/%s", path, SHARE_KEY_NAME);
+	segment_path(UID_A, 0, path);
+	CHECK(!stat(path, &sb) && (sb.st_mode & 0777) == 0640);
+	CHECK(!stat(kpath, &sb) && (sb.st_mode & 0777) == 0640);
+	sealed = read_file(kpath, &len);
+	CHECK_EQ(len, KEY_SEALED_SIZE);
+	CHECK_EQ(crypto_box_seal_open(plain, sealed, len, sh.custodian_pk, sk), 0);
+	CHECK(!memcmp(plain, KEY_SEALED_MAGIC, 4) && plain[4] == KEY_SEALED_VERSION);
+	CHECK_EQ(get_le32(plain + 5), UID_A);
+	CHECK(!stat(key_dir, &sb) && (sb.st_mode & 0777) == 0700, "the key dir stays private");
+	free(sealed);
+	remove_dir();
+}
+
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
 static uint8_t rng_byte(void)
@@ -1264,5 +1354,7 @@ int main(void)
 	RUN(test_damaged_tail_is_cut_at_open);
 	RUN(test_retention_by_age);
 	RUN(test_retention_by_size);
+	RUN(test_raw_walk_gives_whole_blocks_only);
+	RUN(test_shared_store_modes);
 	CHECK_EXIT();
 }

@@ -24,7 +24,8 @@ static const char usage_text[] =
 	"  pause DURATION             stop recording me for a while: 15m, 2h, 1d\n"
 	"  export [--since T] [--until T] [--format jsonl|csv|text]\n"
 	"                             my data; T is RFC 3339 or seconds since the epoch\n"
-	"  forget                     erase all my stored data\n"
+	"  forget                     erase all my stored data (in a fleet: on every machine)\n"
+	"  forget --status            which machines confirmed the erasure, and the purge\n"
 	"  devices                    the input devices evtapd knows\n"
 	"Root only:\n"
 	"  --user NAME|UID            with any command above: act for that user\n"
@@ -86,6 +87,7 @@ static int parse_command_options(struct cli *cli, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "status", no_argument, NULL, 'S' },
 		{ 0 },
 	};
 	int c;
@@ -118,6 +120,13 @@ static int parse_command_options(struct cli *cli, int argc, char **argv)
 			break;
 		case 'j':
 			cli->json = 1;
+			break;
+		case 'S':
+			if (strcmp(cli->command, "forget"))
+				return usage_error("%s: --status is only for forget", cli->command);
+			cli->command = request_op_name(REQ_FORGET_STATUS);
+			json_object_object_add(cli->req, "op",
+					       json_object_new_string(cli->command));
 			break;
 		case ':':
 			return usage_error("%s: expected an argument", argv[optind - 1]);

@@ -4,6 +4,8 @@
  * line (options_find), so that a key and its flag cannot disagree on what a value means.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,21 @@ static const char *keep_string(struct daemon_config *cfg, const char *value)
 	return s->s;
 }
 
+/* A [fleet] key: the fleet layer's table parses it and says what a bad value should be. */
+static int on_fleet_key(struct parse_ctx *ctx, const char *name, const char *value)
+{
+	char why[384];
+
+	ctx->cfg->fleet_on = 1;
+	if (!fleet_conf_set(&ctx->cfg->fleet, name, value, why, sizeof(why)))
+		return 1;
+	if (!ctx->line) {
+		ctx->line = ctx->lineno;
+		snprintf(ctx->reason, sizeof(ctx->reason), "%s", why);
+	}
+	return 0;
+}
+
 /* inih's handler: nonzero on success; on failure the first reason is kept. */
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
@@ -44,6 +61,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	const char *kept;
 	char why[384];
 
+	if (!strcmp(section, "fleet"))
+		return on_fleet_key(ctx, name, value);
 	if (strcmp(section, "evtapd")) {
 		snprintf(why, sizeof(why), "key '%s' outside the [evtapd] section%s%s%s", name,
 			 *section ? " (in [" : "", section, *section ? "])" : "");
@@ -75,6 +94,37 @@ static char *read_line(char *str, int num, void *stream)
 	return line;
 }
 
+/*
+ * The [fleet] section as a whole, once read: what evtapd needs of it (the custodian's key to
+ * seal users' keys to, the ship group to share the store with) and what evtap-shipd will.
+ */
+static int check_fleet(struct daemon_config *cfg, const char *path, char *err, size_t errlen)
+{
+	char why[384];
+
+	if (!cfg->fleet_on)
+		return 0;
+	if (fleet_conf_check(&cfg->fleet, FLEET_NEED_AGENT, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: [fleet] %s", path, why);
+		return -EINVAL;
+	}
+	if (!getgrnam(cfg->fleet.ship_group)) {
+		snprintf(err, errlen,
+			 "%s: [fleet] ship-group: no group '%s': expected the group "
+			 "evtap-shipd runs in (see evtap-shipd(8))",
+			 path, cfg->fleet.ship_group);
+		return -EINVAL;
+	}
+	if (!getpwnam(cfg->fleet.ship_user)) {
+		snprintf(err, errlen,
+			 "%s: [fleet] ship-user: no user '%s': expected the user evtap-shipd "
+			 "runs as (see evtap-shipd(8))",
+			 path, cfg->fleet.ship_user);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int config_read_file(struct daemon_config *cfg, const char *path, int must_exist, char *err,
 		     size_t errlen)
 {
@@ -92,7 +142,7 @@ int config_read_file(struct daemon_config *cfg, const char *path, int must_exist
 	ret = ini_parse_stream(read_line, &ctx, on_key, &ctx);
 	fclose(ctx.file);
 	if (ret == 0)
-		return 0;
+		return check_fleet(cfg, path, err, errlen);
 	if (ret < 0) {
 		snprintf(err, errlen, "%s: cannot parse: out of memory", path);
 		return -ENOMEM;
@@ -132,4 +182,5 @@ void config_free(struct daemon_config *cfg)
 		free(s);
 	}
 	cfg->owned = NULL;
+	fleet_conf_free(&cfg->fleet);
 }

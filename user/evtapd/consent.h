@@ -14,11 +14,21 @@ struct consent_user {
 	int opted_out;
 	int level;		   /* the user's ceiling; EVTAP_LEVEL_FULL: none */
 	int64_t paused_until_wall; /* ns since the epoch; 0: not paused */
+	/*
+	 * When the choice was made (wall clock, ns), on this machine or, from_fleet, on another
+	 * one of the fleet: the latest wins (docs/FLEET.md, "Consent follows the person").
+	 */
+	int64_t changed_wall;
+	int from_fleet;
 };
 
 struct consent;
 
-/* Loads path; a missing file is an empty table. On a bad line, err names file, line, field. */
+/*
+ * Loads path; a missing file is an empty table. On a bad line, err names file, line, field. An
+ * entry written before choices were dated gets the file's modification time: no later than the
+ * choice, so that an opt-out of then is undone only by a change made since.
+ */
 int consent_load(struct consent **out, const char *path, char *err, size_t errlen);
 void consent_free(struct consent *c);
 /* Writes the table atomically (temporary file, fsync, rename), mode 0600. */
@@ -30,6 +40,12 @@ int consent_set(struct consent *c, const struct consent_user *u);
 
 /* The kernel's view of an entry: paused_until converted to CLOCK_MONOTONIC. */
 void consent_to_kernel(const struct consent_user *u, struct evtap_consent *k);
+
+/*
+ * Whether the fleet's choice fleet, made at fleet->changed_wall, replaces mine (NULL: none):
+ * the later one wins, and at the same time an opt-out wins over an opt-in.
+ */
+int consent_fleet_wins(const struct consent_user *mine, const struct consent_user *fleet);
 
 void consent_foreach(const struct consent *c, void (*fn)(void *ctx, const struct consent_user *u),
 		     void *ctx);

@@ -4,6 +4,8 @@
  * attach; run the event loop; on SIGTERM detach, drain, flush and exit.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,10 +21,12 @@
 #include "counters.h"
 #include "daemon.h"
 #include "evtap_policy.h"
+#include "fleet_pseudonym.h"
 #include "kernel.h"
 #include "names.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "privdrop.h"
 
 enum loop_source {
@@ -76,7 +80,10 @@ int daemon_set_consent(struct daemon *d, const struct consent_user *u)
 	push_consent(d, u);
 	if (daemon_user_level(d, u->uid, clock_mono_ns(), &reason) == EVTAP_LEVEL_OFF)
 		store_discard(d->store, u->uid);
-	return consent_save(d->consent);
+	err = consent_save(d->consent);
+	if (!err && d->outbox_fd >= 0 && !u->from_fleet)
+		err = outbox_consent(d->outbox_fd, d->ship_gid, u);
+	return err;
 }
 
 static void on_session(void *ctx, const struct session_state *st)
@@ -256,9 +263,37 @@ void daemon_shutdown(struct daemon *d)
 		 (unsigned long long)store_stats(d->store)->records_persisted);
 }
 
+/*
+ * Fleet mode: the store is shared with the ship group, and users' keys are sealed to the
+ * custodian's public key (docs/STORE.md, "Sharing with the shipper").
+ */
+static int fleet_share(const struct daemon_config *cfg, struct store_share *sh, uid_t *ship_uid)
+{
+	const struct group *g = getgrnam(cfg->fleet.ship_group);
+	const struct passwd *pw = getpwnam(cfg->fleet.ship_user);
+	char err[384];
+
+	if (!g) {
+		log_err("[fleet] ship-group: no group '%s'", cfg->fleet.ship_group);
+		return -ENOENT;
+	}
+	sh->gid = g->gr_gid;
+	if (!pw) {
+		log_err("[fleet] ship-user: no user '%s'", cfg->fleet.ship_user);
+		return -ENOENT;
+	}
+	*ship_uid = pw->pw_uid;
+	if (fleet_read_key(cfg->fleet.custodian_public_key, sh->custodian_pk, err, sizeof(err))) {
+		log_err("[fleet] custodian-public-key: %s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int open_state(struct daemon *d)
 {
 	char path[PATH_MAX], err[512];
+	struct store_share share;
 	struct store_opts sopts = {
 		.retention_ns = d->cfg->retention_ns,
 		.max_user_bytes = d->cfg->max_user_bytes,
@@ -266,6 +301,13 @@ static int open_state(struct daemon *d)
 	};
 	int ret;
 
+	if (d->cfg->fleet_on) {
+		ret = fleet_share(d->cfg, &share, &d->ship_uid);
+		if (ret)
+			return ret;
+		sopts.share = &share;
+		d->ship_gid = share.gid;
+	}
 	ret = store_open(&d->store, d->cfg->data_dir, d->cfg->key_dir, &sopts);
 	if (ret) {
 		log_err("%s: cannot open the store: %s", d->cfg->data_dir, strerror(-ret));
@@ -275,6 +317,13 @@ static int open_state(struct daemon *d)
 	if (consent_load(&d->consent, path, err, sizeof(err))) {
 		log_err("%s", err);
 		return -EINVAL;
+	}
+	if (d->cfg->fleet_on) {
+		d->outbox_fd = outbox_open(d->cfg->data_dir, d->ship_gid);
+		if (d->outbox_fd < 0) {
+			log_err("%s/%s: %s", d->cfg->data_dir, OUTBOX_DIR, strerror(-d->outbox_fd));
+			return d->outbox_fd;
+		}
 	}
 	snprintf(path, sizeof(path), "%s/audit.log", d->cfg->data_dir);
 	ret = audit_open(path);
@@ -392,6 +441,8 @@ void daemon_stop(struct daemon *d)
 		close(d->epfd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
+	if (d->outbox_fd >= 0)
+		close(d->outbox_fd);
 }
 
 int daemon_start(struct daemon *d, const struct daemon_config *cfg)
@@ -399,7 +450,7 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->config = *cfg;
 	d->cfg = &d->config;
-	d->epfd = d->sigfd = -1;
+	d->epfd = d->sigfd = d->outbox_fd = -1;
 	d->now_mono = clock_mono_ns();
 	d->last_flush = d->last_counts = d->now_mono;
 	return start(d);

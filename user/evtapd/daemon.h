@@ -49,6 +49,10 @@ struct daemon {
 	int64_t last_counts;
 	struct collector_stats stats;
 	int epfd, sigfd; /* the event loop's, and its signals' */
+	/* Fleet mode: evtap-shipd's user and group, and the outbox it publishes (outbox.h). */
+	uid_t ship_uid;
+	gid_t ship_gid;
+	int outbox_fd; /* -1 outside fleet mode */
 };
 
 /* collector.c: from the ring buffer and the counts and display maps to the store. */
@@ -69,7 +73,10 @@ int daemon_seat_id(struct daemon *d, const char *name);
 int daemon_user_level(const struct daemon *d, uint32_t uid, int64_t now_mono, int *reason);
 /* Starts a batch: now_mono is read here, then every record waiting is collected. */
 void daemon_drain(struct daemon *d);
-/* Applies a changed consent entry: kernel map first, then buffered data, then the file. */
+/*
+ * Applies a changed consent entry: kernel map first, then buffered data, then the file; a
+ * change made here (not from_fleet) then goes to the fleet outbox in fleet mode.
+ */
 int daemon_set_consent(struct daemon *d, const struct consent_user *u);
 /*
  * The lifecycle, in steps so that host tests can drive it over the kernel layer's double:

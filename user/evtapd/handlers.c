@@ -18,6 +18,9 @@
 #include "kernel.h"
 #include "log.h"
 #include "names.h"
+#include "outbox.h"
+#include "receipts.h"
+#include "shipping.h"
 
 struct call {
 	struct daemon *d;
@@ -136,6 +139,10 @@ static json_object *status_object(struct daemon *d, uint32_t uid)
 		json_object_object_add(o, "opted_out", json_object_new_boolean(u->opted_out));
 		if (u->paused_until_wall > clock_wall_ns())
 			add_time(o, "paused_until", u->paused_until_wall);
+		json_object_object_add(o, "source",
+				       json_object_new_string(u->from_fleet ? "fleet" : "local"));
+		if (u->changed_wall)
+			add_time(o, "source_time", u->changed_wall);
 	}
 	if (seat >= 0) {
 		json_object_object_add(o, "seat", json_object_new_string(d->seat_names[seat]));
@@ -148,7 +155,14 @@ static json_object *status_object(struct daemon *d, uint32_t uid)
 
 static void do_status(struct call *c)
 {
-	reply_json(c, status_object(c->d, c->uid));
+	json_object *o = status_object(c->d, c->uid);
+	const struct daemon_config *cfg = c->d->cfg;
+
+	if (cfg->fleet_on)
+		json_object_object_add(
+			o, "shipping",
+			shipping_status(cfg->fleet.ship_state_dir, c->uid, c->cred->uid == 0));
+	reply_json(c, o);
 }
 
 static void describe(const struct consent_user *u, char *buf, size_t len)
@@ -200,6 +214,8 @@ static void do_consent_change(struct call *c, consent_edit_fn edit)
 		u = *old;
 	describe(old, before, sizeof(before));
 	edit(&u, c->req);
+	u.changed_wall = clock_wall_ns();
+	u.from_fleet = 0;
 	describe(&u, after, sizeof(after));
 	err = daemon_set_consent(c->d, &u);
 	audit(c, op, c->uid, before, after, err ? strerror(-err) : "ok");
@@ -211,17 +227,100 @@ static void do_consent_change(struct call *c, consent_edit_fn edit)
 	do_status(c);
 }
 
-static void do_forget(struct call *c)
+/* The local shred: what is buffered, then the keys and segments. */
+static int shred(struct call *c)
 {
 	int err;
 
 	store_discard(c->d->store, c->uid);
 	err = store_forget(c->d->store, c->uid);
-	audit(c, "forget", c->uid, NULL, NULL, err ? strerror(-err) : "ok");
+	audit(c, request_op_name(c->req->op), c->uid, NULL, NULL, err ? strerror(-err) : "ok");
 	if (err)
 		reply_error(c, strerror(-err));
-	else
+	return err;
+}
+
+/* In fleet mode the person's other machines hear of it through the outbox (docs/FLEET.md). */
+static void do_forget(struct call *c)
+{
+	struct daemon *d = c->d;
+	int err = shred(c);
+
+	if (err)
+		return;
+	if (d->outbox_fd >= 0)
+		err = outbox_forget(d->outbox_fd, d->ship_gid, c->uid, clock_wall_ns());
+	if (err) {
+		log_err("uid %u: forget: cannot write the fleet outbox: %s", c->uid,
+			strerror(-err));
+		reply_error(c, "erased here, but the fleet could not be told: forget again");
+		return;
+	}
+	reply_json(c, ok_object());
+}
+
+static void do_fleet_forget(struct call *c)
+{
+	if (!shred(c))
 		reply_json(c, ok_object());
+}
+
+static void fleet_entry(const struct request *req, struct consent_user *u)
+{
+	*u = (struct consent_user){
+		.uid = req->uid,
+		.opted_out = req->opted_out,
+		.level = req->level,
+		.paused_until_wall = req->paused_until_ns,
+		.changed_wall = req->changed_ns,
+		.from_fleet = 1,
+	};
+}
+
+/*
+ * A choice made on another machine: applied exactly as a local one, unless the choice in
+ * force here is newer (consent_fleet_wins). "applied" says which.
+ */
+static void do_fleet_consent(struct call *c)
+{
+	const struct consent_user *old = consent_get(c->d->consent, c->uid);
+	struct consent_user u;
+	char before[96], after[96];
+	json_object *o;
+	int wins, err = 0;
+
+	fleet_entry(c->req, &u);
+	wins = consent_fleet_wins(old, &u);
+	describe(old, before, sizeof(before));
+	describe(&u, after, sizeof(after));
+	if (wins)
+		err = daemon_set_consent(c->d, &u);
+	audit(c, "fleet-consent", c->uid, before, after,
+	      err    ? strerror(-err)
+	      : wins ? "ok"
+		     : "kept: the choice here is newer");
+	if (err) {
+		reply_error(c, "applied, but could not be saved: it will not survive a restart");
+		return;
+	}
+	o = status_object(c->d, c->uid);
+	json_object_object_add(o, "applied", json_object_new_boolean(wins));
+	reply_json(c, o);
+}
+
+static void do_forget_status(struct call *c)
+{
+	const struct daemon_config *cfg = c->d->cfg;
+	json_object *o;
+
+	if (!cfg->fleet_on) {
+		reply_error(c,
+			    "not in a fleet: forget erases this machine's copy, and that is all");
+		return;
+	}
+	o = receipts_status(cfg->fleet.ship_state_dir, c->uid);
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	reply_json(c, o);
 }
 
 /* The object at a dotted path under root, made as needed: "collector.dropped". */
@@ -401,12 +500,23 @@ static void do_export(struct call *c)
 	stream_in_child(c);
 }
 
+/* What only evtap-shipd may ask: the fleet's changes, which it alone hears. */
+static int fleet_op(enum request_op op)
+{
+	return op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET;
+}
+
 static int permitted(struct call *c, const char **why)
 {
 	int root = c->cred->uid == 0;
 
 	*why = NULL;
-	if (!root && c->req->has_uid && c->req->uid != c->cred->uid)
+	if (fleet_op(c->req->op))
+		*why = c->d->cfg->fleet_on && c->cred->uid == c->d->ship_uid
+			       ? NULL
+			       : "permission denied: only evtap-shipd may apply the fleet's "
+				 "changes";
+	else if (!root && c->req->has_uid && c->req->uid != c->cred->uid)
 		*why = "permission denied: only root may act for another user";
 	else if (!root && c->req->all_users)
 		*why = "permission denied: only root may export every user's data";
@@ -462,6 +572,15 @@ void handlers_on_request(void *ctx, struct control_client *client, const struct 
 		break;
 	case REQ_PAUSE:
 		do_consent_change(&c, edit_pause);
+		break;
+	case REQ_FORGET_STATUS:
+		do_forget_status(&c);
+		break;
+	case REQ_FLEET_CONSENT:
+		do_fleet_consent(&c);
+		break;
+	case REQ_FLEET_FORGET:
+		do_fleet_forget(&c);
 		break;
 	case REQ_OP_MAX:
 		refuse(&c, "malformed", -1, "unknown operation");

@@ -254,6 +254,7 @@ const struct option_def *options_find(const char *name)
 void options_defaults(struct daemon_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	fleet_conf_init(&cfg->fleet);
 	cfg->data_dir = "/var/lib/evtap";
 	cfg->key_dir = "/var/lib/evtap-keys";
 	cfg->socket_path = "/run/evtap/evtap.sock";

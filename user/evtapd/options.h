@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "fleet_conf.h"
 
 struct daemon_config {
 	const char *data_dir;
@@ -28,6 +29,9 @@ struct daemon_config {
 	int verbose;
 	int pin;	     /* pin maps and links under /sys/fs/bpf/evtap for bpftool */
 	const char *metrics; /* unix:PATH or 127.0.0.1:PORT; NULL: no metrics */
+	/* The file's [fleet] section (fleet mode: the store is shared with evtap-shipd). */
+	int fleet_on;
+	struct fleet_conf fleet;
 	/* Command line only: where the settings came from, and what to do. */
 	const char *config_path; /* the INI file (/etc/evtap/evtap.conf) */
 	int config_explicit;	 /* given with -c: it must exist */

@@ -45,8 +45,15 @@ int fleet_token_ok(const char *s);
 int fleet_subject_data(char *buf, size_t len, const char *person, const char *host);
 int fleet_subject_key(char *buf, size_t len, const char *person, const char *host);
 int fleet_subject_audit(char *buf, size_t len, const char *person);
-/* The Nats-Msg-Id of a store block, host:segment:offset, so that a resend is a duplicate. */
-int fleet_msg_id(char *buf, size_t len, const char *host, uint64_t segment, uint64_t offset);
+/*
+ * The Nats-Msg-Id of a store block, host:person:segment:offset, so that a resend is a
+ * duplicate. The person is in it because segments are numbered per user: every user of a host
+ * has a segment 0 with a block at offset 32, and the stream's dedupe window spans subjects.
+ */
+int fleet_msg_id(char *buf, size_t len, const char *host, const char *person, uint64_t segment,
+		 uint64_t offset);
+/* The Nats-Msg-Id of a person's sealed key: key:host:person. */
+int fleet_key_msg_id(char *buf, size_t len, const char *host, const char *person);
 /* The evtap-receipts key <person>.<host-or-role>. */
 int fleet_receipt_key(char *buf, size_t len, const char *person, const char *who);
 /* The custom inbox prefix _INBOX_<who>, which a role's permissions confine its replies to. */

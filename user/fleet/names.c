@@ -50,11 +50,19 @@ int fleet_subject_audit(char *buf, size_t len, const char *person)
 	return build(buf, len, "evtap.v1.audit.%s", person);
 }
 
-int fleet_msg_id(char *buf, size_t len, const char *host, uint64_t segment, uint64_t offset)
+int fleet_msg_id(char *buf, size_t len, const char *host, const char *person, uint64_t segment,
+		 uint64_t offset)
 {
-	if (!fleet_token_ok(host))
+	if (!fleet_token_ok(host) || !fleet_token_ok(person))
 		return -EINVAL;
-	return build(buf, len, "%s:%" PRIu64 ":%" PRIu64, host, segment, offset);
+	return build(buf, len, "%s:%s:%" PRIu64 ":%" PRIu64, host, person, segment, offset);
+}
+
+int fleet_key_msg_id(char *buf, size_t len, const char *host, const char *person)
+{
+	if (!fleet_token_ok(host) || !fleet_token_ok(person))
+		return -EINVAL;
+	return build(buf, len, "key:%s:%s", host, person);
 }
 
 int fleet_receipt_key(char *buf, size_t len, const char *person, const char *who)

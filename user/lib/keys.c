@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The key dir. Every file is written whole under a temporary name, fsync'ed and renamed, so that
- * a crash leaves either no key or a complete one, never a torn key that would lock out a user's
- * segments. Format: docs/STORE.md.
+ * The key dir. Every file is written whole under a temporary name, fsync'ed and renamed
+ * (fileio_replace), so that a crash leaves either no key or a complete one, never a torn key
+ * that would lock out a user's segments. Format: docs/STORE.md.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "codec.h"
+#include "fileio.h"
 #include "keys.h"
 
 #define HOST_KEY_NAME  "host.key"
@@ -48,44 +49,6 @@ static int read_key_file(int dir_fd, const char *name, uint8_t *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -EBADMSG;
 }
 
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Durable once this returns 0: the data, then the name. */
-static int write_key_file(int dir_fd, const char *name, const uint8_t *buf, size_t len)
-{
-	char tmp[KEY_NAME_SIZE + 4];
-	int fd, err;
-
-	snprintf(tmp, sizeof(tmp), "%s.new", name);
-	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	err = write_all(fd, buf, len);
-	if (!err && fsync(fd))
-		err = -errno;
-	close(fd);
-	if (!err && renameat(dir_fd, tmp, dir_fd, name))
-		err = -errno;
-	if (!err && fsync(dir_fd))
-		err = -errno;
-	if (err)
-		unlinkat(dir_fd, tmp, 0);
-	return err;
-}
-
 static int load_host_key(struct keyring *kr, bool create)
 {
 	int err = read_key_file(kr->dir_fd, HOST_KEY_NAME, kr->host, KEY_SIZE);
@@ -93,7 +56,7 @@ static int load_host_key(struct keyring *kr, bool create)
 	if (err != -ENOENT || !create)
 		return err;
 	crypto_aead_xchacha20poly1305_ietf_keygen(kr->host);
-	return write_key_file(kr->dir_fd, HOST_KEY_NAME, kr->host, KEY_SIZE);
+	return fileio_replace(kr->dir_fd, HOST_KEY_NAME, kr->host, KEY_SIZE, 0600, FILEIO_SAME_GID);
 }
 
 static int open_key_dir(const char *key_dir, bool create, int *fd)
@@ -168,7 +131,7 @@ static int create_user_key(struct keyring *kr, uint32_t uid, const char *name,
 	wrap_ad(ad, uid);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(c, NULL, key, KEY_SIZE, ad, sizeof(ad), NULL,
 						   wrapped, kr->host);
-	return write_key_file(kr->dir_fd, name, wrapped, sizeof(wrapped));
+	return fileio_replace(kr->dir_fd, name, wrapped, sizeof(wrapped), 0600, FILEIO_SAME_GID);
 }
 
 int keyring_user_key(struct keyring *kr, uint32_t uid, bool create, uint8_t key[KEY_SIZE])
@@ -196,4 +159,20 @@ int keyring_forget(struct keyring *kr, uint32_t uid)
 	if (unlinkat(kr->dir_fd, name, 0) && errno != ENOENT)
 		return -errno;
 	return fsync(kr->dir_fd) ? -errno : 0;
+}
+
+/* "EVTK", version 1, uid (LE), the key: what the custodian gets back when it opens the seal. */
+int key_seal_for_custodian(uint8_t out[KEY_SEALED_SIZE], uint32_t uid, const uint8_t key[KEY_SIZE],
+			   const uint8_t custodian_pk[KEY_CUSTODIAN_PK_SIZE])
+{
+	uint8_t plain[KEY_SEALED_PLAIN_SIZE];
+	int err;
+
+	memcpy(plain, KEY_SEALED_MAGIC, 4);
+	plain[4] = KEY_SEALED_VERSION;
+	put_le32(plain + 5, uid);
+	memcpy(plain + 9, key, KEY_SIZE);
+	err = crypto_box_seal(out, plain, sizeof(plain), custodian_pk) ? -EINVAL : 0;
+	sodium_memzero(plain, sizeof(plain));
+	return err;
 }

@@ -32,4 +32,19 @@ int keyring_user_key(struct keyring *kr, uint32_t uid, bool create, uint8_t key[
 /* Destroys uid's wrapped key, durably. A user without one is not an error. */
 int keyring_forget(struct keyring *kr, uint32_t uid);
 
+/*
+ * A user's key sealed (crypto_box_seal) to the fleet custodian's X25519 public key, so that
+ * it can leave the machine and only the custodian can open it: the sealed box of "EVTK", a
+ * version byte (1), the uid (u32 LE) and the key. Format: docs/FLEET.md, "Messages".
+ */
+#define KEY_SEALED_MAGIC      "EVTK"
+#define KEY_SEALED_VERSION    1
+#define KEY_SEALED_PLAIN_SIZE (4 + 1 + 4 + KEY_SIZE)
+#define KEY_SEALED_SIZE	      (KEY_SEALED_PLAIN_SIZE + crypto_box_SEALBYTES)
+#define KEY_CUSTODIAN_PK_SIZE crypto_box_PUBLICKEYBYTES
+
+/* Returns 0, or -EINVAL if the public key is not one (crypto_box_seal refused it). */
+int key_seal_for_custodian(uint8_t out[KEY_SEALED_SIZE], uint32_t uid, const uint8_t key[KEY_SIZE],
+			   const uint8_t custodian_pk[KEY_CUSTODIAN_PK_SIZE]);
+
 #endif /* EVTAP_KEYS_H */

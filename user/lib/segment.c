@@ -646,6 +646,69 @@ int seg_read_mem(struct seg_reader *rd, const uint8_t *buf, size_t len, uint32_t
 	return read_segment(rd, uid, key, cb);
 }
 
+int seg_raw_open(struct seg_reader *rd, int fd, uint32_t uid, uint64_t *seq, const char **why)
+{
+	const uint8_t *h;
+	struct stat sb;
+
+	if (fstat(fd, &sb))
+		return -errno;
+	rd->src = (struct seg_source){ .fd = fd, .size = (uint64_t)sb.st_size };
+	/* seg_create writes the header in one write: a shorter file is one being created. */
+	if (rd->src.size < SEG_HEADER_SIZE)
+		return -EAGAIN;
+	h = view(rd, 0, SEG_HEADER_SIZE);
+	if (!h)
+		return rd->src.err;
+	*why = header_problem(h, uid);
+	if (*why)
+		return -EBADMSG;
+	*seq = get_le64(h + 16);
+	return 0;
+}
+
+int seg_raw_next(struct seg_reader *rd, uint64_t off, struct seg_raw_block *b)
+{
+	const uint8_t *payload;
+	enum verdict v;
+	struct stat sb;
+	uint32_t len;
+	uint64_t next;
+
+	if (fstat(rd->src.fd, &sb))
+		return -errno;
+	rd->src.size = b->size = (uint64_t)sb.st_size;
+	rd->src.err = 0;
+	/*
+	 * The window only ever holds bytes below a size that fstat gave, which writes had
+	 * finished: it stays valid as the file grows, but not once it was cut back.
+	 */
+	if (b->size < off) {
+		rd->src.window_len = 0;
+		return -ESTALE;
+	}
+	v = check_block(rd, off, &payload, &len);
+	if (v == BLOCK_OK) {
+		b->offset = off;
+		b->len = SEG_BLOCK_HEADER_SIZE + len;
+		b->data = payload - SEG_BLOCK_HEADER_SIZE;
+		return 1;
+	}
+	if (v == BLOCK_READ_ERROR)
+		return rd->src.err;
+	if (v == BLOCK_TORN)
+		return 0;
+	next = resync(rd, off + 1);
+	if (rd->src.err)
+		return rd->src.err;
+	/* Nothing valid after it: the block being written, or a torn tail. */
+	if (next == b->size)
+		return 0;
+	b->offset = next;
+	b->why = damage_why(v, false);
+	return -EBADMSG;
+}
+
 uint64_t seg_reader_good_end(const struct seg_reader *rd)
 {
 	/* After a read error, what lies beyond is unknown, not damaged. */

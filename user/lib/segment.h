@@ -114,4 +114,33 @@ int seg_read_mem(struct seg_reader *rd, const uint8_t *buf, size_t len, uint32_t
  */
 uint64_t seg_reader_good_end(const struct seg_reader *rd);
 
+/*
+ * Reading blocks raw, without a key, as they are stored: what evtap-shipd sends. A block is
+ * given out only once its header is exact and its CRC verifies, so that a block still being
+ * written is waited for, never sent half.
+ */
+struct seg_raw_block {
+	uint64_t offset;     /* of its header in the segment */
+	uint32_t len;	     /* header and payload */
+	const uint8_t *data; /* valid until the next call on the reader */
+	uint64_t size;	     /* the segment's size when it was read */
+	const char *why;     /* for -EBADMSG: what the damage was (as seg_read_fd reports it) */
+};
+
+/*
+ * Starts reading segment fd of user uid raw: checks its header and gives its seq. Returns 0,
+ * -EAGAIN while the header is not all written yet, -EBADMSG with *why for a header that is
+ * refused (as seg_read_fd would), or another negative errno.
+ */
+int seg_raw_open(struct seg_reader *rd, int fd, uint32_t uid, uint64_t *seq, const char **why);
+
+/*
+ * The block at off in the segment seg_raw_open started, the file's size taken anew (it may
+ * have grown). Returns 1 with b filled; 0 when no whole block is there yet (b->size says
+ * whether off is the end, or a partial block or damage at the tail: nothing valid follows);
+ * -EBADMSG for damage followed by a valid block, which b->offset names (b->why says what);
+ * -ESTALE if the file is now shorter than off (cut back: b->size); or a negative errno.
+ */
+int seg_raw_next(struct seg_reader *rd, uint64_t off, struct seg_raw_block *b);
+
 #endif /* EVTAP_SEGMENT_H */

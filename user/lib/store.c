@@ -73,6 +73,8 @@ struct store {
 	int64_t retention_ns;
 	uint64_t max_user_bytes;
 	uint64_t max_total_bytes;
+	bool shared;
+	struct store_share share;
 	struct seg_packer *packer;
 	struct store_user **users;
 	size_t n_users;
@@ -272,6 +274,24 @@ static int user_load_key(struct store *st, struct store_user *u, size_t n_segmen
 }
 
 /*
+ * Fleet mode: the directory and its segments to the ship group (a store that was not shared
+ * before becomes so), and the key sealed beside them; a key made anew replaces the sealed one.
+ */
+static int user_share(struct store *st, struct store_user *u, bool had_key)
+{
+	int err;
+
+	if (!st->shared)
+		return 0;
+	err = share_fd(u->dir_fd, &st->share, true);
+	if (!err)
+		err = share_segments(u->dir_fd, &st->share);
+	if (!err)
+		err = share_key(u->dir_fd, u->uid, u->key, &st->share, !had_key);
+	return err;
+}
+
+/*
  * Opens the user's directory, creating it, and the user's key; indexes the segments there, and
  * new segments number on from the last one.
  */
@@ -297,6 +317,8 @@ static int user_open_dir(struct store *st, struct store_user *u)
 	if (!err) {
 		err = user_load_key(st, u, count, &have_key);
 		if (!err)
+			err = user_share(st, u, have_key);
+		if (!err)
 			err = index_segments(st, u, seqs, count, have_key);
 		u->next_seq = count ? seqs[count - 1] + 1 : 0;
 		free(seqs);
@@ -321,8 +343,11 @@ static int user_new_segment(struct store *st, struct store_user *u)
 	if (err)
 		return err;
 	u->next_seq++;
+	err = st->shared ? share_fd(seg->w.fd, &st->share, false) : 0;
 	/* The new file's name must be durable before anything in it counts as persisted. */
-	err = fileio.fsync(u->dir_fd) ? -errno : index_push(u, seg->w.seq, seg->w.size, INT64_MIN);
+	if (!err)
+		err = fileio.fsync(u->dir_fd) ? -errno
+					      : index_push(u, seg->w.seq, seg->w.size, INT64_MIN);
 	if (err) {
 		seg_close(&seg->w);
 		return err;
@@ -440,17 +465,22 @@ static int store_configure(struct store *st, const struct store_opts *opts)
 	st->retention_ns = opts->retention_ns;
 	st->max_user_bytes = opts->max_user_bytes;
 	st->max_total_bytes = opts->max_total_bytes;
+	st->shared = opts->share != NULL;
+	if (opts->share)
+		st->share = *opts->share;
 	st->segment_bytes = opts->segment_bytes ? opts->segment_bytes : default_segment_bytes(st);
 	st->block_bytes = opts->block_bytes ? opts->block_bytes : BLOCK_BYTES_DEFAULT;
 	return st->block_bytes <= BLOCK_BYTES_MAX && st->retention_ns >= 0 ? 0 : -EINVAL;
 }
 
-static int open_data_dir(const char *path, int *fd)
+static int open_data_dir(struct store *st, const char *path)
 {
 	if (mkdir(path, 0700) && errno != EEXIST)
 		return -errno;
-	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return *fd < 0 ? -errno : 0;
+	st->data_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->data_fd < 0)
+		return -errno;
+	return st->shared ? share_fd(st->data_fd, &st->share, true) : 0;
 }
 
 static void store_free(struct store *st)
@@ -509,7 +539,7 @@ int store_open(struct store **out, const char *data_dir, const char *key_dir,
 	if (!err)
 		err = keyring_open(&st->keys, key_dir, true);
 	if (!err)
-		err = open_data_dir(data_dir, &st->data_fd);
+		err = open_data_dir(st, data_dir);
 	if (!err)
 		err = load_users(st);
 	if (err) {

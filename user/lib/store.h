@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "record.h"
+#include "share.h"
 
 /* Why records could not be persisted; indexes of store_stats.unpersisted. */
 enum store_loss {
@@ -32,8 +33,9 @@ struct store_opts {
 	size_t segment_bytes; /* rotate at this size (4 MiB, or a quarter of the lower limit) */
 	size_t block_bytes;   /* cut a block at this many encoded bytes (64 KiB, <= 1 MiB - 256) */
 	int64_t retention_ns; /* delete segments whose newest record is older than this */
-	uint64_t max_user_bytes;  /* per user: past it, delete their oldest segments */
-	uint64_t max_total_bytes; /* all users: past it, delete the oldest segments */
+	uint64_t max_user_bytes;	 /* per user: past it, delete their oldest segments */
+	uint64_t max_total_bytes;	 /* all users: past it, delete the oldest segments */
+	const struct store_share *share; /* fleet mode: share with the shipper (share.h); NULL */
 };
 
 struct store;

@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# evtap-shipd (docs/FLEET.md): above the fleet layer and the library, never the kernel layer
+# or the daemon: it holds no CAP_BPF and reads the store raw. Included by the top Makefile.
+
+SHIPD_INC := $(FLEET_INC) -Iuser/shipd
+SHIPD_SRCS := $(call srcs_of,shipd)
+
+$(BUILD)/obj/shipd/%.o: user/shipd/%.c | $(BUILD)/gen/codenames.gen.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SHIPD_INC) -c $< -o $@
+
+$(BUILD)/evtap-shipd: $(call objs_of,$(SHIPD_SRCS)) $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(FLEET_LIBS) $(LIB_LIBS) -lpthread
