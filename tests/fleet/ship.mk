@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The fleet-ship suite's programs (tests/fleet/ship.sh): a store writer and a client that reads
+# the streams back. Included by the top Makefile.
+
+SHIP_TESTS := $(BUILD)/tests/evtap-ship-gen $(BUILD)/tests/evtap-ship-check
+
+$(BUILD)/tests/evtap-ship-gen: tests/fleet/ship_gen.c $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FLEET_INC) -o $@ $< $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a \
+		$(LDFLAGS) $(LIB_LIBS)
+
+$(BUILD)/tests/evtap-ship-check: tests/fleet/ship_check.c $(BUILD)/libevtapfleet.a \
+				 $(BUILD)/libevtap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FLEET_INC) -o $@ $< $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a \
+		$(LDFLAGS) $(FLEET_LIBS) $(LIB_LIBS)
+
+test-fleet: $(BUILD)/evtap-shipd $(SHIP_TESTS)
