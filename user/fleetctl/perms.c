@@ -63,6 +63,7 @@ static const char *const custodian_pub[] = {
 	STREAM_NAMES,
 	KV_READ(FLEET_KV_CONSENT),
 	KV_READ(FLEET_KV_POLICY),
+	KV_READ(FLEET_KV_FORGET), /* a forgotten person is refused every release */
 	KV_WRITE(FLEET_KV_RECEIPTS, "*.custodian"),
 	NULL,
 };

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The central side of a fleet (docs/FLEET.md, "The custodian", "The pipeline"): evtap-custodian
+# (user/custodian/) and evtap-pull (user/pull/), each above the fleet layer and the library.
+# Included by the top Makefile.
+
+CUSTODIAN_SRCS := $(call srcs_of,custodian)
+PULL_SRCS := $(call srcs_of,pull)
+
+$(BUILD)/obj/custodian/%.o: user/custodian/%.c | $(BUILD)/gen/codenames.gen.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FLEET_INC) -Iuser/custodian -c $< -o $@
+
+$(BUILD)/obj/pull/%.o: user/pull/%.c | $(BUILD)/gen/codenames.gen.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FLEET_INC) -Iuser/pull -c $< -o $@
+
+$(BUILD)/evtap-custodian: $(call objs_of,$(CUSTODIAN_SRCS)) $(BUILD)/libevtapfleet.a \
+			  $(BUILD)/libevtap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(FLEET_LIBS) $(LIB_LIBS)
+
+$(BUILD)/evtap-pull: $(call objs_of,$(PULL_SRCS)) $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(FLEET_LIBS) $(LIB_LIBS)
+
+all: $(BUILD)/evtap-custodian $(BUILD)/evtap-pull
