@@ -22,3 +22,14 @@ $(BUILD)/evtap-pull: $(call objs_of,$(PULL_SRCS)) $(BUILD)/libevtapfleet.a $(BUI
 	$(CC) $(LDFLAGS) -o $@ $^ $(FLEET_LIBS) $(LIB_LIBS)
 
 all: $(BUILD)/evtap-custodian $(BUILD)/evtap-pull
+
+# The central suite's publisher (tests/fleet/central.sh): sealed blocks and keys as an agent.
+$(BUILD)/tests/evtap-central-pub: tests/fleet/central_pub.c $(BUILD)/libevtapfleet.a \
+				  $(BUILD)/libevtap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FLEET_INC) -o $@ $< $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a \
+		$(LDFLAGS) $(FLEET_LIBS) $(LIB_LIBS)
+
+test-fleet-central: $(BUILD)/evtap-custodian $(BUILD)/evtap-pull $(BUILD)/evtap-fleet \
+		    $(BUILD)/evtap-erase $(BUILD)/fleet/evtap-fleet-op $(BUILD)/tests/evtap-central-pub
+.PHONY: test-fleet-central

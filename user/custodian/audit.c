@@ -36,8 +36,9 @@ int audit_write(struct custodian *c, const struct release_req *r, const char *wh
 	n = snprintf(rec, sizeof(rec),
 		     "{\"time\":%" PRId64 ",\"pipeline\":\"%s\",\"purpose\":\"%s\",\"host\":\"%s\","
 		     "\"segments\":%s,\"released\":%s,\"%s\":\"%s\"}",
-		     clock_wall_ns(), r->pipeline, r->purpose, r->host, segs, why ? "false" : "true",
-		     why ? "why" : "level", why ? why : evtap_level_name(level));
+		     clock_wall_ns(), r->pipeline, r->purpose, r->host, segs,
+		     why ? "false" : "true", why ? "why" : "level",
+		     why ? why : evtap_level_name(level));
 	if (n < 0 || (size_t)n >= sizeof(rec))
 		return -EINVAL;
 	jsPubOptions_Init(&o);

@@ -31,7 +31,8 @@ struct release_req {
 	char person[FLEET_PSEUDONYM_LEN + 1];
 	char host[FLEET_PSEUDONYM_LEN + 1];
 	char purpose[PURPOSE_MAX + 1];
-	char pipeline[PIPELINE_MAX]; /* the requester: the inbox prefix its permissions confine it to */
+	char pipeline[PIPELINE_MAX]; /* the requester: the inbox prefix its permissions confine it
+					to */
 	int level;		     /* asked for: enum evtap_level */
 	uint64_t segments[FLEET_RELEASE_MAX_SEGMENTS];
 	int nsegments;

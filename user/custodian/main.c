@@ -81,7 +81,8 @@ static int setup(struct custodian *c, const char *conf, const char *key, natsSub
 	int ret;
 
 	fleet_conf_init(&fc);
-	ret = fleet_conf_load(&fc, conf, 0, err, sizeof(err)) || load_key(c, key, err, sizeof(err)) ||
+	ret = fleet_conf_load(&fc, conf, 0, err, sizeof(err)) ||
+	      load_key(c, key, err, sizeof(err)) ||
 	      fleet_connect(&c->nc, &fc, "evtap-custodian", FLEET_CONNECT_RETRY, err, sizeof(err));
 	fleet_conf_free(&fc);
 	if (!ret && natsConnection_SubscribeSync(sub, c->nc, FLEET_SUBJECT_RELEASE) != NATS_OK) {

@@ -60,8 +60,10 @@ static int reply_key_of(struct release_req *r, const char *b64)
 {
 	size_t n;
 
-	return !b64 || sodium_base642bin(r->reply_key, sizeof(r->reply_key), b64, strlen(b64), NULL,
-					 &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+	return !b64 ||
+			       sodium_base642bin(r->reply_key, sizeof(r->reply_key), b64,
+						 strlen(b64), NULL, &n, NULL,
+						 sodium_base64_VARIANT_ORIGINAL) ||
 			       n != sizeof(r->reply_key)
 		       ? -1
 		       : 0;

@@ -13,11 +13,11 @@
 #include <stdint.h>
 #include <sodium.h>
 
-#define FLEET_RELEASE_MAGIC	 "EVTR"
-#define FLEET_RELEASE_VERSION	 1
-#define FLEET_RELEASE_KEY_SIZE	 32 /* the data key, crypto_aead_xchacha20poly1305_ietf_KEYBYTES */
-#define FLEET_RELEASE_PLAIN_SIZE (4 + 1 + 4 + FLEET_RELEASE_KEY_SIZE)
-#define FLEET_RELEASE_SEALED_SIZE (FLEET_RELEASE_PLAIN_SIZE + crypto_box_SEALBYTES)
+#define FLEET_RELEASE_MAGIC	   "EVTR"
+#define FLEET_RELEASE_VERSION	   1
+#define FLEET_RELEASE_KEY_SIZE	   32 /* the data key, crypto_aead_xchacha20poly1305_ietf_KEYBYTES */
+#define FLEET_RELEASE_PLAIN_SIZE   (4 + 1 + 4 + FLEET_RELEASE_KEY_SIZE)
+#define FLEET_RELEASE_SEALED_SIZE  (FLEET_RELEASE_PLAIN_SIZE + crypto_box_SEALBYTES)
 #define FLEET_RELEASE_MAX_SEGMENTS 64 /* segments one request names, for the audit record */
 
 /* Seals uid and key to pk. Returns 0, or -EINVAL if pk is not a public key. */

@@ -178,7 +178,8 @@ int key_seal_for_custodian(uint8_t out[KEY_SEALED_SIZE], uint32_t uid, const uin
 }
 
 int key_open_sealed(const uint8_t *in, size_t len, const uint8_t pk[KEY_CUSTODIAN_PK_SIZE],
-		    const uint8_t sk[crypto_box_SECRETKEYBYTES], uint32_t *uid, uint8_t key[KEY_SIZE])
+		    const uint8_t sk[crypto_box_SECRETKEYBYTES], uint32_t *uid,
+		    uint8_t key[KEY_SIZE])
 {
 	uint8_t plain[KEY_SEALED_PLAIN_SIZE];
 	int err = 0;
