@@ -33,3 +33,18 @@ $(BUILD)/tests/evtap-central-pub: tests/fleet/central_pub.c $(BUILD)/libevtapfle
 test-fleet-central: $(BUILD)/evtap-custodian $(BUILD)/evtap-pull $(BUILD)/evtap-fleet \
 		    $(BUILD)/evtap-erase $(BUILD)/fleet/evtap-fleet-op $(BUILD)/tests/evtap-central-pub
 .PHONY: test-fleet-central
+
+install: install-central
+install-central: all
+	install -D -m 0755 $(BUILD)/evtap-custodian $(DESTDIR)$(PREFIX)/sbin/evtap-custodian
+	install -D -m 0755 $(BUILD)/evtap-pull $(DESTDIR)$(PREFIX)/bin/evtap-pull
+	install -D -m 0644 systemd/evtap-custodian.service \
+		$(DESTDIR)$(UNITDIR)/evtap-custodian.service
+	sed -i 's|^ExecStart=/usr/sbin/evtap-custodian|ExecStart=$(PREFIX)/sbin/evtap-custodian|' \
+		$(DESTDIR)$(UNITDIR)/evtap-custodian.service
+	install -D -m 0644 systemd/evtap-custodian.sysusers \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d/evtap-custodian.conf
+	install -D -m 0644 docs/evtap-custodian.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/evtap-custodian.8
+	install -D -m 0644 docs/evtap-pull.1 $(DESTDIR)$(PREFIX)/share/man/man1/evtap-pull.1
+.PHONY: install-central
