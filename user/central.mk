@@ -48,3 +48,21 @@ install-central: all
 		$(DESTDIR)$(PREFIX)/share/man/man8/evtap-custodian.8
 	install -D -m 0644 docs/evtap-pull.1 $(DESTDIR)$(PREFIX)/share/man/man1/evtap-pull.1
 .PHONY: install-central
+
+# The central benchmark (bench/central.sh, make bench-fleet): the consumer's decrypt-verify-write
+# path over every pull object but its main, and the custodian's release latency over NATS.
+PULL_LIB_OBJS := $(call objs_of,$(filter-out user/pull/main.c,$(PULL_SRCS)))
+$(BUILD)/bench/evtap-bench-pull: bench/pull_bench.c $(PULL_LIB_OBJS) $(BUILD)/libevtapfleet.a \
+				 $(BUILD)/libevtap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FLEET_INC) -Iuser/pull -o $@ $^ $(LDFLAGS) $(FLEET_LIBS) $(LIB_LIBS)
+
+$(BUILD)/bench/evtap-bench-release: bench/release_bench.c $(BUILD)/libevtapfleet.a \
+				    $(BUILD)/libevtap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FLEET_INC) -o $@ $^ $(LDFLAGS) $(FLEET_LIBS) $(LIB_LIBS)
+
+bench-fleet: $(BUILD)/bench/evtap-bench-pull $(BUILD)/bench/evtap-bench-release \
+	     $(BUILD)/evtap-custodian $(BUILD)/evtap-fleet $(BUILD)/fleet/evtap-fleet-op
+	./bench/central.sh
+.PHONY: bench-fleet

@@ -20,6 +20,10 @@ struct block_ctx {
 	const char *person, *host;
 	int level;
 	int failed; /* a write error: the block is not acknowledged */
+	char prefix[2 * FLEET_PSEUDONYM_LEN + 32];
+	int prefix_len;
+	FILE *out; /* the partition of the day [day_start, day_end) */
+	int64_t day_start, day_end;
 	char *line;
 	size_t line_len;
 	FILE *mem;
@@ -52,10 +56,24 @@ static int header_u64(natsMsg *m, const char *name, uint64_t *v)
 	return *end || errno ? -1 : 0;
 }
 
+#define DAY_NS (86400 * 1000000000LL)
+
+/* The partition of ts_ns's day; a block's records are mostly of one day, so it is kept. */
+static FILE *day_file(struct block_ctx *b, int64_t ts_ns)
+{
+	if (!b->out || ts_ns < b->day_start || ts_ns >= b->day_end) {
+		b->out = partition_file(b->p, b->person, ts_ns);
+		b->day_start = ts_ns - ((ts_ns % DAY_NS) + DAY_NS) % DAY_NS;
+		b->day_end = b->day_start + DAY_NS;
+	}
+	return b->out;
+}
+
 /* {"person":P,"host":H, then the export's own fields. */
 static int on_record(void *arg, const struct evtap_record *rec, const struct evtap_device *dev)
 {
 	struct block_ctx *b = arg;
+	size_t len;
 	FILE *out;
 
 	if (evtap_kind_min_level(rec->kind) > b->level) {
@@ -65,9 +83,11 @@ static int on_record(void *arg, const struct evtap_record *rec, const struct evt
 	rewind(b->mem);
 	if (export_record(b->mem, EXPORT_JSONL, rec, dev) || fflush(b->mem) || b->line[0] != '{')
 		return b->failed = -EIO;
-	out = partition_file(b->p, b->person, rec->ts_ns);
-	if (!out || fprintf(out, "{\"person\":\"%s\",\"host\":\"%s\",%.*s", b->person, b->host,
-			    (int)ftell(b->mem) - 1, b->line + 1) < 0)
+	len = (size_t)ftell(b->mem) - 1;
+	out = day_file(b, rec->ts_ns);
+	if (!out ||
+	    fwrite_unlocked(b->prefix, 1, (size_t)b->prefix_len, out) != (size_t)b->prefix_len ||
+	    fwrite_unlocked(b->line + 1, 1, len, out) != len)
 		return b->failed = -EIO;
 	b->p->st.records++;
 	return 0;
@@ -89,6 +109,8 @@ static int write_block(struct pull *p, natsMsg *m, struct block_ctx *b, const st
 	int ret;
 
 	b->level = k->level;
+	b->prefix_len = snprintf(b->prefix, sizeof(b->prefix),
+				 "{\"person\":\"%s\",\"host\":\"%s\",", b->person, b->host);
 	b->mem = open_memstream(&b->line, &b->line_len);
 	if (!b->mem)
 		return -EAGAIN;
