@@ -196,3 +196,17 @@ cp "$W/drain" "$W/last"
 check forget_alice_purged_from_the_stream sh -c "! grep -q '^$ALICE ' '$W/drain'"
 # The 2.9.10 regression: the durable had not read bob's messages; they still arrive.
 check forget_bob_still_delivered_to_the_durable grep -q "^$BOB 5$" "$W/drain"
+
+# --- After the forget, alice goes on working; restarts must not forget her again. ---
+drive publish "$ALICE" hostA 2
+stop "${PIDS[-1]}" # the eraser
+"$BUILD/evtap-erase" -c "$W/erase.conf" >>"$W/erase.log" 2>&1 &
+PIDS+=($!)
+stop "${DRIVER[B]}"
+start_driver B alice=1002 bob=1001
+sleep 3
+drive drain >"$W/drain" 2>&1
+cp "$W/drain" "$W/last"
+check forget_a_restarted_eraser_does_not_purge_again grep -q "^$ALICE 2$" "$W/drain"
+check forget_a_restarted_shipper_does_not_shred_again \
+	test "$(grep -c '"op":"fleet-forget"' "${DATA[B]}/audit.log")" = 1
