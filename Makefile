@@ -53,7 +53,7 @@ UNIT_TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(wildcard tests/unit/tes
 	tests/daemon/test_*.c)))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
-.PHONY: all deps test test-unit test-asan test-bpf test-fuzz test-vm demo bench clean format install deb
+.PHONY: all deps test test-unit test-fleet test-asan test-bpf test-fuzz test-vm demo bench clean format install deb
 all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-shipd $(BUILD)/evtap-inject \
 	$(BUILD)/evtap-drmclient
 
@@ -158,6 +158,7 @@ include user/fleet/fleet.mk
 include user/shipd/shipd.mk
 include user/eraser/eraser.mk
 include tests/fleet/sync.mk
+include tests/fleet/ship.mk
 
 demo:
 	./tests/deps.sh
@@ -199,12 +200,21 @@ UNITDIR ?= /lib/systemd/system
 install: all
 	install -D -m 0755 $(BUILD)/evtapd $(DESTDIR)$(PREFIX)/sbin/evtapd
 	install -D -m 0755 $(BUILD)/evtap $(DESTDIR)$(PREFIX)/bin/evtap
+	install -D -m 0755 $(BUILD)/evtap-shipd $(DESTDIR)$(PREFIX)/sbin/evtap-shipd
 	install -D -m 0644 systemd/evtapd.service $(DESTDIR)$(UNITDIR)/evtapd.service
 	sed -i 's|^ExecStart=/usr/sbin/evtapd|ExecStart=$(PREFIX)/sbin/evtapd|' \
 		$(DESTDIR)$(UNITDIR)/evtapd.service
+	install -D -m 0644 systemd/evtap-shipd.service $(DESTDIR)$(UNITDIR)/evtap-shipd.service
+	sed -i 's|^ExecStart=/usr/sbin/evtap-shipd|ExecStart=$(PREFIX)/sbin/evtap-shipd|' \
+		$(DESTDIR)$(UNITDIR)/evtap-shipd.service
+	install -D -m 0644 systemd/evtapd.service.d/fleet.conf \
+		$(DESTDIR)$(UNITDIR)/evtapd.service.d/fleet.conf
+	install -D -m 0644 systemd/evtap-ship.sysusers \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d/evtap-ship.conf
 	test -e $(DESTDIR)/etc/evtap/evtap.conf || \
 		install -D -m 0644 docs/evtap.conf $(DESTDIR)/etc/evtap/evtap.conf
 	install -D -m 0644 docs/evtapd.8 $(DESTDIR)$(PREFIX)/share/man/man8/evtapd.8
+	install -D -m 0644 docs/evtap-shipd.8 $(DESTDIR)$(PREFIX)/share/man/man8/evtap-shipd.8
 	install -D -m 0644 docs/evtap.1 $(DESTDIR)$(PREFIX)/share/man/man1/evtap.1
 	install -D -m 0644 docs/evtap.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/evtap.conf.5
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The configuration file: keys, errors with their line, and flags over the file. */
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,51 @@ static void test_strings_kept(void)
 	config_free(&cfg);
 }
 
+/* [fleet]: its keys through the fleet layer, a bad one with its line, then the whole. */
+static void test_fleet_section(void)
+{
+	char err[256], dir[] = "/tmp/evtap-fleet-cfg-XXXXXX", text[1024], creds[80], key[80];
+	struct group *g = getgrgid(getgid());
+	struct daemon_config cfg;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) && g);
+	snprintf(creds, sizeof(creds), "%s/agent.auth", dir);
+	snprintf(key, sizeof(key), "%s/key", dir);
+	f = fopen(creds, "w");
+	fputs("user = u\npassword = p\ninbox = _INBOX_h\n", f);
+	fclose(f);
+	f = fopen(key, "w");
+	fputs("0123456789abcdef0123456789abcdef", f);
+	fclose(f);
+	write_file("[evtapd]\nlevel = full\n[fleet]\nservers = nats://127.0.0.1:4222\n"
+		   "max-in-flight = none\n");
+	CHECK(load(&cfg, err, 0) == OPTIONS_BAD_CONFIG);
+	CHECK(strstr(err, ":5: bad value 'none' for max-in-flight"), "'%s'", err);
+	config_free(&cfg);
+	snprintf(text, sizeof(text),
+		 "[fleet]\nservers = nats://127.0.0.1:4222\ncredentials = %s\n"
+		 "pseudonym-key = %s\ncustodian-public-key = %s\nship-group = %s\n",
+		 creds, key, key, g->gr_name);
+	write_file(text);
+	CHECK(load(&cfg, err, 0) == OPTIONS_RUN, "%s", err);
+	CHECK(cfg.fleet_on && cfg.fleet.nservers == 1);
+	CHECK(!strcmp(cfg.fleet.ship_group, g->gr_name));
+	config_free(&cfg);
+	strcat(text, "ship-group = no-such-group-here\n");
+	write_file(text);
+	CHECK(load(&cfg, err, 0) == OPTIONS_BAD_CONFIG);
+	CHECK(strstr(err, "[fleet] ship-group: no group 'no-such-group-here'"), "'%s'", err);
+	config_free(&cfg);
+	write_file("[evtapd]\nlevel = full\n");
+	CHECK(load(&cfg, err, 0) == OPTIONS_RUN && !cfg.fleet_on,
+	      "without [fleet] nothing changes");
+	config_free(&cfg);
+	unlink(creds);
+	unlink(key);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	int fd;
@@ -159,6 +205,7 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_missing_file);
 	RUN(test_strings_kept);
+	RUN(test_fleet_section);
 	unlink(path);
 	CHECK_EXIT();
 }
