@@ -113,9 +113,10 @@ static int op_info(natsConnection *nc, jsCtx *js, char **argv)
 	natsStatus s = js_GetStreamInfo(&si, js, argv[0], NULL, NULL);
 
 	if (s == NATS_OK)
-		printf("messages %llu replicas %lld storage %s\n",
+		printf("messages %llu replicas %lld storage %s cluster %s\n",
 		       (unsigned long long)si->State.Msgs, (long long)si->Config->Replicas,
-		       si->Config->Storage == js_FileStorage ? "file" : "memory");
+		       si->Config->Storage == js_FileStorage ? "file" : "memory",
+		       si->Cluster && si->Cluster->Name ? si->Cluster->Name : "none");
 	jsStreamInfo_Destroy(si);
 	return s == NATS_OK ? 0 : 1;
 }

@@ -50,12 +50,14 @@ fleet_wait_log() {
 # the nodes' include reads relative to their config), then waits until JetStream answers
 # $JS.API.INFO for the admin of DIR.
 fleet_start() {
-	local n=$1 work=$2 dir=$3 k ready
+	local n=$1 work=$2 dir=$3 k ready logs=()
 	FLEET_NODES=$n
 	mkdir -p "$work"
 	cp "$dir/fleet-accounts.conf" "$work/fleet-accounts.conf"
 	for ((k = 1; k <= n; k++)); do
 		fleet_node_conf "$n" "$k" "$work" >"$work/n$k.conf"
+		# Named, not globbed: the background job may not have made its log yet.
+		logs+=("$work/n$k.log")
 		nats-server -c "$work/n$k.conf" >"$work/n$k.log" 2>&1 &
 		FLEET_PIDS+=($!)
 	done
@@ -63,8 +65,8 @@ fleet_start() {
 	# "JetStream cluster new metadata leader: NAME".
 	ready="Server is ready"
 	[ "$n" -gt 1 ] && ready="JetStream cluster metadata leader\|cluster new metadata leader"
-	if ! fleet_wait_log "$ready" "$work"/n*.log || ! fleet_wait_js "$dir"; then
-		tail -n 5 "$work"/n*.log >&2
+	if ! fleet_wait_log "$ready" "${logs[@]}" || ! fleet_wait_js "$dir"; then
+		tail -n 5 "${logs[@]}" >&2
 		return 1
 	fi
 }

@@ -64,7 +64,11 @@ fleet_pseudonym() { # the host pseudonym init printed for machine-id $1
 		2>/dev/null | head -1
 }
 
+out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l docs/evtap-fleet.1 2>&1 >/dev/null)
+[ -z "$out" ] && ok man-evtap-fleet.1 || bad man-evtap-fleet.1 "$out"
+
 # --- Bad flags and values: exit 2, with what was wrong. ---
+"$FLEET" --help | grep -q "^usage: evtap-fleet init" && ok flags_help || bad flags_help
 usage flags_unknown "unknown flag '--bogus'" "$FLEET" init --bogus --dir "$DIR"
 usage flags_servers_required "--servers is required" "$FLEET" init --dir "$DIR"
 usage flags_servers_bad "expected comma-separated nats://" "$FLEET" init --servers http://x \
@@ -289,3 +293,17 @@ sums >"$WORK/sums3"
 "$FLEET" add-host mid-c --dir "$DIR" >/dev/null 2>&1
 sums >"$WORK/sums4"
 cmp -s "$WORK/sums3" "$WORK/sums4" && ok add_host_idempotent || bad add_host_idempotent
+
+# --- A lone server reached by two URLs: replicas 1 all the same, and a re-run agrees. ---
+if [ "$NODES" = 1 ]; then
+	cp -a "$DIR" "$WORK/lone"
+	"$FLEET" init --servers "$SERVERS,nats://localhost:$((FLEET_PORT_BASE + 1))" \
+		--dir "$WORK/lone" >"$WORK/lone.out" 2>&1
+	rc=$?
+	if [ $rc = 0 ] && grep -q "the server is not clustered: replicas 1" "$WORK/lone.out" &&
+		[ "$(grep -c ': unchanged$' "$WORK/lone.out")" = 8 ]; then
+		ok init_lone_server
+	else
+		bad init_lone_server "exit $rc: $(grep -v '^ *->' "$WORK/lone.out" | tail -3)"
+	fi
+fi

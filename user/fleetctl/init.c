@@ -28,7 +28,7 @@
 static int ensure_creds(const struct ctl *ctl, const char *user, const char *who, const char *where)
 {
 	struct fleet_creds cr = { 0 };
-	char path[4096], text[512], err[1024];
+	char path[4096], text[512], comment[128], err[1024];
 	int n, r;
 
 	snprintf(path, sizeof(path), "%s/auth/%s" AUTH_SUFFIX, ctl->dir, user);
@@ -43,8 +43,8 @@ static int ensure_creds(const struct ctl *ctl, const char *user, const char *who
 	snprintf(cr.user, sizeof(cr.user), "%s", user);
 	secret_password(cr.password);
 	fleet_inbox_prefix(cr.inbox, sizeof(cr.inbox), who);
-	snprintf(text, sizeof(text), "evtap fleet credentials of %s", user);
-	n = fleet_creds_format(text, sizeof(text), text, &cr);
+	snprintf(comment, sizeof(comment), "evtap fleet credentials of %s", user);
+	n = fleet_creds_format(text, sizeof(text), comment, &cr);
 	sodium_memzero(&cr, sizeof(cr));
 	r = n < 0 ? -ENAMETOOLONG : file_put(path, text, n, 0600);
 	sodium_memzero(text, sizeof(text));
@@ -132,7 +132,7 @@ static int write_accounts(const struct ctl *ctl)
 		return ctl_error(ctl, CTL_FAILED, "out of memory");
 	perms_write_head(f);
 	for (int i = 0; i < perms_nroles && !ret; i++)
-		ret = write_user(ctl, f, perms_roles[i]);
+		ret = write_user(ctl, f, perms_roles[i].name);
 	if (!ret)
 		ret = write_agents(ctl, f);
 	perms_write_tail(f);
@@ -202,11 +202,7 @@ static int add_hosts(const struct ctl *ctl)
 
 static int files(const struct ctl *ctl, const char *servers)
 {
-	static const char *const where[] = {
-		"stays here: evtap-fleet's own user (all of the FLEET account)",
-		"the custodian's machine", "the pipeline's machine (evtap-pull)",
-		"the machine that runs erasures"
-	};
+	const struct perms_role *r;
 	char err[1024];
 
 	printf("files in %s:\n", ctl->dir);
@@ -214,8 +210,8 @@ static int files(const struct ctl *ctl, const char *servers)
 		return CTL_FAILED;
 	if (secret_keys(ctl->dir, err, sizeof(err)))
 		return ctl_error(ctl, CTL_FAILED, "%s", err);
-	for (int i = 0; i < perms_nroles; i++)
-		if (ensure_creds(ctl, perms_roles[i], perms_roles[i], where[i]))
+	for (r = perms_roles; r < perms_roles + perms_nroles; r++)
+		if (ensure_creds(ctl, r->name, r->name, r->goes_to))
 			return CTL_FAILED;
 	if (add_hosts(ctl))
 		return CTL_FAILED;

@@ -67,6 +67,10 @@ int main(int argc, char **argv)
 	int used, ret;
 
 	log_init("evtap-fleet", LOG_WARNING);
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
+		fputs(usage_text, stdout);
+		return CTL_OK;
+	}
 	if (argc < 2 || !(c = find(argc - 1, argv + 1, &used))) {
 		if (argc >= 2)
 			fprintf(stderr, "evtap-fleet: unknown command '%s'\n", argv[1]);

@@ -104,7 +104,12 @@ static const struct role roles[] = {
 	{ "agent", agent_pub, none, 0 },
 };
 
-const char *const perms_roles[] = { "admin", "custodian", "pipeline", "eraser" };
+const struct perms_role perms_roles[] = {
+	{ "admin", "stays here: evtap-fleet's own user (all of the FLEET account)" },
+	{ "custodian", "the custodian's machine" },
+	{ "pipeline", "the pipeline's machine (evtap-pull)" },
+	{ "eraser", "the machine that runs erasures" },
+};
 const int perms_nroles = sizeof(perms_roles) / sizeof(perms_roles[0]);
 
 /* One subject, quoted, with {h} replaced by the host's pseudonym. */

@@ -12,8 +12,14 @@
 #include <stdio.h>
 #include "fleet_creds.h"
 
+/* A fixed role: its user's name and the machine its credentials file goes to. */
+struct perms_role {
+	const char *name;
+	const char *goes_to;
+};
+
 /* The fixed roles, in the order their users are written; agents follow, one per host. */
-extern const char *const perms_roles[];
+extern const struct perms_role perms_roles[];
 extern const int perms_nroles;
 
 /* The user name of a role ("custodian") or of a host's agent ("agent-<host pseudonym>"). */

@@ -36,8 +36,14 @@ static const struct bucket_def buckets[] = {
 	{ FLEET_KV_FORGET, 8 }, { FLEET_KV_RECEIPTS, 1 },
 };
 
-/* The replicas to ask for: 3, or as many servers as the cluster has told the client of. */
-static int replicas(struct admin *a)
+/* One run's state: the replicas to ask for, lowered once the server shows it is alone. */
+struct setup {
+	struct admin *a;
+	int replicas;
+};
+
+/* 3, or as many servers as the cluster has told the client of (given and discovered). */
+static int pool_replicas(struct admin *a)
 {
 	char **servers = NULL;
 	int n = 0;
@@ -47,13 +53,24 @@ static int replicas(struct admin *a)
 	for (int i = 0; i < n; i++)
 		free(servers[i]);
 	free(servers);
+	if (n < 1)
+		n = 1;
 	if (n < WANT_REPLICAS)
 		printf("  replicas: %d wanted, the cluster has %d server%s: %d\n", WANT_REPLICAS, n,
-		       n == 1 ? "" : "s", n < 1 ? 1 : n);
-	return n < 1 ? 1 : n < WANT_REPLICAS ? n : WANT_REPLICAS;
+		       n == 1 ? "" : "s", n);
+	return n < WANT_REPLICAS ? n : WANT_REPLICAS;
 }
 
-/* Appends "field have H, want W; " to why when they differ. */
+/* A server outside any cluster keeps one copy of everything, whatever the URLs suggest. */
+static void alone(struct setup *st, const char *label)
+{
+	if (st->replicas == 1)
+		return;
+	printf("  %s: the server is not clustered: replicas 1\n", label);
+	st->replicas = 1;
+}
+
+/* Appends "field H (want W)" to why when they differ. */
 static void differ(char *why, size_t len, const char *field, long long have, long long want)
 {
 	size_t used = strlen(why);
@@ -81,20 +98,24 @@ static void compare_stream(const jsStreamConfig *have, const jsStreamConfig *wan
 }
 
 /* Absent: made; present: compared. Returns 0, or 1 when it differs or cannot be made. */
-static int ensure(struct admin *a, const char *kind, const char *label, jsStreamConfig *want,
-		  int (*create)(struct admin *a, const jsStreamConfig *want, const char *label))
+static int ensure(struct setup *st, const char *kind, const char *label, jsStreamConfig *want,
+		  int (*create)(struct setup *st, jsStreamConfig *want, const char *label))
 {
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
-	natsStatus s = js_GetStreamInfo(&si, a->js, want->Name, NULL, &jerr);
+	natsStatus s = js_GetStreamInfo(&si, st->a->js, want->Name, NULL, &jerr);
 	char why[512];
 
 	if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr)
-		return create(a, want, label);
+		return create(st, want, label);
 	if (s != NATS_OK) {
 		printf("  %s %s: cannot read: %s\n", kind, label, nats_GetLastError(NULL));
 		return 1;
 	}
+	/* Only a clustered server names its cluster in a stream's information. */
+	if (!si->Cluster || !si->Cluster->Name)
+		alone(st, label);
+	want->Replicas = st->replicas;
 	compare_stream(si->Config, want, why, sizeof(why));
 	jsStreamInfo_Destroy(si);
 	if (!*why) {
@@ -105,28 +126,29 @@ static int ensure(struct admin *a, const char *kind, const char *label, jsStream
 	return 1;
 }
 
-static int create_stream(struct admin *a, const jsStreamConfig *want, const char *label)
+static int create_stream(struct setup *st, jsStreamConfig *want, const char *label)
 {
-	jsStreamConfig cfg = *want;
 	jsErrCode jerr = 0;
-	natsStatus s = js_AddStream(NULL, a->js, &cfg, NULL, &jerr);
+	natsStatus s;
 
-	/* A server outside any cluster refuses replicas outright: one copy is all it has. */
-	if (s != NATS_OK && jerr == JSStreamReplicasNotSupportedErr && cfg.Replicas > 1) {
-		printf("  stream %s: the server is not clustered: replicas 1\n", label);
-		cfg.Replicas = 1;
-		s = js_AddStream(NULL, a->js, &cfg, NULL, &jerr);
+	want->Replicas = st->replicas;
+	s = js_AddStream(NULL, st->a->js, want, NULL, &jerr);
+	if (s != NATS_OK && jerr == JSStreamReplicasNotSupportedErr && want->Replicas > 1) {
+		alone(st, label);
+		want->Replicas = 1;
+		s = js_AddStream(NULL, st->a->js, want, NULL, &jerr);
 	}
 	if (s != NATS_OK) {
 		printf("  stream %s: cannot create: %s (%d)\n", label, nats_GetLastError(NULL),
 		       jerr);
 		return 1;
 	}
-	printf("  stream %s: created (replicas %lld)\n", label, (long long)cfg.Replicas);
+	printf("  stream %s: created (replicas %lld)\n", label, (long long)want->Replicas);
 	return 0;
 }
 
-static int create_bucket(struct admin *a, const jsStreamConfig *want, const char *label)
+/* The streams come first, so a lone server has shown itself before any bucket is made. */
+static int create_bucket(struct setup *st, jsStreamConfig *want, const char *label)
 {
 	kvStore *kv = NULL;
 	kvConfig kc;
@@ -136,8 +158,8 @@ static int create_bucket(struct admin *a, const jsStreamConfig *want, const char
 	kc.Bucket = label;
 	kc.History = want->MaxMsgsPerSubject;
 	kc.StorageType = js_FileStorage;
-	kc.Replicas = want->Replicas;
-	s = js_CreateKeyValue(&kv, a->js, &kc);
+	kc.Replicas = st->replicas;
+	s = js_CreateKeyValue(&kv, st->a->js, &kc);
 	kvStore_Destroy(kv);
 	if (s != NATS_OK) {
 		printf("  bucket %s: cannot create: %s\n", label, nats_GetLastError(NULL));
@@ -149,10 +171,11 @@ static int create_bucket(struct admin *a, const jsStreamConfig *want, const char
 
 int setup_streams(struct admin *a)
 {
-	int r = replicas(a), bad = 0;
+	struct setup st = { a, pool_replicas(a) };
 	const char *subject;
 	char name[64], subj[80];
 	jsStreamConfig cfg;
+	int bad = 0;
 
 	for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
 		jsStreamConfig_Init(&cfg);
@@ -161,12 +184,11 @@ int setup_streams(struct admin *a)
 		cfg.Subjects = &subject;
 		cfg.SubjectsLen = 1;
 		cfg.Storage = js_FileStorage;
-		cfg.Replicas = r;
 		cfg.Duplicates = streams[i].duplicates;
 		cfg.MaxAge = streams[i].max_age;
 		cfg.DenyDelete = true;
 		cfg.DenyPurge = streams[i].deny_purge;
-		bad |= ensure(a, "stream", cfg.Name, &cfg, create_stream);
+		bad |= ensure(&st, "stream", cfg.Name, &cfg, create_stream);
 	}
 	for (size_t i = 0; i < sizeof(buckets) / sizeof(buckets[0]); i++) {
 		/* What nats.c makes for a bucket: the stream KV_<bucket> over $KV.<bucket>.>. */
@@ -177,10 +199,9 @@ int setup_streams(struct admin *a)
 		cfg.Name = name;
 		cfg.Subjects = &subject;
 		cfg.SubjectsLen = 1;
-		cfg.Replicas = r;
 		cfg.MaxMsgsPerSubject = buckets[i].history;
 		cfg.DenyDelete = true;
-		bad |= ensure(a, "bucket", buckets[i].name, &cfg, create_bucket);
+		bad |= ensure(&st, "bucket", buckets[i].name, &cfg, create_bucket);
 	}
 	return bad ? CTL_FAILED : CTL_OK;
 }
