@@ -316,8 +316,8 @@ static void test_forget_status(void)
 	START();
 	CHECK(harness_call(&h, HARNESS_ALICE, "{\"op\":\"forget-status\"}", answer,
 			   sizeof(answer)) > 0);
-	CHECK(strstr(answer, "\"requested\":true") && strstr(answer, "\"purged\":true") &&
-		      strstr(answer, "\"local-shred\""),
+	CHECK(!strncmp(answer, "{\"ok\":true,", 11) && strstr(answer, "\"requested\":true") &&
+		      strstr(answer, "\"purged\":true") && strstr(answer, "\"local-shred\""),
 	      "%s", answer);
 	CHECK(harness_call(&h, HARNESS_BOB, "{\"op\":\"forget-status\"}", answer, sizeof(answer)) >
 	      0);

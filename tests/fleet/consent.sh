@@ -3,7 +3,8 @@
 # (docs/FLEET.md), on a real nats-server on 127.0.0.1. Two machines, A and B, each an evtapd
 # over the kernel layer's double (evtap-test-hostd) and shipd's consent sync and forget modules
 # (evtap-syncdrive run, as the ship user "nobody"); alice is uid 1000 on A and 1002 on B, bob
-# 1001 on both; evtap-erase purges. Prints PASS/FAIL lines. Run as root (callers of any uid).
+# 1001 on both; evtap-erase purges. Prints PASS/FAIL lines, and which permissions it ran with.
+# Run as root (callers of any uid).
 # EVTAP_FLEET_PORT_BASE moves the port (default 14300, BASE+1).
 set -u
 cd "$(dirname "$0")/../.."
@@ -61,25 +62,51 @@ within() {
 	return 1
 }
 
-# --- The broker: one node, a user and password, JetStream in the work dir. ---
-cat >"$W/nats.conf" <<EOF
-listen: 127.0.0.1:$PORT
-jetstream { store_dir: "$W/js" }
-authorization { users: [ { user: fleet, password: "fleet-test" } ] }
-EOF
+# --- The broker: one node, JetStream in the work dir. With evtap-fleet built, the fleet is
+# made by evtap-fleet init and each program connects as its role (the permissions as made);
+# without it, as one user with every permission. ---
+FLEET=$BUILD/evtap-fleet
+F=$W/fleet
+if [ -x "$FLEET" ]; then
+	ROLES=1
+	"$FLEET" init --servers "$URL" --dir "$F" --host machine-A --host machine-B \
+		--host machine-C >"$W/init.out" 2>&1 || { bad fleet-consent-init; exit 1; }
+	cp "$F/fleet-accounts.conf" "$W/"
+	AUTH=include
+	KEY=$F/pseudonym.key
+	ADMIN=$F/auth/admin.auth
+	ERASER=$F/auth/eraser.auth
+	cp "$F/custodian.pub" "$W/custodian.pub"
+else
+	ROLES=0
+	AUTH='authorization { users: [ { user: fleet, password: "fleet-test" } ] }'
+	printf 'user = fleet\npassword = fleet-test\ninbox = _INBOX_test\n' >"$W/fleet.auth"
+	head -c 32 /dev/urandom >"$W/pseudonym.key"
+	head -c 32 /dev/urandom >"$W/custodian.pub"
+	KEY=$W/pseudonym.key
+	ADMIN=$W/fleet.auth
+	ERASER=$W/fleet.auth
+fi
+{
+	echo "listen: 127.0.0.1:$PORT"
+	echo "jetstream { store_dir: \"$W/js\" }"
+	if [ $ROLES = 1 ]; then echo 'include "fleet-accounts.conf"'; else echo "$AUTH"; fi
+} >"$W/nats.conf"
 start_nats() {
 	nats-server -c "$W/nats.conf" >>"$W/nats.log" 2>&1 &
 	NATS_PID=$!
 	within 100 grep -q "Server is ready" "$W/nats.log"
 }
 start_nats || { bad nats-start "$(tail -3 "$W/nats.log")"; exit 1; }
-printf 'user = fleet\npassword = fleet-test\ninbox = _INBOX_test\n' >"$W/fleet.auth"
-head -c 32 /dev/urandom >"$W/pseudonym.key"
-head -c 32 /dev/urandom >"$W/custodian.pub"
-chmod 0644 "$W/fleet.auth" "$W/pseudonym.key"
-COMMON=(--servers "$URL" --creds "$W/fleet.auth" --key "$W/pseudonym.key")
+COMMON=(--servers "$URL" --creds "$ADMIN" --key "$KEY")
 drive() { "$T/evtap-syncdrive" "$1" "${COMMON[@]}" "${@:2}"; }
-within 50 drive setup 2>"$W/last" || { bad fleet-consent-setup "$(cat "$W/last")"; exit 1; }
+if [ $ROLES = 1 ]; then # init again, the servers up: the streams and buckets
+	within 50 "$FLEET" init --servers "$URL" --dir "$F" >>"$W/init.out" 2>&1 ||
+		{ bad fleet-consent-setup "$(tail -3 "$W/init.out")"; exit 1; }
+else
+	within 50 drive setup 2>"$W/last" || { bad fleet-consent-setup "$(cat "$W/last")"; exit 1; }
+fi
+echo "fleet-consent: $([ $ROLES = 1 ] && echo "each role's permissions, as evtap-fleet init makes them" || echo "one user, every permission (no evtap-fleet built)")"
 ALICE=$(drive person alice)
 BOB=$(drive person bob)
 
@@ -95,8 +122,8 @@ start_host() { # start_host NAME UID...
 flush-interval = 100ms
 [fleet]
 servers = $URL
-credentials = $W/fleet.auth
-pseudonym-key = $W/pseudonym.key
+credentials = $ADMIN
+pseudonym-key = $KEY
 custodian-public-key = $W/custodian.pub
 ship-group = nogroup
 ship-user = nobody
@@ -111,8 +138,16 @@ start_driver() { # start_driver NAME ACCOUNTS...
 	local m=$1 a args=()
 	shift
 	for a in "$@"; do args+=(--account "$a"); done
+	# The machine's agent credentials when the fleet was made by init.
+	local creds=$ADMIN host
+	if [ $ROLES = 1 ]; then
+		host=$(sed -n "s/.*machine-id machine-$m (host \([0-9a-f]*\)).*/\1/p" "$W/init.out" |
+			head -1)
+		creds=$F/auth/agent-$host.auth
+	fi
 	# Directly, not through drive(): $! must be the driver's own pid.
-	"$T/evtap-syncdrive" run "${COMMON[@]}" --host-id "machine-$m" --data-dir "${DATA[$m]}" \
+	"$T/evtap-syncdrive" run --servers "$URL" --creds "$creds" --key "$KEY" \
+		--host-id "machine-$m" --data-dir "${DATA[$m]}" \
 		--state-dir "${STATE[$m]}" --socket "${SOCK[$m]}" --as $SHIP_UID "${args[@]}" \
 		>>"$W/$m.driver.log" 2>&1 &
 	DRIVER[$m]=$!
@@ -180,7 +215,7 @@ check reconnect_change_made_while_the_broker_was_down within 150 opted_in B 1002
 # --- Forget reaches every copy. ---
 drive durable 2>"$W/last"
 drive publish "$ALICE" hostA 5 && drive publish "$BOB" hostA 5 && drive publish "$ALICE" hostB 3
-printf '[fleet]\nservers = %s\ncredentials = %s\n' "$URL" "$W/fleet.auth" >"$W/erase.conf"
+printf '[fleet]\nservers = %s\ncredentials = %s\n' "$URL" "$ERASER" >"$W/erase.conf"
 "$BUILD/evtap-erase" -c "$W/erase.conf" >"$W/erase.log" 2>&1 &
 PIDS+=($!)
 as A 1000 evtap forget >/dev/null
@@ -196,3 +231,17 @@ cp "$W/drain" "$W/last"
 check forget_alice_purged_from_the_stream sh -c "! grep -q '^$ALICE ' '$W/drain'"
 # The 2.9.10 regression: the durable had not read bob's messages; they still arrive.
 check forget_bob_still_delivered_to_the_durable grep -q "^$BOB 5$" "$W/drain"
+
+# --- After the forget, alice goes on working; restarts must not forget her again. ---
+drive publish "$ALICE" hostA 2
+stop "${PIDS[-1]}" # the eraser
+"$BUILD/evtap-erase" -c "$W/erase.conf" >>"$W/erase.log" 2>&1 &
+PIDS+=($!)
+stop "${DRIVER[B]}"
+start_driver B alice=1002 bob=1001
+sleep 3
+drive drain >"$W/drain" 2>&1
+cp "$W/drain" "$W/last"
+check forget_a_restarted_eraser_does_not_purge_again grep -q "^$ALICE 2$" "$W/drain"
+check forget_a_restarted_shipper_does_not_shred_again \
+	test "$(grep -c '"op":"fleet-forget"' "${DATA[B]}/audit.log")" = 1

@@ -145,6 +145,7 @@ leader_index() {
 	echo "${name#n}"
 }
 
+$B/tests/test_ship_flights || failed=1
 for k in 1 2 3; do start_node $k; done
 if $CHK streams "$servers" admin adminpw; then
 	pass fleet-ship-cluster-up
@@ -267,6 +268,18 @@ if grep -q '^evtap_ship_blocks_total [1-9]' "$tmp/state/metrics.prom" &&
 	pass fleet-ship-metrics
 else
 	fail fleet-ship-metrics "$(head -c 600 "$tmp/state/metrics.prom")"
+fi
+# SIGTERM: the acknowledgements due are waited for, the status written, exit 0 (and, under
+# SANITIZE=1, nothing reported).
+kill -TERM "$SHIPD"
+wait "$SHIPD"
+rc=$?
+SHIPD=
+if [ $rc = 0 ] && grep -q "stopped: " "$tmp/shipd.log" &&
+	! grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$tmp/shipd.log"; then
+	pass fleet-ship-stops-cleanly
+else
+	fail fleet-ship-stops-cleanly "exit $rc"
 fi
 echo "fleet-ship: $((SECONDS - start)) s"
 [ $failed = 0 ] || { tail -n 30 "$tmp/shipd.log"; cat "$tmp/state/metrics.prom"; }

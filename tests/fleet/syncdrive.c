@@ -123,7 +123,8 @@ static int parse(struct drive *d, int argc, char **argv)
 			break;
 		case 'A':
 			ret = add_account(d, optarg);
-			snprintf(err, sizeof(err), "--account %s: expected NAME=UID after --key", optarg);
+			snprintf(err, sizeof(err), "--account %s: expected NAME=UID after --key",
+				 optarg);
 			break;
 		default:
 			return fail("usage", "see tests/fleet/syncdrive.c");

@@ -96,6 +96,31 @@ static void print_flat(json_object *o, const char *prefix)
 	}
 }
 
+/* Fleet mode: the shipper's state; root gets every field, a person the host's and their own. */
+static void print_shipping(json_object *o)
+{
+	const char *state, *why;
+	json_object *sh, *you;
+
+	if (!json_object_object_get_ex(o, "shipping", &sh))
+		return;
+	state = get_str(sh, "state");
+	why = get_str(sh, "why");
+	if (state && !strcmp(state, "unknown")) {
+		printf("Shipping: unknown (%s).\n", why ? why : "no status");
+		return;
+	}
+	printf("Shipping: %s at %s; %s bytes of this machine not yet shipped.\n",
+	       get_bool(sh, "connected") ? "connected" : "NOT connected", get_str(sh, "updated"),
+	       get_str(sh, "backlog_bytes"));
+	if (json_object_object_get_ex(sh, "you", &you) &&
+	    json_object_is_type(you, json_type_object))
+		printf("Your data: %s blocks shipped, %s bytes waiting.\n",
+		       get_str(you, "shipped_blocks"), get_str(you, "backlog_bytes"));
+	else if (json_object_object_get_ex(sh, "users", &you))
+		print_flat(sh, "shipping");
+}
+
 static void print_devices(json_object *o)
 {
 	json_object *list;
@@ -169,6 +194,8 @@ static int print_answer(const char *command, json_object *o, FILE *in, const cha
 		print_forget_status(o);
 	else
 		print_status(o);
+	if (!raw_json && !strcmp(command, "status"))
+		print_shipping(o);
 	return 0;
 }
 

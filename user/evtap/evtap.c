@@ -163,7 +163,7 @@ static int parse_positional(struct cli *cli, int *argc, char ***argv)
 
 static int parse_args(struct cli *cli, int argc, char **argv)
 {
-	int i = 1, ret;
+	int i = 1, ret, op;
 
 	if (argc > 2 && !strcmp(argv[1], "--socket")) {
 		cli->socket_path = argv[2];
@@ -176,8 +176,12 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 		exit(0);
 	}
 	cli->command = argv[i];
-	/* The commands are the socket's operations, named as the protocol names them. */
-	if (request_op_parse(cli->command) < 0)
+	/*
+	 * The commands are the socket's operations, named as the protocol names them, but for
+	 * the fleet's, which only evtap-shipd may send.
+	 */
+	op = request_op_parse(cli->command);
+	if (op < 0 || op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET)
 		return usage_error("unknown command '%s'", cli->command);
 	json_object_object_add(cli->req, "op", json_object_new_string(cli->command));
 	argc -= i;

@@ -318,8 +318,8 @@ static void do_forget_status(struct call *c)
 			    "not in a fleet: forget erases this machine's copy, and that is all");
 		return;
 	}
-	o = receipts_status(cfg->fleet.ship_state_dir, c->uid);
-	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	o = ok_object();
+	receipts_status(o, cfg->fleet.ship_state_dir, c->uid);
 	reply_json(c, o);
 }
 

@@ -18,9 +18,9 @@ static void copy_entry(json_object *o, json_object *entry)
 			json_object_object_add(o, entry_fields[i], json_object_get(v));
 }
 
-json_object *receipts_status(const char *state_dir, uint32_t uid)
+void receipts_status(json_object *o, const char *state_dir, uint32_t uid)
 {
-	json_object *o = json_object_new_object(), *all, *users, *entry = NULL;
+	json_object *all, *users, *entry = NULL;
 	char path[PATH_MAX], name[16], why[PATH_MAX + 64];
 
 	json_object_object_add(o, "uid", json_object_new_int64(uid));
@@ -39,5 +39,4 @@ json_object *receipts_status(const char *state_dir, uint32_t uid)
 	if (entry)
 		copy_entry(o, entry);
 	json_object_put(all);
-	return o;
 }

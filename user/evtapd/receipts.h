@@ -13,10 +13,10 @@
 #define RECEIPTS_FILE "forget-receipts.json"
 
 /*
- * uid's entry: {"uid","requested":true,"requested_at","receipts":[{"machine","what","time"}],
- * "purged"}, or {"uid","requested":false} when the fleet knows of no forget of theirs. A
- * missing or unreadable file says so in "why", never as an error of the request.
+ * Adds uid's entry to o: "uid", "requested":true, "requested_at", "receipts":[{"machine",
+ * "what","time"}], "purged"; or "requested":false when the fleet knows of no forget of theirs.
+ * A missing or unreadable file says so in "why", never as an error of the request.
  */
-json_object *receipts_status(const char *state_dir, uint32_t uid);
+void receipts_status(json_object *o, const char *state_dir, uint32_t uid);
 
 #endif /* EVTAP_RECEIPTS_H */

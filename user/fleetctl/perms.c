@@ -90,6 +90,7 @@ static const char *const eraser_pub[] = {
 	"$JS.API.CONSUMER.DURABLE.CREATE." FLEET_STREAM_DATA "." FLEET_PIPELINE_DURABLE,
 	STREAM_NAMES,
 	KV_READ(FLEET_KV_FORGET),
+	KV_READ(FLEET_KV_RECEIPTS), /* its own receipt: a request already purged is not again */
 	KV_WRITE(FLEET_KV_RECEIPTS, "*.eraser"),
 	NULL,
 };

@@ -671,18 +671,20 @@ int seg_read_block(struct seg_reader *rd, const uint8_t *buf, size_t len,
 
 int seg_raw_open(struct seg_reader *rd, int fd, uint32_t uid, uint64_t *seq, const char **why)
 {
-	const uint8_t *h;
+	uint8_t h[SEG_HEADER_SIZE];
 	struct stat sb;
+	ssize_t n;
 
 	if (fstat(fd, &sb))
 		return -errno;
+	/* No window yet: the caller may be far into the file, and reads from there. */
 	rd->src = (struct seg_source){ .fd = fd, .size = (uint64_t)sb.st_size };
 	/* seg_create writes the header in one write: a shorter file is one being created. */
 	if (rd->src.size < SEG_HEADER_SIZE)
 		return -EAGAIN;
-	h = view(rd, 0, SEG_HEADER_SIZE);
-	if (!h)
-		return rd->src.err;
+	n = pread(fd, h, sizeof(h), 0);
+	if (n != (ssize_t)sizeof(h))
+		return n < 0 ? -errno : -EIO;
 	*why = header_problem(h, uid);
 	if (*why)
 		return -EBADMSG;

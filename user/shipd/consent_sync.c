@@ -67,22 +67,6 @@ void consent_sync_stop(struct consent_sync *cs)
 	free(cs);
 }
 
-static int64_t get_int(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
 static int get_choice(json_object *o, struct choice *c)
 {
 	json_object *v;
@@ -91,10 +75,10 @@ static int get_choice(json_object *o, struct choice *c)
 	    !json_object_is_type(v, json_type_boolean))
 		return -EINVAL;
 	c->opted_out = json_object_get_boolean(v);
-	c->level = get_str(o, "level");
-	c->paused_until = get_int(o, "paused_until");
-	c->changed = get_int(o, "changed");
-	c->origin = get_str(o, "origin");
+	c->level = sync_json_str(o, "level");
+	c->paused_until = sync_json_int(o, "paused_until");
+	c->changed = sync_json_int(o, "changed");
+	c->origin = sync_json_str(o, "origin");
 	return c->level && c->changed > 0 ? 0 : -EINVAL;
 }
 
@@ -146,7 +130,8 @@ static int publish_one(void *ctx, const char *name, json_object *rec)
 	uint64_t rev;
 	natsStatus s;
 
-	if (get_choice(rec, &c) || sync_person_of(cs->h, (uint32_t)get_int(rec, "uid"), person)) {
+	if (get_choice(rec, &c) ||
+	    sync_person_of(cs->h, (uint32_t)sync_json_int(rec, "uid"), person)) {
 		log_warn("fleet consent: %s: no such local account or not a record; dropped", name);
 		return 0;
 	}

@@ -11,7 +11,7 @@
 #include "shipd.h"
 
 #define BACKOFF_MIN_NS 500000000LL
-#define BACKOFF_MAX_NS 30000000000LL
+#define BACKOFF_MAX_NS 8000000000LL /* a broker back is used within seconds */
 
 struct flight *flights_push(struct ship_user *u)
 {

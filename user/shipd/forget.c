@@ -73,22 +73,6 @@ void forget_stop(struct forget *f)
 	free(f);
 }
 
-static int64_t get_int(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : "";
-}
-
 static struct request *request_slot(struct forget *f, const char *person)
 {
 	for (int i = 0; i < f->nreq; i++)
@@ -109,7 +93,7 @@ static int publish_one(void *ctx, const char *name, json_object *rec)
 {
 	struct forget *f = ctx;
 	char person[FLEET_PSEUDONYM_LEN + 1], value[128];
-	uint32_t uid = (uint32_t)get_int(rec, "uid");
+	uint32_t uid = (uint32_t)sync_json_int(rec, "uid");
 
 	if (sync_person_of(f->h, uid, person)) {
 		log_warn("fleet forget: %s: no such local account; dropped", name);
@@ -118,7 +102,7 @@ static int publish_one(void *ctx, const char *name, json_object *rec)
 	if (f->h->stop_shipping)
 		f->h->stop_shipping(f->h->ctx, uid);
 	snprintf(value, sizeof(value), "{\"requested\":%" PRId64 ",\"origin\":\"%s\"}",
-		 get_int(rec, "changed"), f->h->host);
+		 sync_json_int(rec, "changed"), f->h->host);
 	if (kvStore_PutString(NULL, f->forgets, person, value) != NATS_OK)
 		return 1;
 	log_info("fleet forget: %.8s: published", person);
@@ -137,6 +121,28 @@ static int put_receipt(struct forget *f, const char *person, int64_t request)
 	return kvStore_PutString(NULL, f->receipts, key, value) == NATS_OK ? 0 : -EIO;
 }
 
+/*
+ * Whether this machine's receipt in the bucket already answers the request: after a restart
+ * the watch gives every request again, and shredding again would take the person's data made
+ * since the forget.
+ */
+static int answered(struct forget *f, const struct request *r)
+{
+	char key[2 * FLEET_PSEUDONYM_LEN + 2];
+	kvEntry *e = NULL;
+	json_object *o;
+	int ret = 0;
+
+	if (fleet_receipt_key(key, sizeof(key), r->person, f->h->host) ||
+	    kvStore_Get(&e, f->receipts, key) != NATS_OK)
+		return 0;
+	o = json_tokener_parse(kvEntry_ValueString(e));
+	ret = o && sync_json_int(o, "request") >= r->requested;
+	json_object_put(o);
+	kvEntry_Destroy(e);
+	return ret;
+}
+
 /* A forget of a local account's person: stop shipping, shred here, answer. -1: retry later. */
 static int shred_here(struct forget *f, struct request *r)
 {
@@ -146,6 +152,10 @@ static int shred_here(struct forget *f, struct request *r)
 
 	if (r->done >= r->requested || sync_uid_of(f->h, r->person, &uid))
 		return 0;
+	if (answered(f, r)) {
+		r->done = r->requested;
+		return 0;
+	}
 	if (f->h->stop_shipping)
 		f->h->stop_shipping(f->h->ctx, uid);
 	snprintf(line, sizeof(line), "{\"op\":\"fleet-forget\",\"uid\":%u}", uid);
@@ -176,7 +186,7 @@ static int on_forget(struct forget *f, kvEntry *e)
 		json_object_put(o);
 		return 0;
 	}
-	r->requested = get_int(o, "requested");
+	r->requested = sync_json_int(o, "requested");
 	json_object_put(o);
 	f->dirty = 1;
 	return shred_here(f, r);
@@ -207,9 +217,9 @@ static int on_receipt(struct forget *f, kvEntry *e)
 	if (r) {
 		snprintf(r->person, sizeof(r->person), "%s", person);
 		snprintf(r->who, sizeof(r->who), "%s", dot + 1);
-		snprintf(r->what, sizeof(r->what), "%s", get_str(o, "what"));
-		r->time = get_int(o, "time");
-		r->request = get_int(o, "request");
+		snprintf(r->what, sizeof(r->what), "%s", sync_json_str(o, "what") ?: "");
+		r->time = sync_json_int(o, "time");
+		r->request = sync_json_int(o, "request");
 		f->dirty = 1;
 	}
 	json_object_put(o);

@@ -179,6 +179,24 @@ void sync_outbox_each(const struct sync_host *h, const char *kind, sync_outbox_f
 	close(dir_fd);
 }
 
+int64_t sync_json_int(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int)
+		       ? json_object_get_int64(v)
+		       : 0;
+}
+
+const char *sync_json_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
 int sync_connected(const struct sync_host *h)
 {
 	return natsConnection_Status(h->nc) == NATS_CONN_STATUS_CONNECTED;

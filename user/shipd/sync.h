@@ -70,6 +70,10 @@ int sync_call_evtapd(const struct sync_host *h, const char *line, char *answer, 
 typedef int (*sync_outbox_fn)(void *ctx, const char *name, json_object *rec);
 void sync_outbox_each(const struct sync_host *h, const char *kind, sync_outbox_fn fn, void *ctx);
 
+/* A record's or a value's field: 0 and NULL when it is missing or of another type. */
+int64_t sync_json_int(json_object *o, const char *key);
+const char *sync_json_str(json_object *o, const char *key);
+
 /* Whether the connection is up now: the modules touch the broker only then. */
 int sync_connected(const struct sync_host *h);
 
