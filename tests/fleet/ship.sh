@@ -269,6 +269,15 @@ if grep -q '^evtap_ship_blocks_total [1-9]' "$tmp/state/metrics.prom" &&
 else
 	fail fleet-ship-metrics "$(head -c 600 "$tmp/state/metrics.prom")"
 fi
+# Debian's promtool, when tests/promtool has it cached (the VM suites fetch it).
+if promtool=$(EVTAP_VM_CACHE=${EVTAP_VM_CACHE:-/var/cache/evtap-vm} tests/promtool 2>/dev/null) &&
+	[ -x "$promtool" ]; then
+	if out=$("$promtool" check metrics <"$tmp/state/metrics.prom" 2>&1); then
+		pass fleet-ship-metrics-promtool
+	else
+		fail fleet-ship-metrics-promtool "$out"
+	fi
+fi
 # SIGTERM: the acknowledgements due are waited for, the status written, exit 0 (and, under
 # SANITIZE=1, nothing reported).
 kill -TERM "$SHIPD"
