@@ -285,6 +285,60 @@ static void test_outbox(void)
 	harness_stop(&h);
 }
 
+/* The outbox's one consent record, whole, into buf. */
+static int outbox_consent_text(char *buf, size_t len)
+{
+	char path[512], cmd[600];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/fleet-outbox", h.cfg.data_dir);
+	snprintf(cmd, sizeof(cmd), "cat '%s'/*.consent", path);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = 0;
+	return pclose(f) ? -1 : 0;
+}
+
+/*
+ * A purpose excluded: recording goes on here, the choice is saved and dated, reaches the
+ * outbox as the list; opt-in --purpose takes it back; the fleet's list is applied as a whole.
+ */
+static void test_purposes(void)
+{
+	const struct consent_user *u;
+	struct consent *c;
+	char path[160], err[256], text[1024];
+
+	START();
+	CHECK(call(HARNESS_ALICE, "{\"op\":\"opt-out\",\"purpose\":\"ai-training\"}") > 0);
+	CHECK(call(HARNESS_ALICE, "{\"op\":\"opt-out\",\"purpose\":\"security\"}") > 0);
+	CHECK(!alice_opted_out(), "excluding a purpose opted out of recording");
+	CHECK(call(HARNESS_ALICE, "{\"op\":\"status\"}") > 0);
+	CHECK(strstr(answer, "\"excluded_purposes\":\"ai-training,security\""), "%s", answer);
+	CHECK(!outbox_consent_text(text, sizeof(text)) &&
+		      strstr(text, "\"excluded_purposes\":\"ai-training\"") &&
+		      strstr(text, "\"excluded_purposes\":\"ai-training,security\""),
+	      "%s", text);
+	CHECK(call(HARNESS_ALICE, "{\"op\":\"opt-in\",\"purpose\":\"ai-training\"}") > 0);
+	snprintf(path, sizeof(path), "%s/consent.conf", h.cfg.data_dir);
+	CHECK(!consent_load(&c, path, err, sizeof(err)), "%s", err);
+	u = consent_get(c, HARNESS_ALICE);
+	CHECK(u && !strcmp(u->excluded, "security") && !u->opted_out, "%s", u ? u->excluded : "");
+	consent_free(c);
+	CHECK(call(HARNESS_ALICE, "{\"op\":\"opt-out\",\"purpose\":\"Bad.Name\"}") > 0);
+	CHECK(strstr(answer, "field \\\"purpose\\\": expected"), "%s", answer);
+	CHECK(call(SHIP_UID, "{\"op\":\"fleet-consent\",\"uid\":1000,\"opted_out\":false,"
+			     "\"level\":\"full\",\"paused_until\":0,\"changed\":"
+			     "9000000000000000000,\"excluded_purposes\":\"research\"}") > 0);
+	CHECK(strstr(answer, "\"applied\":true") &&
+		      strstr(answer, "\"excluded_purposes\":\"research\""),
+	      "%s", answer);
+	harness_stop(&h);
+}
+
 /* The fleet's forget shreds here as a local one does, and is not sent back. */
 static void test_fleet_forget(void)
 {
@@ -349,6 +403,7 @@ int main(void)
 	RUN(test_source_persists);
 	RUN(test_outbox);
 	RUN(test_fleet_forget);
+	RUN(test_purposes);
 	RUN(test_forget_status);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", files);
 	if (system(cmd))

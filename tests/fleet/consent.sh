@@ -184,6 +184,17 @@ as B 1002 evtap opt-in >/dev/null
 check consent_opt_in_on_B_applied_on_A_within_5s within $DEADLINE opted_in A 1000
 check consent_no_uid_or_name_in_the_bucket sh -c "! grep -rqs -e alice -e '\"uid\"' '$W/js'"
 
+# --- Purposes: excluding one is a consent choice like the others, recording goes on. ---
+excluded() { status "$1" "$2" | grep -q "\"excluded_purposes\":\"$3\""; }
+as A 1000 evtap opt-out --purpose ai-training >/dev/null
+check purposes_excluded_on_A_applied_on_B_within_5s within $DEADLINE excluded B 1002 ai-training
+check purposes_recording_goes_on opted_in B 1002
+check purposes_in_the_bucket_as_a_list grep -rqs '"excluded_purposes":\["ai-training"\]' "$W/js"
+check purposes_shown_to_the_person sh -c "'$EVTAP' --socket '${SOCK[B]}' purposes --user 1002 |
+	grep -q 'may not use your data for: ai-training'"
+as B 1002 evtap opt-in --purpose ai-training >/dev/null
+check purposes_allowed_again_on_B_reaches_A within $DEADLINE excluded A 1000 ""
+
 # --- Offline: B's shipper is away; both machines change things; B comes back. ---
 stop "${DRIVER[B]}"
 as B 1002 evtap opt-in >/dev/null # older than A's opt-out below: must not undo it

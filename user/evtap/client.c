@@ -44,6 +44,7 @@ static void print_status(json_object *o)
 {
 	const char *why = get_str(o, "why_not"), *until = get_str(o, "paused_until");
 	const char *user_level = get_str(o, "user_level"), *source = get_str(o, "source");
+	const char *excluded = get_str(o, "excluded_purposes");
 
 	if (get_bool(o, "recording"))
 		printf("Your input is being recorded now, at level %s.\n", get_str(o, "level"));
@@ -54,6 +55,8 @@ static void print_status(json_object *o)
 	       get_bool(o, "opted_out") ? " (opted out)" : "");
 	if (until)
 		printf("Paused until %s.\n", until);
+	if (excluded && *excluded)
+		printf("Purposes the fleet may not use your data for: %s.\n", excluded);
 	if (source && !strcmp(source, "fleet"))
 		printf("This choice came from another machine of the fleet (made %s).\n",
 		       get_str(o, "source_time"));
@@ -177,6 +180,19 @@ static int stream_body(FILE *in, const char *format)
 	return ferror(in) || fflush(stdout) ? 1 : 0;
 }
 
+static void print_purposes(json_object *o)
+{
+	const char *excluded = get_str(o, "excluded_purposes");
+
+	if (!excluded || !*excluded) {
+		printf("You excluded no purpose: the fleet may use your data for each purpose it "
+		       "declares (evtap-fleet policy get purposes).\n");
+		return;
+	}
+	printf("The fleet may not use your data for: %s.\n", excluded);
+	printf("To allow one again: evtap opt-in --purpose NAME\n");
+}
+
 static int print_answer(const char *command, json_object *o, FILE *in, const char *format,
 			int raw_json)
 {
@@ -192,6 +208,8 @@ static int print_answer(const char *command, json_object *o, FILE *in, const cha
 		printf("All stored data erased.\n");
 	else if (!strcmp(command, "forget-status"))
 		print_forget_status(o);
+	else if (!strcmp(command, "purposes"))
+		print_purposes(o);
 	else
 		print_status(o);
 	if (!raw_json && !strcmp(command, "status"))

@@ -19,6 +19,9 @@ static const char usage_text[] =
 	"  status                     is my input being recorded now, at which level, and why\n"
 	"  opt-out                    stop recording me, and discard what is not yet stored\n"
 	"  opt-in                     record me again (also ends a pause)\n"
+	"  opt-out --purpose P        in a fleet: my data may not be used for purpose P\n"
+	"  opt-in --purpose P         it may again\n"
+	"  purposes                   the purposes I excluded\n"
 	"  level off|counts|classes|full\n"
 	"                             the most detail I allow (the fleet's level still caps it)\n"
 	"  pause DURATION             stop recording me for a while: 15m, 2h, 1d\n"
@@ -88,6 +91,7 @@ static int parse_command_options(struct cli *cli, int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "status", no_argument, NULL, 'S' },
+		{ "purpose", required_argument, NULL, 'p' },
 		{ 0 },
 	};
 	int c;
@@ -127,6 +131,12 @@ static int parse_command_options(struct cli *cli, int argc, char **argv)
 			cli->command = request_op_name(REQ_FORGET_STATUS);
 			json_object_object_add(cli->req, "op",
 					       json_object_new_string(cli->command));
+			break;
+		case 'p':
+			if (strcmp(cli->command, "opt-out") && strcmp(cli->command, "opt-in"))
+				return usage_error("%s: --purpose is only for opt-out and opt-in",
+						   cli->command);
+			json_object_object_add(cli->req, "purpose", json_object_new_string(optarg));
 			break;
 		case ':':
 			return usage_error("%s: expected an argument", argv[optind - 1]);
@@ -176,6 +186,12 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 		exit(0);
 	}
 	cli->command = argv[i];
+	/* A view of the status: the purposes are part of the person's consent. */
+	if (!strcmp(cli->command, "purposes")) {
+		json_object_object_add(cli->req, "op",
+				       json_object_new_string(request_op_name(REQ_STATUS)));
+		return parse_command_options(cli, argc - i, argv + i);
+	}
 	/*
 	 * The commands are the socket's operations, named as the protocol names them, but for
 	 * the fleet's, which only evtap-shipd may send.

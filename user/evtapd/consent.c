@@ -102,6 +102,10 @@ static int parse_field(struct consent_user *u, const char *name, const char *val
 			return -EINVAL;
 	} else if (!strcmp(name, "changed_ns")) {
 		return parse_ns(value, &u->changed_wall);
+	} else if (!strcmp(name, "excluded_purposes")) {
+		if (!purposes_list_ok(value))
+			return -EINVAL;
+		snprintf(u->excluded, sizeof(u->excluded), "%s", value);
 	} else if (!strcmp(name, "source")) {
 		if (strcmp(value, "local") && strcmp(value, "fleet"))
 			return -EINVAL;
@@ -134,14 +138,15 @@ static int on_ini_line(void *data, const char *section, const char *name, const 
 	err = parse_field(u, name, value);
 	if (err == -ENOENT)
 		snprintf(ctx->err, ctx->errlen,
-			 "unknown key '%s' (expected opted_out, level, paused_until, changed_ns or "
-			 "source)",
+			 "unknown key '%s' (expected opted_out, level, paused_until, changed_ns, "
+			 "excluded_purposes or source)",
 			 name);
 	else if (err)
 		snprintf(ctx->err, ctx->errlen,
 			 "key '%s': bad value '%s' (opted_out: yes|no; level: "
 			 "off|counts|classes|full; "
 			 "paused_until: RFC 3339 time; changed_ns: ns since the epoch; "
+			 "excluded_purposes: comma-separated names; "
 			 "source: local|fleet)",
 			 name, value);
 	return !err;
@@ -198,6 +203,8 @@ static void write_user(FILE *f, const struct consent_user *u)
 	}
 	if (u->changed_wall)
 		fprintf(f, "changed_ns = %lld\n", (long long)u->changed_wall);
+	if (u->excluded[0])
+		fprintf(f, "excluded_purposes = %s\n", u->excluded);
 	fprintf(f, "source = %s\n", u->from_fleet ? "fleet" : "local");
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include "evtap.h"
+#include "purposes.h"
 
 struct consent_user {
 	uint32_t uid;
@@ -20,6 +21,8 @@ struct consent_user {
 	 */
 	int64_t changed_wall;
 	int from_fleet;
+	/* Purposes the fleet may not use my data for, comma-separated (purposes.h); "" none. */
+	char excluded[PURPOSES_TEXT];
 };
 
 struct consent;

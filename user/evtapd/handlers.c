@@ -139,6 +139,7 @@ static json_object *status_object(struct daemon *d, uint32_t uid)
 		json_object_object_add(o, "opted_out", json_object_new_boolean(u->opted_out));
 		if (u->paused_until_wall > clock_wall_ns())
 			add_time(o, "paused_until", u->paused_until_wall);
+		json_object_object_add(o, "excluded_purposes", json_object_new_string(u->excluded));
 		json_object_object_add(o, "source",
 				       json_object_new_string(u->from_fleet ? "fleet" : "local"));
 		if (u->changed_wall)
@@ -175,19 +176,28 @@ static void describe(const struct consent_user *u, char *buf, size_t len)
 	}
 	if (u->paused_until_wall)
 		clock_format_rfc3339(u->paused_until_wall, until, sizeof(until));
-	snprintf(buf, len, "%s level=%s%s%s", u->opted_out ? "opted-out" : "opted-in",
-		 evtap_level_name(u->level), until[0] ? " paused_until=" : "", until);
+	snprintf(buf, len, "%s level=%s%s%s%s%s", u->opted_out ? "opted-out" : "opted-in",
+		 evtap_level_name(u->level), until[0] ? " paused_until=" : "", until,
+		 u->excluded[0] ? " excluded=" : "", u->excluded);
 }
 
 typedef void (*consent_edit_fn)(struct consent_user *u, const struct request *req);
 
+/* With a purpose, only that use by the fleet is refused: recording here goes on. */
 static void edit_opt_out(struct consent_user *u, const struct request *req)
 {
-	u->opted_out = 1;
+	if (!req->purposes[0])
+		u->opted_out = 1;
+	else if (purposes_add(u->excluded, req->purposes))
+		log_warn("uid %u: purpose not excluded: too many", u->uid);
 }
 
 static void edit_opt_in(struct consent_user *u, const struct request *req)
 {
+	if (req->purposes[0]) {
+		purposes_remove(u->excluded, req->purposes);
+		return;
+	}
 	u->opted_out = 0;
 	u->paused_until_wall = 0;
 }
@@ -206,7 +216,7 @@ static void do_consent_change(struct call *c, consent_edit_fn edit)
 {
 	const struct consent_user *old = consent_get(c->d->consent, c->uid);
 	struct consent_user u = { .uid = c->uid, .level = EVTAP_LEVEL_FULL };
-	char before[96], after[96];
+	char before[96 + PURPOSES_TEXT], after[96 + PURPOSES_TEXT];
 	const char *op = request_op_name(c->req->op);
 	int err;
 
@@ -275,6 +285,7 @@ static void fleet_entry(const struct request *req, struct consent_user *u)
 		.changed_wall = req->changed_ns,
 		.from_fleet = 1,
 	};
+	snprintf(u->excluded, sizeof(u->excluded), "%s", req->purposes);
 }
 
 /*
@@ -285,7 +296,7 @@ static void do_fleet_consent(struct call *c)
 {
 	const struct consent_user *old = consent_get(c->d->consent, c->uid);
 	struct consent_user u;
-	char before[96], after[96];
+	char before[96 + PURPOSES_TEXT], after[96 + PURPOSES_TEXT];
 	json_object *o;
 	int wins, err = 0;
 

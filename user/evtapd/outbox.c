@@ -47,13 +47,15 @@ static int write_record(int dir_fd, gid_t gid, const char *kind, uint32_t uid, i
 
 int outbox_consent(int dir_fd, gid_t ship_gid, const struct consent_user *u)
 {
-	char json[256];
+	char json[256 + PURPOSES_TEXT];
 
+	/* The purposes are names of a-z, 0-9 and '-' (purposes_list_ok): nothing to escape. */
 	snprintf(json, sizeof(json),
 		 "{\"kind\":\"consent\",\"uid\":%u,\"opted_out\":%s,\"level\":\"%s\","
-		 "\"paused_until\":%" PRId64 ",\"changed\":%" PRId64 "}\n",
+		 "\"paused_until\":%" PRId64 ",\"changed\":%" PRId64
+		 ",\"excluded_purposes\":\"%s\"}\n",
 		 u->uid, u->opted_out ? "true" : "false", evtap_level_name(u->level),
-		 u->paused_until_wall, u->changed_wall);
+		 u->paused_until_wall, u->changed_wall, u->excluded);
 	return write_record(dir_fd, ship_gid, "consent", u->uid, u->changed_wall, json);
 }
 

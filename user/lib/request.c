@@ -145,6 +145,29 @@ static int need(int ret, const char *key, char *err, size_t errlen)
 }
 
 /* The whole choice, not a change to it: applied as it is, or not at all (docs/FLEET.md). */
+/*
+ * An optional string field holding one purpose name (one) or a purposes list (whole) into
+ * req->purposes.
+ */
+static int parse_purposes(json_object *obj, const char *key, int one, struct request *req,
+			  char *err, size_t errlen)
+{
+	const char *s;
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 0;
+	s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	if (!s || (one ? !purpose_name_ok(s, strlen(s)) : !purposes_list_ok(s))) {
+		snprintf(err, errlen, "field \"%s\": expected %s", key,
+			 one ? "a purpose's name (a-z, 0-9, '-', at most 32)"
+			     : "comma-separated purpose names");
+		return -EINVAL;
+	}
+	snprintf(req->purposes, sizeof(req->purposes), "%s", s);
+	return 0;
+}
+
 static int parse_fleet_consent(json_object *obj, struct request *req, char *err, size_t errlen)
 {
 	json_object *v;
@@ -158,6 +181,7 @@ static int parse_fleet_consent(json_object *obj, struct request *req, char *err,
 	}
 	req->opted_out = json_object_get_boolean(v);
 	if (parse_level(obj, req, err, errlen) ||
+	    parse_purposes(obj, "excluded_purposes", 0, req, err, errlen) ||
 	    get_int(obj, "paused_until", 0, INT64_MAX, &req->paused_until_ns, err, errlen) < 0)
 		return -EINVAL;
 	return need(get_int(obj, "changed", 1, INT64_MAX, &req->changed_ns, err, errlen), "changed",
@@ -186,11 +210,12 @@ static int parse_args(json_object *obj, struct request *req, char *err, size_t e
 		return need(
 			get_int(obj, "seconds", 1, 366LL * 24 * 3600, &req->pause_s, err, errlen),
 			"seconds", err, errlen);
+	case REQ_OPT_OUT:
+	case REQ_OPT_IN:
+		return parse_purposes(obj, "purpose", 1, req, err, errlen);
 	case REQ_STATUS: /* no arguments beyond "uid" */
 	case REQ_STATS:
 	case REQ_DEVICES:
-	case REQ_OPT_OUT:
-	case REQ_OPT_IN:
 	case REQ_FORGET:
 	case REQ_AUDIT:
 	case REQ_FORGET_STATUS:

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "purposes.h"
 
 #define REQUEST_MAX_BYTES 4096
 
@@ -41,6 +42,9 @@ struct request {
 	int opted_out;
 	int64_t paused_until_ns; /* wall clock; 0: not paused */
 	int64_t changed_ns;	 /* wall clock of the change, on the machine that made it */
+	/* opt-out, opt-in: "purpose", one name ("" for recording as a whole); fleet-consent:
+	 * "excluded_purposes", the whole list, comma-separated (purposes.h) */
+	char purposes[PURPOSES_TEXT];
 };
 
 /* Parses one request; on error returns -EINVAL with a message for the client in err. */

@@ -2,7 +2,8 @@
 /*
  * Consent sync (consent_sync.h). The bucket's value, under the person's pseudonym:
  *
- *     {"opted_out":true,"level":"full","paused_until":0,"changed":NS,"origin":HOST}
+ *     {"opted_out":true,"level":"full","paused_until":0,"changed":NS,"origin":HOST,
+ *      "excluded_purposes":["ai-training"]}
  *
  * the person's whole choice, when it was made (wall clock of the machine that made it, ns)
  * and that machine's pseudonym. The rule that decides between two choices is the one evtapd
@@ -16,6 +17,7 @@
 #include "consent_sync.h"
 #include "fleet_names.h"
 #include "log.h"
+#include "purposes.h"
 
 #define WATCH_BATCH 64 /* entries taken per poll */
 
@@ -25,6 +27,7 @@ struct choice {
 	int64_t paused_until;
 	int64_t changed;
 	const char *origin;
+	char excluded[PURPOSES_TEXT]; /* comma-separated (purposes.h) */
 };
 
 /* What was last handed to evtapd per person, so that a watch started anew repeats nothing. */
@@ -67,6 +70,45 @@ void consent_sync_stop(struct consent_sync *cs)
 	free(cs);
 }
 
+/*
+ * The excluded purposes: a JSON array in the bucket (for the custodian, docs/FLEET.md), the
+ * comma-separated list in evtapd's outbox; none when absent. -EINVAL for a bad name.
+ */
+static int get_excluded(json_object *o, char *list)
+{
+	json_object *v;
+	const char *name;
+
+	list[0] = 0;
+	if (!json_object_object_get_ex(o, "excluded_purposes", &v))
+		return 0;
+	if (json_object_is_type(v, json_type_string)) {
+		snprintf(list, PURPOSES_TEXT, "%s", json_object_get_string(v));
+		return purposes_list_ok(list) ? 0 : -EINVAL;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return -EINVAL;
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		name = json_object_get_string(json_object_array_get_idx(v, i));
+		if (!name || !purpose_name_ok(name, strlen(name)) || purposes_add(list, name))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* ["a","b"] of the list "a,b". */
+static void excluded_json(char *buf, size_t len, const char *list)
+{
+	size_t n = (size_t)snprintf(buf, len, "[");
+
+	for (const char *p = list; *p && n < len;
+	     p += strcspn(p, ",") + (p[strcspn(p, ",")] == ','))
+		n += (size_t)snprintf(buf + n, len - n, "%s\"%.*s\"", n > 1 ? "," : "",
+				      (int)strcspn(p, ","), p);
+	if (n < len)
+		snprintf(buf + n, len - n, "]");
+}
+
 static int get_choice(json_object *o, struct choice *c)
 {
 	json_object *v;
@@ -79,6 +121,8 @@ static int get_choice(json_object *o, struct choice *c)
 	c->paused_until = sync_json_int(o, "paused_until");
 	c->changed = sync_json_int(o, "changed");
 	c->origin = sync_json_str(o, "origin");
+	if (get_excluded(o, c->excluded))
+		return -EINVAL;
 	return c->level && c->changed > 0 ? 0 : -EINVAL;
 }
 
@@ -115,17 +159,21 @@ static int superseded(kvStore *kv, const char *person, const struct choice *c, u
 
 static void format_value(char *buf, size_t len, const struct choice *c, const char *host)
 {
+	char excluded[PURPOSES_TEXT * 2 + 4];
+
+	excluded_json(excluded, sizeof(excluded), c->excluded);
 	snprintf(buf, len,
 		 "{\"opted_out\":%s,\"level\":\"%s\",\"paused_until\":%" PRId64
-		 ",\"changed\":%" PRId64 ",\"origin\":\"%s\"}",
-		 c->opted_out ? "true" : "false", c->level, c->paused_until, c->changed, host);
+		 ",\"changed\":%" PRId64 ",\"origin\":\"%s\",\"excluded_purposes\":%s}",
+		 c->opted_out ? "true" : "false", c->level, c->paused_until, c->changed, host,
+		 excluded);
 }
 
 /* One outbox record to the bucket: 0 once it is there or superseded, else 1 (try later). */
 static int publish_one(void *ctx, const char *name, json_object *rec)
 {
 	struct consent_sync *cs = ctx;
-	char person[FLEET_PSEUDONYM_LEN + 1], value[256];
+	char person[FLEET_PSEUDONYM_LEN + 1], value[256 + PURPOSES_TEXT * 2];
 	struct choice c;
 	uint64_t rev;
 	natsStatus s;
@@ -165,7 +213,7 @@ static struct seen *seen_slot(struct consent_sync *cs, const char *person)
 static int apply(struct consent_sync *cs, const char *person, const struct choice *c)
 {
 	struct seen *seen = seen_slot(cs, person);
-	char line[320], answer[1024];
+	char line[320 + PURPOSES_TEXT], answer[1024];
 	uint32_t uid;
 	int ret;
 
@@ -173,8 +221,10 @@ static int apply(struct consent_sync *cs, const char *person, const struct choic
 		return 0;
 	snprintf(line, sizeof(line),
 		 "{\"op\":\"fleet-consent\",\"uid\":%u,\"opted_out\":%s,\"level\":\"%s\","
-		 "\"paused_until\":%" PRId64 ",\"changed\":%" PRId64 "}",
-		 uid, c->opted_out ? "true" : "false", c->level, c->paused_until, c->changed);
+		 "\"paused_until\":%" PRId64 ",\"changed\":%" PRId64
+		 ",\"excluded_purposes\":\"%s\"}",
+		 uid, c->opted_out ? "true" : "false", c->level, c->paused_until, c->changed,
+		 c->excluded);
 	ret = sync_call_evtapd(cs->h, line, answer, sizeof(answer));
 	if (ret && ret != -EPERM)
 		return -1;
