@@ -37,7 +37,8 @@ cleanup() {
 		stop "$p"
 	done
 	fleet_stop
-	rm -rf "$W"
+	# KEEP=1 keeps the work directory (logs, output, the servers' store) to look into.
+	[ -n "${KEEP:-}" ] && echo "kept $W" || rm -rf "$W"
 }
 trap cleanup EXIT
 FLEET_NODES=1

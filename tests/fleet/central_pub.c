@@ -138,5 +138,11 @@ int main(int argc, char **argv)
 		off += len;
 	}
 	printf("%s %s\n", person, host);
+	seg_packer_free(pk);
+	codec_enc_free(&enc);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	fleet_conf_free(&fc);
+	nats_Close();
 	return 0;
 }

@@ -33,8 +33,12 @@ struct key_entry {
 	char refused[64]; /* empty when released */
 };
 
+/* <person>/<YYYY-MM-DD>.jsonl, relative to DIR, and its length bound as a scanf width. */
+#define PARTITION_PATH_MAX   63
+#define PARTITION_PATH_SCANF "%63s"
+
 struct partition {
-	char path[FLEET_PSEUDONYM_LEN + 32]; /* <person>/<YYYY-MM-DD>.jsonl, relative to DIR */
+	char path[PARTITION_PATH_MAX + 1];
 	FILE *f;
 	int dirty;
 };

@@ -114,7 +114,7 @@ static int read_log(struct seen *s)
 		line[strcspn(line, "\n")] = 0;
 		if (!strncmp(line, "B ", 2))
 			err = seen_add(s, line + 2);
-		else if (sscanf(line, "S %79s %lld", path, &size) == 2)
+		else if (sscanf(line, "S " PARTITION_PATH_SCANF " %lld", path, &size) == 2)
 			err = note_size(s, path, size);
 	}
 	return err;
