@@ -12,9 +12,9 @@
 #include <nats/nats.h>
 #include "fleet_names.h"
 #include "fleet_release.h"
+#include "purposes.h"
 
 #define CUSTODIAN_WAIT_MS 2000 /* a bucket get, a key fetch or an audit publish */
-#define PURPOSE_MAX	  32
 #define PIPELINE_MAX	  80
 
 struct custodian {
@@ -30,7 +30,7 @@ struct custodian {
 struct release_req {
 	char person[FLEET_PSEUDONYM_LEN + 1];
 	char host[FLEET_PSEUDONYM_LEN + 1];
-	char purpose[PURPOSE_MAX + 1];
+	char purpose[PURPOSE_NAME_MAX + 1];
 	char pipeline[PIPELINE_MAX]; /* the requester: the inbox prefix its permissions confine it
 					to */
 	int level;		     /* asked for: enum evtap_level */

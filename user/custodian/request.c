@@ -71,15 +71,17 @@ static int reply_key_of(struct release_req *r, const char *b64)
 
 static const char *fill(struct release_req *r, json_object *o, const char *reply)
 {
-	const char *level = str_of(o, "level");
+	const char *level = str_of(o, "level"), *purpose;
 
 	if (pipeline_of(r->pipeline, reply))
 		return "no reply inbox";
 	if (copy_token(r->person, sizeof(r->person), str_of(o, "person")) ||
 	    copy_token(r->host, sizeof(r->host), str_of(o, "host")))
 		return "bad person or host";
-	if (copy_token(r->purpose, sizeof(r->purpose), str_of(o, "purpose")))
+	purpose = str_of(o, "purpose");
+	if (!purpose || !purpose_name_ok(purpose, strlen(purpose)))
 		return "no purpose named";
+	strcpy(r->purpose, purpose);
 	r->level = level ? evtap_level_parse(level) : -1;
 	if (r->level < 0)
 		return "bad level";

@@ -20,6 +20,7 @@
 #include "fleet_conn.h"
 #include "log.h"
 #include "pull.h"
+#include "purposes.h"
 
 #define FETCH_MS  1000
 #define ACK_WAIT  10   /* s: a block not acknowledged by then (a crash) comes again */
@@ -189,8 +190,8 @@ static int parse(int argc, char **argv, struct opts *o, struct pull *p)
 		else
 			return -1;
 	}
-	return optind == argc && p->purpose && fleet_token_ok(p->purpose) && o->out &&
-			       o->batch > 0 && o->batch <= 4096 && p->key_ttl_ns > 0
+	return optind == argc && p->purpose && purpose_name_ok(p->purpose, strlen(p->purpose)) &&
+			       o->out && o->batch > 0 && o->batch <= 4096 && p->key_ttl_ns > 0
 		       ? 0
 		       : -1;
 }
