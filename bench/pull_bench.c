@@ -67,7 +67,8 @@ int main(int argc, char **argv)
 	struct key_entry k = { .expires = INT64_MAX, .uid = 1000, .level = EVTAP_LEVEL_FULL };
 	int blocks = argc == 4 ? atoi(argv[2]) : 0, records = argc == 4 ? atoi(argv[3]) : 0;
 	natsMsg **msgs = calloc((size_t)blocks, sizeof(*msgs));
-	char (*ids)[160] = calloc((size_t)blocks, 160), **idp = calloc((size_t)blocks, sizeof(char *));
+	char(*ids)[160] = calloc((size_t)blocks, 160),
+	**idp = calloc((size_t)blocks, sizeof(char *));
 	struct seg_packer *pk;
 	struct codec_enc enc;
 	uint64_t off = SEG_HEADER_SIZE;
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
 	if (seen_commit(p.seen, &p, idp, blocks))
 		return 1;
 	printf("records %llu blocks %d cpu %.3f s wall %.3f s: %.0f records/s per core\n",
-	       (unsigned long long)p.st.records, blocks, cpu_s() - c0,
-	       (clock_mono_ns() - w0) / 1e9, p.st.records / (cpu_s() - c0));
+	       (unsigned long long)p.st.records, blocks, cpu_s() - c0, (clock_mono_ns() - w0) / 1e9,
+	       p.st.records / (cpu_s() - c0));
 	return p.st.records == (uint64_t)blocks * (uint64_t)records ? 0 : 1;
 }

@@ -88,8 +88,9 @@ static int64_t release(natsConnection *nc, const char *person, const char *host)
 	if (natsConnection_RequestString(&reply, nc, FLEET_SUBJECT_RELEASE, req, 5000) != NATS_OK)
 		return -1;
 	sealed = strstr(natsMsg_GetData(reply), "\"sealed\":\"");
-	ok = sealed && !sodium_base642bin(bin, sizeof(bin), sealed + 10, strcspn(sealed + 10, "\""),
-					  NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) &&
+	ok = sealed &&
+	     !sodium_base642bin(bin, sizeof(bin), sealed + 10, strcspn(sealed + 10, "\""), NULL, &n,
+				NULL, sodium_base64_VARIANT_ORIGINAL) &&
 	     !fleet_release_open(bin, n, pk, sk, &uid, key);
 	natsMsg_Destroy(reply);
 	return ok ? clock_mono_ns() - t0 : -1;
