@@ -164,6 +164,9 @@ test-bpf: $(BPF_TESTS)
 include tests/fuzz/fuzz.mk
 include user/fleet/fleet.mk
 include user/shipd/shipd.mk
+include user/eraser/eraser.mk
+include user/central.mk
+include tests/fleet/sync.mk
 include tests/fleet/ship.mk
 
 demo:

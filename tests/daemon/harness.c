@@ -53,7 +53,8 @@ int harness_start(struct harness *h, const char *conf)
 	int ret;
 
 	memset(h, 0, sizeof(*h));
-	h->d.epfd = h->d.sigfd = -1; /* daemon_stop's "none" before daemon_start sets them */
+	/* daemon_stop's "none" before daemon_start sets them */
+	h->d.epfd = h->d.sigfd = h->d.outbox_fd = -1;
 	/* tmpfs where there is one: the store and the audit log fsync at every step. */
 	snprintf(h->dir, sizeof(h->dir), "%s/evtap-harness-XXXXXX",
 		 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");

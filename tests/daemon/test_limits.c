@@ -39,9 +39,12 @@ static struct daemon d;
 
 static int start_daemon(int default_consent)
 {
+	static char *argv[] = { "evtapd", NULL }; /* what a reload parses again */
 	struct daemon_config cfg;
 
 	options_defaults(&cfg);
+	cfg.argc = 1;
+	cfg.argv = argv;
 	cfg.data_dir = data_dir;
 	cfg.key_dir = key_dir;
 	cfg.socket_path = sock_path;

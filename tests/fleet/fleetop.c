@@ -107,6 +107,33 @@ static int op_get(natsConnection *nc, jsCtx *js, char **argv)
 	return s == NATS_OK ? 0 : 1;
 }
 
+/* Prints the data of each message of STREAM on SUBJECT, one a line (small test streams). */
+static int op_dump(natsConnection *nc, jsCtx *js, char **argv)
+{
+	jsStreamInfo *si = NULL;
+	uint64_t first, last;
+
+	if (js_GetStreamInfo(&si, js, argv[0], NULL, NULL) != NATS_OK)
+		return 1;
+	first = si->State.FirstSeq;
+	last = si->State.LastSeq;
+	jsStreamInfo_Destroy(si);
+	for (uint64_t seq = first; seq && seq <= last; seq++) {
+		natsMsg *m = NULL;
+
+		if (js_GetMsg(&m, js, argv[0], seq, NULL, NULL) == NATS_OK &&
+		    !strcmp(natsMsg_GetSubject(m), argv[1]))
+			printf("%.*s\n", natsMsg_GetDataLength(m), natsMsg_GetData(m));
+		natsMsg_Destroy(m);
+	}
+	return 0;
+}
+
+static int op_rmconsumer(natsConnection *nc, jsCtx *js, char **argv)
+{
+	return js_DeleteConsumer(js, argv[0], argv[1], NULL, NULL) == NATS_OK ? 0 : 1;
+}
+
 static int op_info(natsConnection *nc, jsCtx *js, char **argv)
 {
 	jsStreamInfo *si = NULL;
@@ -268,6 +295,8 @@ static const struct op ops[] = {
 	{ "fetch", 2, op_fetch, "STREAM DURABLE", 0 },
 	{ "get", 2, op_get, "STREAM SEQ", 0 },
 	{ "info", 1, op_info, "STREAM", 0 },
+	{ "dump", 2, op_dump, "STREAM SUBJECT", 0 },
+	{ "rmconsumer", 2, op_rmconsumer, "STREAM DURABLE", 0 },
 	{ "purge", 2, op_purge, "STREAM SUBJECT|-", 0 },
 	{ "mkstream", 2, op_mkstream, "STREAM SUBJECT", 0 },
 	{ "rmstream", 1, op_rmstream, "STREAM", 0 },

@@ -211,6 +211,8 @@ refused agent_policy_write as "$A" kvput evtap-policy level full
 t agent_watch_consent as "$A" kvwatch evtap-consent
 t agent_watch_policy as "$A" kvwatch evtap-policy
 t agent_watch_forget as "$A" kvwatch evtap-forget
+t agent_forget_put as "$A" kvput evtap-forget 0123456789abcdef0123456789abcdef '{"requested":1}'
+t agent_watch_receipts as "$A" kvwatch evtap-receipts
 as "$A" kvget evtap-consent "$P" | grep -q opted_out && ok agent_get_consent ||
 	bad agent_get_consent
 refused agent_watch_health as "$A" kvwatch evtap-health
@@ -251,6 +253,9 @@ t eraser_purge_data as eraser purge EVTAP_DATA "evtap.v1.data.$P.>"
 t eraser_purge_keys as eraser purge EVTAP_KEYS "evtap.v1.key.$P.>"
 as eraser kvget evtap-forget "$P"
 [ $? = 3 ] && ok eraser_read_forget || bad eraser_read_forget
+as eraser kvget evtap-receipts "$P.eraser"
+[ $? = 3 ] && ok eraser_read_receipts || bad eraser_read_receipts
+t eraser_remake_pipeline_durable as eraser consumer EVTAP_DATA evtap-pull
 refused eraser_purge_audit as eraser purge EVTAP_AUDIT -
 refused eraser_consumer_data as eraser consumer EVTAP_DATA eraser
 refused eraser_get_data as eraser get EVTAP_DATA 1

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 #include "check.h"
 #include "export.h"
 
@@ -96,9 +97,59 @@ static void test_csv_counts_rows(void)
 	CHECK(strstr(buf, ",counts,0,scroll,3,500\n"), "%s", buf);
 }
 
+/* What json-c writes for r, built field by field as the schema orders them. */
+static void reference(const struct evtap_record *r, const struct evtap_device *dev, char *buf,
+		      size_t len)
+{
+	json_object *o = json_tokener_parse(buf), *ref = json_object_new_object();
+	const char *const keys[] = { "ts",	     "ts_ns", "uid",   "kind", "device",
+				     "device_class", "code",  "class", "name", "dx",
+				     "dy",	     "value", "hvalue" };
+
+	/* The keys in the order the line has them, each value re-made by json-c. */
+	json_object_object_foreach(o, k, v)
+	{
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (!strcmp(k, keys[i]))
+				json_object_object_add(ref, k, json_object_get(v));
+	}
+	snprintf(buf, len, "%s\n",
+		 json_object_to_json_string_ext(ref, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(ref);
+	json_object_put(o);
+}
+
+/*
+ * The direct writer gives json-c's bytes: every byte of a device name (escapes), every input
+ * kind, negative values, no device, an unknown code.
+ */
+static void test_json_same_as_json_c(void)
+{
+	struct evtap_device dev = { .index = 1 };
+	struct evtap_record r = { .ts_ns = -5, .uid = 4294967295u, .value = -2147483647 - 1 };
+	char got[2048], want[2048];
+
+	for (int c = 1; c < 256; c += 100) {
+		for (int i = 0; i < 100; i++)
+			dev.name[i] = (char)(c + i < 256 ? c + i : 'x');
+		dev.name[100] = 0;
+		for (int kind = EVTAP_KIND_KEY; kind <= EVTAP_KIND_KEYCLASS; kind++) {
+			r.kind = (uint8_t)kind;
+			r.code = kind == EVTAP_KIND_KEYCLASS ? 1 : 0x2ff;
+			r.value2 = -7;
+			format(EXPORT_JSONL, &r, kind & 1 ? &dev : NULL, got, sizeof(got));
+			strcpy(want, got);
+			reference(&r, kind & 1 ? &dev : NULL, want, sizeof(want));
+			CHECK(!strcmp(got, want), "kind %d:\n%s%s", kind, got, want);
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(test_json_key);
+	RUN(test_json_same_as_json_c);
 	RUN(test_json_motion_and_counts);
 	RUN(test_csv_quoting);
 	RUN(test_csv_counts_rows);

@@ -49,6 +49,11 @@ static void test_keys(void)
 	CHECK_EQ(fleet_conf_set(&c, "ship-state-dir", "rel/dir", err, sizeof(err)), -EINVAL);
 	CHECK_EQ(fleet_conf_set(&c, "ship-group", "ship_2", err, sizeof(err)), 0);
 	CHECK(!strcmp(c.ship_group, "ship_2"));
+	CHECK(!strcmp(c.ship_user, "evtap-ship"));
+	CHECK_EQ(fleet_conf_set(&c, "ship-user", "-x", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "a user name"), "%s", err);
+	CHECK_EQ(fleet_conf_set(&c, "ship-user", "ship_3", err, sizeof(err)), 0);
+	CHECK(!strcmp(c.ship_user, "ship_3") && !strcmp(c.ship_group, "ship_2"));
 	CHECK_EQ(fleet_conf_set(&c, "servers", "nats://a:4222, nats://b:4223,nats://c", err,
 				sizeof(err)),
 		 0);

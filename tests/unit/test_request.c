@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The control-socket request parser: every bad input gets a clear error, never a crash. */
+#include <errno.h>
 #include <string.h>
 #include "check.h"
 #include "evtap.h"
@@ -34,6 +35,38 @@ static void test_valid_requests(void)
 	CHECK_EQ(req.since_ns, 5);
 	CHECK_EQ(req.until_ns, 9);
 	CHECK_EQ(req.all_users, 1);
+}
+
+/* The fleet's requests: the whole choice with its time, for a named user; nothing missing. */
+static void test_fleet_requests(void)
+{
+	static const char *const bad[] = {
+		"{\"op\":\"fleet-consent\",\"opted_out\":true,\"level\":\"full\",\"changed\":1}",
+		"{\"op\":\"fleet-consent\",\"uid\":1,\"level\":\"full\",\"changed\":1}",
+		"{\"op\":\"fleet-consent\",\"uid\":1,\"opted_out\":1,\"level\":\"full\","
+		"\"changed\":1}",
+		"{\"op\":\"fleet-consent\",\"uid\":1,\"opted_out\":true,\"changed\":1}",
+		"{\"op\":\"fleet-consent\",\"uid\":1,\"opted_out\":true,\"level\":\"full\"}",
+		"{\"op\":\"fleet-consent\",\"uid\":1,\"opted_out\":true,\"level\":\"full\","
+		"\"changed\":0}",
+		"{\"op\":\"fleet-forget\"}",
+	};
+	struct request req;
+	char err[256];
+
+	CHECK_EQ(parse("{\"op\":\"fleet-consent\",\"uid\":1000,\"opted_out\":true,"
+		       "\"level\":\"counts\",\"paused_until\":7,\"changed\":9}",
+		       &req, err),
+		 0);
+	CHECK(req.op == REQ_FLEET_CONSENT && req.uid == 1000 && req.opted_out &&
+	      req.level == EVTAP_LEVEL_COUNTS && req.paused_until_ns == 7 && req.changed_ns == 9);
+	CHECK_EQ(parse("{\"op\":\"fleet-forget\",\"uid\":1000}", &req, err), 0);
+	CHECK_EQ(req.op, REQ_FLEET_FORGET);
+	CHECK_EQ(parse("{\"op\":\"forget-status\"}", &req, err), 0);
+	CHECK_EQ(req.op, REQ_FORGET_STATUS);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(parse(bad[i], &req, err) == -EINVAL && strstr(err, "field \""), "%s: %s",
+		      bad[i], err);
 }
 
 static void test_export_defaults(void)
@@ -99,6 +132,7 @@ static void test_oversized_request(void)
 int main(void)
 {
 	RUN(test_valid_requests);
+	RUN(test_fleet_requests);
 	RUN(test_export_defaults);
 	RUN(test_bad_requests);
 	RUN(test_oversized_request);

@@ -48,7 +48,8 @@ static int get_bool(json_object *o, const char *key)
 static void print_status(json_object *o)
 {
 	const char *why = get_str(o, "why_not"), *until = get_str(o, "paused_until");
-	const char *user_level = get_str(o, "user_level");
+	const char *user_level = get_str(o, "user_level"), *source = get_str(o, "source");
+	const char *excluded = get_str(o, "excluded_purposes");
 
 	if (get_bool(o, "recording"))
 		printf("Your input is being recorded now, at level %s.\n", get_str(o, "level"));
@@ -59,10 +60,34 @@ static void print_status(json_object *o)
 	       get_bool(o, "opted_out") ? " (opted out)" : "");
 	if (until)
 		printf("Paused until %s.\n", until);
+	if (excluded && *excluded)
+		printf("Purposes the fleet may not use your data for: %s.\n", excluded);
+	if (source && !strcmp(source, "fleet"))
+		printf("This choice came from another machine of the fleet (made %s).\n",
+		       get_str(o, "source_time"));
 	if (get_bool(o, "opted_out"))
 		printf("To be recorded again: evtap opt-in\n");
 	else
 		printf("To stop: evtap opt-out (or evtap pause 15m, or evtap level counts)\n");
+}
+
+/* Each machine's receipt, then whether the stream's copies are purged. */
+static void print_forget_status(json_object *o)
+{
+	json_object *list;
+
+	if (!get_bool(o, "requested")) {
+		printf("No forget of your data is known to the fleet.\n");
+		return;
+	}
+	printf("Forget asked at %s.\n", get_str(o, "requested_at"));
+	if (json_object_object_get_ex(o, "receipts", &list))
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			json_object *r = json_object_array_get_idx(list, i);
+			printf("  %-34s %-12s %s\n", get_str(r, "machine"), get_str(r, "what"),
+			       get_str(r, "time"));
+		}
+	printf("Stream purge: %s.\n", get_bool(o, "purged") ? "done" : "not yet");
 }
 
 static void print_flat(json_object *o, const char *prefix)
@@ -231,6 +256,19 @@ static int stream_export(FILE *in, const char *format)
 	return ret;
 }
 
+static void print_purposes(json_object *o)
+{
+	const char *excluded = get_str(o, "excluded_purposes");
+
+	if (!excluded || !*excluded) {
+		printf("You excluded no purpose: the fleet may use your data for each purpose it "
+		       "declares (evtap-fleet policy get purposes).\n");
+		return;
+	}
+	printf("The fleet may not use your data for: %s.\n", excluded);
+	printf("To allow one again: evtap opt-in --purpose NAME\n");
+}
+
 static int print_answer(const char *command, json_object *o, FILE *in, const char *format,
 			int raw_json)
 {
@@ -246,6 +284,10 @@ static int print_answer(const char *command, json_object *o, FILE *in, const cha
 		print_devices(o);
 	else if (!strcmp(command, "forget"))
 		printf("All stored data erased.\n");
+	else if (!strcmp(command, "forget-status"))
+		print_forget_status(o);
+	else if (!strcmp(command, "purposes"))
+		print_purposes(o);
 	else
 		print_status(o);
 	if (!raw_json && !strcmp(command, "status"))

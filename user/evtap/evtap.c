@@ -19,12 +19,16 @@ static const char usage_text[] =
 	"  status                     is my input being recorded now, at which level, and why\n"
 	"  opt-out                    stop recording me, and discard what is not yet stored\n"
 	"  opt-in                     record me again (also ends a pause)\n"
+	"  opt-out --purpose P        in a fleet: my data may not be used for purpose P\n"
+	"  opt-in --purpose P         it may again\n"
+	"  purposes                   the purposes I excluded\n"
 	"  level off|counts|classes|full\n"
 	"                             the most detail I allow (the fleet's level still caps it)\n"
 	"  pause DURATION             stop recording me for a while: 15m, 2h, 1d\n"
 	"  export [--since T] [--until T] [--format jsonl|csv|text]\n"
 	"                             my data; T is RFC 3339 or seconds since the epoch\n"
-	"  forget                     erase all my stored data\n"
+	"  forget                     erase all my stored data (in a fleet: on every machine)\n"
+	"  forget --status            which machines confirmed the erasure, and the purge\n"
 	"  devices                    the input devices evtapd knows\n"
 	"Root only:\n"
 	"  --user NAME|UID            with any command above: act for that user\n"
@@ -86,6 +90,8 @@ static int parse_command_options(struct cli *cli, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "status", no_argument, NULL, 'S' },
+		{ "purpose", required_argument, NULL, 'p' },
 		{ 0 },
 	};
 	int c;
@@ -118,6 +124,19 @@ static int parse_command_options(struct cli *cli, int argc, char **argv)
 			break;
 		case 'j':
 			cli->json = 1;
+			break;
+		case 'S':
+			if (strcmp(cli->command, "forget"))
+				return usage_error("%s: --status is only for forget", cli->command);
+			cli->command = request_op_name(REQ_FORGET_STATUS);
+			json_object_object_add(cli->req, "op",
+					       json_object_new_string(cli->command));
+			break;
+		case 'p':
+			if (strcmp(cli->command, "opt-out") && strcmp(cli->command, "opt-in"))
+				return usage_error("%s: --purpose is only for opt-out and opt-in",
+						   cli->command);
+			json_object_object_add(cli->req, "purpose", json_object_new_string(optarg));
 			break;
 		case ':':
 			return usage_error("%s: expected an argument", argv[optind - 1]);
@@ -154,7 +173,7 @@ static int parse_positional(struct cli *cli, int *argc, char ***argv)
 
 static int parse_args(struct cli *cli, int argc, char **argv)
 {
-	int i = 1, ret;
+	int i = 1, ret, op;
 
 	if (argc > 2 && !strcmp(argv[1], "--socket")) {
 		cli->socket_path = argv[2];
@@ -167,8 +186,18 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 		exit(0);
 	}
 	cli->command = argv[i];
-	/* The commands are the socket's operations, named as the protocol names them. */
-	if (request_op_parse(cli->command) < 0)
+	/* A view of the status: the purposes are part of the person's consent. */
+	if (!strcmp(cli->command, "purposes")) {
+		json_object_object_add(cli->req, "op",
+				       json_object_new_string(request_op_name(REQ_STATUS)));
+		return parse_command_options(cli, argc - i, argv + i);
+	}
+	/*
+	 * The commands are the socket's operations, named as the protocol names them, but for
+	 * the fleet's, which only evtap-shipd may send.
+	 */
+	op = request_op_parse(cli->command);
+	if (op < 0 || op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET)
 		return usage_error("unknown command '%s'", cli->command);
 	json_object_object_add(cli->req, "op", json_object_new_string(cli->command));
 	argc -= i;

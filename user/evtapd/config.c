@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,13 @@ static int check_fleet(struct daemon_config *cfg, const char *path, char *err, s
 			 "%s: [fleet] ship-group: no group '%s': expected the group "
 			 "evtap-shipd runs in (see evtap-shipd(8))",
 			 path, cfg->fleet.ship_group);
+		return -EINVAL;
+	}
+	if (!getpwnam(cfg->fleet.ship_user)) {
+		snprintf(err, errlen,
+			 "%s: [fleet] ship-user: no user '%s': expected the user evtap-shipd "
+			 "runs as (see evtap-shipd(8))",
+			 path, cfg->fleet.ship_user);
 		return -EINVAL;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "clock.h"
 #include "consent.h"
 #include "fileio.h"
@@ -22,6 +23,7 @@ struct consent {
 
 struct parse_ctx {
 	struct consent *c;
+	int64_t file_mtime; /* the date of entries written before choices were dated */
 	char *err;
 	size_t errlen;
 };
@@ -79,6 +81,20 @@ static int parse_uid(const char *s, uint32_t *uid)
 	return 0;
 }
 
+/* Nanoseconds, exactly: the conflict rule compares them with the fleet's. */
+static int parse_ns(const char *s, int64_t *ns)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v <= 0)
+		return -EINVAL;
+	*ns = v;
+	return 0;
+}
+
 static int parse_field(struct consent_user *u, const char *name, const char *value)
 {
 	if (!strcmp(name, "opted_out")) {
@@ -92,6 +108,16 @@ static int parse_field(struct consent_user *u, const char *name, const char *val
 	} else if (!strcmp(name, "paused_until")) {
 		if (clock_parse_time(value, &u->paused_until_wall))
 			return -EINVAL;
+	} else if (!strcmp(name, "changed_ns")) {
+		return parse_ns(value, &u->changed_wall);
+	} else if (!strcmp(name, "excluded_purposes")) {
+		if (!purposes_list_ok(value))
+			return -EINVAL;
+		snprintf(u->excluded, sizeof(u->excluded), "%s", value);
+	} else if (!strcmp(name, "source")) {
+		if (strcmp(value, "local") && strcmp(value, "fleet"))
+			return -EINVAL;
+		u->from_fleet = !strcmp(value, "fleet");
 	} else {
 		return -ENOENT;
 	}
@@ -101,7 +127,8 @@ static int parse_field(struct consent_user *u, const char *name, const char *val
 static int on_ini_line(void *data, const char *section, const char *name, const char *value)
 {
 	struct parse_ctx *ctx = data;
-	struct consent_user fresh = { .level = EVTAP_LEVEL_FULL }, *u;
+	struct consent_user fresh = { .level = EVTAP_LEVEL_FULL, .changed_wall = ctx->file_mtime };
+	struct consent_user *u;
 	int err;
 
 	if (parse_uid(section, &fresh.uid)) {
@@ -119,12 +146,16 @@ static int on_ini_line(void *data, const char *section, const char *name, const 
 	err = parse_field(u, name, value);
 	if (err == -ENOENT)
 		snprintf(ctx->err, ctx->errlen,
-			 "unknown key '%s' (expected opted_out, level or paused_until)", name);
+			 "unknown key '%s' (expected opted_out, level, paused_until, changed_ns, "
+			 "excluded_purposes or source)",
+			 name);
 	else if (err)
 		snprintf(ctx->err, ctx->errlen,
 			 "key '%s': bad value '%s' (opted_out: yes|no; level: "
 			 "off|counts|classes|full; "
-			 "paused_until: RFC 3339 time)",
+			 "paused_until: RFC 3339 time; changed_ns: ns since the epoch; "
+			 "excluded_purposes: comma-separated names; "
+			 "source: local|fleet)",
 			 name, value);
 	return !err;
 }
@@ -134,12 +165,15 @@ int consent_load(struct consent **out, const char *path, char *err, size_t errle
 	struct consent *c = calloc(1, sizeof(*c));
 	char msg[256] = "";
 	struct parse_ctx ctx = { .c = c, .err = msg, .errlen = sizeof(msg) };
+	struct stat st;
 	int line;
 
 	if (!c || !(c->path = strdup(path))) {
 		free(c);
 		return -ENOMEM;
 	}
+	if (!stat(path, &st))
+		ctx.file_mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
 	line = ini_parse(path, on_ini_line, &ctx);
 	if (line == -1 && errno == ENOENT)
 		line = 0;
@@ -175,6 +209,11 @@ static void write_user(FILE *f, const struct consent_user *u)
 		clock_format_rfc3339(u->paused_until_wall, when, sizeof(when));
 		fprintf(f, "paused_until = %s\n", when);
 	}
+	if (u->changed_wall)
+		fprintf(f, "changed_ns = %lld\n", (long long)u->changed_wall);
+	if (u->excluded[0])
+		fprintf(f, "excluded_purposes = %s\n", u->excluded);
+	fprintf(f, "source = %s\n", u->from_fleet ? "fleet" : "local");
 }
 
 /* The whole file, formatted in memory, so that it is written by fileio calls alone. */
@@ -250,6 +289,13 @@ void consent_to_kernel(const struct consent_user *u, struct evtap_consent *k)
 	k->level = (__u8)u->level;
 	k->opted_out = !!u->opted_out;
 	k->paused_until = u->paused_until_wall ? clock_wall_to_mono(u->paused_until_wall) : 0;
+}
+
+int consent_fleet_wins(const struct consent_user *mine, const struct consent_user *fleet)
+{
+	if (!mine || fleet->changed_wall > mine->changed_wall)
+		return 1;
+	return fleet->changed_wall == mine->changed_wall && fleet->opted_out && !mine->opted_out;
 }
 
 void consent_foreach(const struct consent *c, void (*fn)(void *ctx, const struct consent_user *u),

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -31,6 +32,7 @@
 #include "names.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "privdrop.h"
 
 enum loop_source {
@@ -141,6 +143,9 @@ int daemon_set_consent(struct daemon *d, const struct consent_user *u, int *save
 		return err;
 	}
 	*save_err = daemon_persist_consent(d, u->uid);
+	/* A change made here, not one the fleet brought, goes to the fleet too. */
+	if (!*save_err && d->outbox_fd >= 0 && !u->from_fleet)
+		*save_err = outbox_consent(d->outbox_fd, d->ship_gid, u);
 	return 0;
 }
 
@@ -475,12 +480,18 @@ void daemon_shutdown(struct daemon *d)
  * Fleet mode: the store is shared with the ship group, and users' keys are sealed to the
  * custodian's public key (docs/STORE.md, "Sharing with the shipper").
  */
-static int fleet_share(const struct daemon *d, struct store_share *sh)
+static int fleet_share(struct daemon *d, struct store_share *sh)
 {
 	const struct daemon_config *cfg = d->cfg;
+	const struct passwd *pw = getpwnam(cfg->fleet.ship_user);
 	char err[384];
 
-	sh->gid = d->user.ship_gid; /* looked up with the user, before the drop */
+	sh->gid = d->ship_gid = d->user.ship_gid; /* looked up with the user, before the drop */
+	if (!pw) {
+		log_err("[fleet] ship-user: no user '%s'", cfg->fleet.ship_user);
+		return -ENOENT;
+	}
+	d->ship_uid = pw->pw_uid;
 	if (fleet_read_key(cfg->fleet.custodian_public_key, sh->custodian_pk, err, sizeof(err))) {
 		log_err("[fleet] custodian-public-key: %s", err);
 		return -EINVAL;
@@ -504,6 +515,7 @@ static int open_state(struct daemon *d)
 		if (ret)
 			return ret;
 		sopts.share = &share;
+		d->ship_gid = share.gid;
 	}
 	ret = store_open(&d->store, d->cfg->data_dir, d->cfg->key_dir, &sopts);
 	if (ret) {
@@ -514,6 +526,13 @@ static int open_state(struct daemon *d)
 	if (consent_load(&d->consent, path, err, sizeof(err))) {
 		log_err("%s", err);
 		return -EINVAL;
+	}
+	if (d->cfg->fleet_on) {
+		d->outbox_fd = outbox_open(d->cfg->data_dir, d->ship_gid);
+		if (d->outbox_fd < 0) {
+			log_err("%s/%s: %s", d->cfg->data_dir, OUTBOX_DIR, strerror(-d->outbox_fd));
+			return d->outbox_fd;
+		}
 	}
 	snprintf(path, sizeof(path), "%s/audit.log", d->cfg->data_dir);
 	ret = audit_open(path);
@@ -682,6 +701,8 @@ void daemon_stop(struct daemon *d)
 		close(d->lock_fd); /* not unlinked: another start may have it open already */
 	if (d->metrics_timer >= 0)
 		close(d->metrics_timer);
+	if (d->outbox_fd >= 0)
+		close(d->outbox_fd);
 }
 
 int daemon_start(struct daemon *d, const struct daemon_config *cfg)
@@ -689,7 +710,7 @@ int daemon_start(struct daemon *d, const struct daemon_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->config = *cfg;
 	d->cfg = &d->config;
-	d->epfd = d->sigfd = d->lock_fd = d->metrics_timer = -1;
+	d->epfd = d->sigfd = d->lock_fd = d->metrics_timer = d->outbox_fd = -1;
 	d->now_mono = clock_mono_ns();
 	d->last_flush = d->last_counts = d->now_mono;
 	/* No core dump and no ptrace by the user: its memory holds every user's key. */

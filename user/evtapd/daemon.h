@@ -56,6 +56,10 @@ struct daemon {
 	int epfd, sigfd;	  /* the event loop's, and its signals' */
 	int lock_fd;		  /* the instance lock, held while running */
 	int metrics_timer;	  /* ticks every metrics-interval: a new snapshot; -1: no metrics */
+	/* Fleet mode: evtap-shipd's user and group, and the outbox it publishes (outbox.h). */
+	uid_t ship_uid;
+	gid_t ship_gid;
+	int outbox_fd; /* -1 outside fleet mode */
 };
 
 /* collector.c: from the ring buffer and the counts and display maps to the store. */

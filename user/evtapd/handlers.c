@@ -21,6 +21,8 @@
 #include "kernel.h"
 #include "log.h"
 #include "names.h"
+#include "outbox.h"
+#include "receipts.h"
 #include "shipping.h"
 
 #define SEND_TIMEOUT_S	60
@@ -152,6 +154,11 @@ static json_object *status_object(struct daemon *d, uint32_t uid)
 		json_object_object_add(o, "opted_out", json_object_new_boolean(u->opted_out));
 		if (u->paused_until_wall > clock_wall_ns())
 			add_time(o, "paused_until", u->paused_until_wall);
+		json_object_object_add(o, "excluded_purposes", json_object_new_string(u->excluded));
+		json_object_object_add(o, "source",
+				       json_object_new_string(u->from_fleet ? "fleet" : "local"));
+		if (u->changed_wall)
+			add_time(o, "source_time", u->changed_wall);
 	}
 	if (seat >= 0) {
 		json_object_object_add(o, "seat", json_object_new_string(d->seat_names[seat]));
@@ -184,19 +191,28 @@ static void describe(const struct consent_user *u, char *buf, size_t len)
 	}
 	if (u->paused_until_wall)
 		clock_format_rfc3339(u->paused_until_wall, until, sizeof(until));
-	snprintf(buf, len, "%s level=%s%s%s", u->opted_out ? "opted-out" : "opted-in",
-		 evtap_level_name(u->level), until[0] ? " paused_until=" : "", until);
+	snprintf(buf, len, "%s level=%s%s%s%s%s", u->opted_out ? "opted-out" : "opted-in",
+		 evtap_level_name(u->level), until[0] ? " paused_until=" : "", until,
+		 u->excluded[0] ? " excluded=" : "", u->excluded);
 }
 
 typedef void (*consent_edit_fn)(struct consent_user *u, const struct request *req);
 
+/* With a purpose, only that use by the fleet is refused: recording here goes on. */
 static void edit_opt_out(struct consent_user *u, const struct request *req)
 {
-	u->opted_out = 1;
+	if (!req->purposes[0])
+		u->opted_out = 1;
+	else if (purposes_add(u->excluded, req->purposes))
+		log_warn("uid %u: purpose not excluded: too many", u->uid);
 }
 
 static void edit_opt_in(struct consent_user *u, const struct request *req)
 {
+	if (req->purposes[0]) {
+		purposes_remove(u->excluded, req->purposes);
+		return;
+	}
 	u->opted_out = 0;
 	u->paused_until_wall = 0;
 }
@@ -215,7 +231,7 @@ static void do_consent_change(struct call *c, consent_edit_fn edit)
 {
 	const struct consent_user *old = consent_get(c->d->consent, c->uid);
 	struct consent_user u = { .uid = c->uid, .level = EVTAP_LEVEL_FULL };
-	char before[96], after[96], msg[256];
+	char before[96 + PURPOSES_TEXT], after[96 + PURPOSES_TEXT], msg[256];
 	const char *op = request_op_name(c->req->op);
 	int err, save_err;
 
@@ -223,6 +239,8 @@ static void do_consent_change(struct call *c, consent_edit_fn edit)
 		u = *old;
 	describe(old, before, sizeof(before));
 	edit(&u, c->req);
+	u.changed_wall = clock_wall_ns();
+	u.from_fleet = 0;
 	describe(&u, after, sizeof(after));
 	err = daemon_set_consent(c->d, &u, &save_err);
 	audit(c, op, c->uid, before, after, err || save_err ? strerror(-(err ?: save_err)) : "ok");
@@ -244,7 +262,8 @@ static void do_consent_change(struct call *c, consent_edit_fn edit)
 	do_status(c);
 }
 
-static void do_forget(struct call *c)
+/* The local shred: what is buffered, then the keys and segments. */
+static int shred(struct call *c)
 {
 	int err;
 
@@ -252,11 +271,96 @@ static void do_forget(struct call *c)
 	children_end(&c->d->children, c->uid);
 	store_discard(c->d->store, c->uid);
 	err = store_forget(c->d->store, c->uid) ?: daemon_forget_consent(c->d, c->uid);
-	audit(c, "forget", c->uid, NULL, NULL, err ? strerror(-err) : "ok");
+	audit(c, request_op_name(c->req->op), c->uid, NULL, NULL, err ? strerror(-err) : "ok");
 	if (err)
 		reply_error(c, strerror(-err));
-	else
+	return err;
+}
+
+/* In fleet mode the person's other machines hear of it through the outbox (docs/FLEET.md). */
+static void do_forget(struct call *c)
+{
+	struct daemon *d = c->d;
+	int err = shred(c);
+
+	if (err)
+		return;
+	if (d->outbox_fd >= 0)
+		err = outbox_forget(d->outbox_fd, d->ship_gid, c->uid, clock_wall_ns());
+	if (err) {
+		log_err("uid %u: forget: cannot write the fleet outbox: %s", c->uid,
+			strerror(-err));
+		reply_error(c, "erased here, but the fleet could not be told: forget again");
+		return;
+	}
+	reply_json(c, ok_object());
+}
+
+static void do_fleet_forget(struct call *c)
+{
+	if (!shred(c))
 		reply_json(c, ok_object());
+}
+
+static void fleet_entry(const struct request *req, struct consent_user *u)
+{
+	*u = (struct consent_user){
+		.uid = req->uid,
+		.opted_out = req->opted_out,
+		.level = req->level,
+		.paused_until_wall = req->paused_until_ns,
+		.changed_wall = req->changed_ns,
+		.from_fleet = 1,
+	};
+	snprintf(u->excluded, sizeof(u->excluded), "%s", req->purposes);
+}
+
+/*
+ * A choice made on another machine: applied exactly as a local one, unless the choice in
+ * force here is newer (consent_fleet_wins). "applied" says which.
+ */
+static void do_fleet_consent(struct call *c)
+{
+	const struct consent_user *old = consent_get(c->d->consent, c->uid);
+	struct consent_user u;
+	char before[96 + PURPOSES_TEXT], after[96 + PURPOSES_TEXT];
+	json_object *o;
+	int wins, err = 0, save_err = 0;
+
+	fleet_entry(c->req, &u);
+	wins = consent_fleet_wins(old, &u);
+	describe(old, before, sizeof(before));
+	describe(&u, after, sizeof(after));
+	if (wins)
+		err = daemon_set_consent(c->d, &u, &save_err) ?: save_err;
+	audit(c, "fleet-consent", c->uid, before, after,
+	      err    ? strerror(-err)
+	      : wins ? "ok"
+		     : "kept: the choice here is newer");
+	if (err) {
+		reply_error(c, save_err ? "failed: the change is in force until evtapd restarts, "
+					  "but was not made durable"
+					: "failed: nothing was changed");
+		return;
+	}
+	o = status_object(c->d, c->uid);
+	json_object_object_add(o, "applied", json_object_new_boolean(wins));
+	reply_json(c, o);
+}
+
+static void do_forget_status(struct call *c)
+{
+	const struct daemon_config *cfg = c->d->cfg;
+	json_object *o;
+
+	if (!cfg->fleet_on) {
+		reply_error(c,
+			    "not in a fleet: forget erases this machine's copy, and that is all");
+		return;
+	}
+	o = ok_object();
+	receipts_status(o, cfg->fleet.ship_state_dir, c->uid);
+	reply_json(c, o);
 }
 
 /* The object at a dotted path under root, made as needed: "collector.dropped". */
@@ -433,12 +537,23 @@ static void stream_in_child(struct call *c, int64_t target)
 	close(fd);
 }
 
+/* What only evtap-shipd may ask: the fleet's changes, which it alone hears. */
+static int fleet_op(enum request_op op)
+{
+	return op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET;
+}
+
 static int permitted(struct call *c, const char **why)
 {
 	int root = c->cred->uid == 0;
 
 	*why = NULL;
-	if (!root && c->req->has_uid && c->req->uid != c->cred->uid)
+	if (fleet_op(c->req->op))
+		*why = c->d->cfg->fleet_on && c->cred->uid == c->d->ship_uid
+			       ? NULL
+			       : "permission denied: only evtap-shipd may apply the fleet's "
+				 "changes";
+	else if (!root && c->req->has_uid && c->req->uid != c->cred->uid)
 		*why = "permission denied: only root may act for another user";
 	else if (!root && c->req->all_users)
 		*why = "permission denied: only root may export every user's data";
@@ -494,6 +609,15 @@ void handlers_on_request(void *ctx, struct control_client *client, const struct 
 		break;
 	case REQ_PAUSE:
 		do_consent_change(&c, edit_pause);
+		break;
+	case REQ_FORGET_STATUS:
+		do_forget_status(&c);
+		break;
+	case REQ_FLEET_CONSENT:
+		do_fleet_consent(&c);
+		break;
+	case REQ_FLEET_FORGET:
+		do_fleet_forget(&c);
 		break;
 	case REQ_OP_MAX:
 		refuse(&c, "malformed", -1, "unknown operation");

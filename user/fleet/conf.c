@@ -44,17 +44,24 @@ static int set_host_id(struct fleet_conf *c, const struct fleet_key *k, const ch
 	return set_string(&c->host_id, value);
 }
 
-/* A group name as useradd takes it: it goes to getgrnam, never to a shell or a path. */
-static int set_group(struct fleet_conf *c, const struct fleet_key *k, const char *value)
+/*
+ * A user or group name as useradd takes it: it goes to getpwnam or getgrnam, never to a shell
+ * or a path. Both members are of the same size.
+ */
+static int set_name(struct fleet_conf *c, const struct fleet_key *k, const char *value)
 {
 	size_t n = strlen(value);
 
 	if (n == 0 || n >= sizeof(c->ship_group) || value[0] == '-' ||
 	    strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
 		return -EINVAL;
-	memcpy(c->ship_group, value, n + 1);
+	memcpy((char *)c + k->off, value, n + 1);
 	return 0;
 }
+
+_Static_assert(sizeof(((struct fleet_conf *)0)->ship_user) ==
+		       sizeof(((struct fleet_conf *)0)->ship_group),
+	       "set_name sets either");
 
 static int set_state_dir(struct fleet_conf *c, const struct fleet_key *k, const char *value)
 {
@@ -136,8 +143,10 @@ static const struct fleet_key keys[] = {
 	  "blocks per second, an integer from 0 (no limit) to 1000000" },
 	{ "heartbeat-interval", set_uint, OFF(heartbeat_s), 1, 3600,
 	  "seconds, an integer from 1 to 3600" },
-	{ "ship-group", set_group, 0, 0, 0,
+	{ "ship-group", set_name, OFF(ship_group), 0, 0,
 	  "a group name: lowercase letters, digits, '_' and '-', at most 32" },
+	{ "ship-user", set_name, OFF(ship_user), 0, 0,
+	  "a user name: lowercase letters, digits, '_' and '-', at most 32" },
 	{ "ship-state-dir", set_state_dir, 0, 0, 0, "an absolute path of at most 255 bytes" },
 };
 
@@ -147,6 +156,7 @@ void fleet_conf_init(struct fleet_conf *c)
 	c->max_in_flight = 64;
 	c->heartbeat_s = 30;
 	strcpy(c->ship_group, FLEET_SHIP_GROUP_DEFAULT);
+	strcpy(c->ship_user, FLEET_SHIP_USER_DEFAULT);
 	strcpy(c->ship_state_dir, FLEET_SHIP_STATE_DIR_DEFAULT);
 }
 

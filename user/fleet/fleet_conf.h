@@ -13,6 +13,7 @@
 #define FLEET_MAX_SERVERS 16
 
 #define FLEET_SHIP_GROUP_DEFAULT     "evtap-ship"
+#define FLEET_SHIP_USER_DEFAULT	     "evtap-ship"
 #define FLEET_SHIP_STATE_DIR_DEFAULT "/var/lib/evtap-ship"
 
 struct fleet_conf {
@@ -26,12 +27,13 @@ struct fleet_conf {
 	unsigned int ship_rate;	    /* blocks per second, 0 for no limit */
 	unsigned int heartbeat_s;   /* seconds between heartbeats */
 	char ship_group[33];	    /* evtapd gives the store to it; evtap-shipd runs in it */
+	char ship_user[33];	    /* evtap-shipd's user: evtapd takes fleet requests from it */
 	char ship_state_dir[256];   /* evtap-shipd's watermarks and status, which evtapd reads */
 };
 
 /*
  * Defaults: no servers, 64 in flight, no rate limit, a heartbeat every 30 s, the ship group
- * evtap-ship, its state in /var/lib/evtap-ship.
+ * and user evtap-ship, its state in /var/lib/evtap-ship.
  */
 void fleet_conf_init(struct fleet_conf *c);
 void fleet_conf_free(struct fleet_conf *c);

@@ -45,12 +45,14 @@ static const char *const agent_pub[] = {
 	"evtap.v1.data.*.{h}",
 	"evtap.v1.key.*.{h}",
 	KV_PUT(FLEET_KV_CONSENT, "*"), /* bound by KV_READ below */
+	KV_PUT(FLEET_KV_FORGET, "*"),  /* a forget asked here, for the person */
 	KV_WRITE(FLEET_KV_HEALTH, "{h}"),
 	KV_WRITE(FLEET_KV_RECEIPTS, "*.{h}"),
 	STREAM_NAMES,
 	KV_READ(FLEET_KV_CONSENT),
 	KV_READ(FLEET_KV_POLICY),
 	KV_READ(FLEET_KV_FORGET),
+	KV_READ(FLEET_KV_RECEIPTS), /* mirrored for evtap forget --status */
 	NULL,
 };
 
@@ -61,6 +63,7 @@ static const char *const custodian_pub[] = {
 	STREAM_NAMES,
 	KV_READ(FLEET_KV_CONSENT),
 	KV_READ(FLEET_KV_POLICY),
+	KV_READ(FLEET_KV_FORGET), /* a forgotten person is refused every release */
 	KV_WRITE(FLEET_KV_RECEIPTS, "*.custodian"),
 	NULL,
 };
@@ -81,8 +84,13 @@ static const char *const eraser_pub[] = {
 	"$JS.API.STREAM.INFO." FLEET_STREAM_KEYS,
 	"$JS.API.STREAM.PURGE." FLEET_STREAM_DATA,
 	"$JS.API.STREAM.PURGE." FLEET_STREAM_KEYS,
+	/* The 2.9.10 workaround: the pipeline's durable read, deleted and made again. */
+	"$JS.API.CONSUMER.INFO." FLEET_STREAM_DATA "." FLEET_PIPELINE_DURABLE,
+	"$JS.API.CONSUMER.DELETE." FLEET_STREAM_DATA "." FLEET_PIPELINE_DURABLE,
+	"$JS.API.CONSUMER.DURABLE.CREATE." FLEET_STREAM_DATA "." FLEET_PIPELINE_DURABLE,
 	STREAM_NAMES,
 	KV_READ(FLEET_KV_FORGET),
+	KV_READ(FLEET_KV_RECEIPTS), /* its own receipt: a request already purged is not again */
 	KV_WRITE(FLEET_KV_RECEIPTS, "*.eraser"),
 	NULL,
 };

@@ -60,15 +60,33 @@ static int retention_ok(const char *value)
 	return number_ok(value, 1, 3650, "d");
 }
 
-/* Purposes are words an agent shows to the people it records: short, plain, few. */
+/* A purpose's description: plain printable text an agent shows, without the list's comma. */
+static int description_ok(const char *d, size_t len)
+{
+	if (len == 0 || len > 80)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (d[i] < ' ' || d[i] > '~' || d[i] == '"' || d[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/*
+ * Purposes are name:description pairs an agent shows to the people it records: names short,
+ * plain words (the custodian matches them exactly), few of them. The description may be left
+ * out.
+ */
 static int purposes_ok(const char *value)
 {
-	size_t n = 0, len;
+	size_t n = 0, len, name;
 
 	for (const char *p = value;; p += len + 1) {
 		len = strcspn(p, ",");
-		if (len == 0 || len > 32 ||
-		    strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-") < len || ++n > 16)
+		name = strcspn(p, ":,");
+		if (name == 0 || name > 32 ||
+		    strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-") < name || ++n > 16)
+			return 0;
+		if (name < len && !description_ok(p + name + 1, len - name - 1))
 			return 0;
 		if (!p[len])
 			return 1;
@@ -81,7 +99,8 @@ static const struct setting settings[] = {
 	{ "time-granularity", granularity_ok, "milliseconds, an integer from 0 to 60000" },
 	{ "retention", retention_ok, "DAYSd, from 1d to 3650d" },
 	{ "purposes", purposes_ok,
-	  "1 to 16 comma-separated words of a-z, 0-9 and '-', each at most 32 long" },
+	  "1 to 16 comma-separated NAME[:DESCRIPTION], NAME of a-z, 0-9 and '-' (at most 32), "
+	  "DESCRIPTION printable (at most 80, no comma or quote)" },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

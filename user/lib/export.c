@@ -61,33 +61,139 @@ static void add_display(json_object *o, const struct evtap_display_rec *d)
 			       json_object_new_double(d->damage_ppm / 1000000.0));
 }
 
-static void add_input(json_object *o, const struct evtap_record *r)
+/*
+ * Input records, the bulk of any export, are written directly: building a json-c object per
+ * record cost most of a pipeline's time (docs/BENCHMARKS.md). The bytes are those json-c
+ * writes with JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE (tests/unit/test_export.c
+ * compares them): keys in insertion order, no spaces, its escapes.
+ */
+/* The one-letter escape json-c uses for c, or 0. */
+static char short_escape(unsigned char c)
 {
-	const char *name = record_name(r);
-
-	switch (r->kind) {
-	case EVTAP_KIND_MOTION:
-		json_object_object_add(o, "name", json_object_new_string(name));
-		add_int(o, "dx", r->value);
-		add_int(o, "dy", r->value2);
-		break;
-	case EVTAP_KIND_WHEEL:
-		json_object_object_add(o, "name", json_object_new_string(name));
-		add_int(o, "value", r->value);
-		add_int(o, "hvalue", r->value2);
-		break;
-	case EVTAP_KIND_KEYCLASS:
-		json_object_object_add(o, "class", json_object_new_string(name));
-		add_int(o, "value", r->value);
-		break;
+	switch (c) {
+	case '"':
+	case '\\':
+		return (char)c;
+	case '\b':
+		return 'b';
+	case '\t':
+		return 't';
+	case '\n':
+		return 'n';
+	case '\f':
+		return 'f';
+	case '\r':
+		return 'r';
 	default:
-		add_int(o, "code", r->code);
-		json_object_object_add(o, "name", name ? json_object_new_string(name) : NULL);
-		add_int(o, "value", r->value);
+		return 0;
 	}
 }
 
-static int write_json(FILE *out, const struct evtap_record *r, const struct evtap_device *dev)
+static void put_str(FILE *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	fputc_unlocked('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e = short_escape(c);
+
+		if (e) {
+			fputc_unlocked('\\', out);
+			fputc_unlocked(e, out);
+		} else if (c < ' ') {
+			fputs_unlocked("\\u00", out);
+			fputc_unlocked(hex[c >> 4], out);
+			fputc_unlocked(hex[c & 15], out);
+		} else {
+			fputc_unlocked(c, out);
+		}
+	}
+	fputc_unlocked('"', out);
+}
+
+static void put_int(FILE *out, int64_t v)
+{
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	char b[24];
+	int n = sizeof(b);
+
+	do
+		b[--n] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		b[--n] = '-';
+	fwrite_unlocked(b + n, 1, sizeof(b) - (size_t)n, out);
+}
+
+/* ,"key": then the value's writer follows. */
+static void put_key(FILE *out, const char *key)
+{
+	fputc_unlocked(',', out);
+	put_str(out, key);
+	fputc_unlocked(':', out);
+}
+
+static void put_int_field(FILE *out, const char *key, int64_t v)
+{
+	put_key(out, key);
+	put_int(out, v);
+}
+
+static void put_str_field(FILE *out, const char *key, const char *v)
+{
+	put_key(out, key);
+	if (v)
+		put_str(out, v);
+	else
+		fputs_unlocked("null", out);
+}
+
+static void put_input(FILE *out, const struct evtap_record *r, const struct evtap_device *dev)
+{
+	const char *name = record_name(r);
+
+	put_str_field(out, "device", dev ? dev->name : NULL);
+	put_str_field(out, "device_class", evtap_device_class_name(dev ? dev->class : 0));
+	switch (r->kind) {
+	case EVTAP_KIND_MOTION:
+		put_str_field(out, "name", name);
+		put_int_field(out, "dx", r->value);
+		put_int_field(out, "dy", r->value2);
+		break;
+	case EVTAP_KIND_WHEEL:
+		put_str_field(out, "name", name);
+		put_int_field(out, "value", r->value);
+		put_int_field(out, "hvalue", r->value2);
+		break;
+	case EVTAP_KIND_KEYCLASS:
+		put_str_field(out, "class", name);
+		put_int_field(out, "value", r->value);
+		break;
+	default:
+		put_int_field(out, "code", r->code);
+		put_str_field(out, "name", name);
+		put_int_field(out, "value", r->value);
+	}
+}
+
+static int write_input_json(FILE *out, const struct evtap_record *r, const struct evtap_device *dev)
+{
+	char ts[40];
+
+	clock_format_rfc3339(r->ts_ns, ts, sizeof(ts));
+	fputs_unlocked("{\"ts\":", out);
+	put_str(out, ts);
+	put_int_field(out, "ts_ns", r->ts_ns);
+	put_int_field(out, "uid", r->uid);
+	put_str_field(out, "kind", evtap_kind_name(r->kind));
+	put_input(out, r, dev);
+	fputs_unlocked("}\n", out);
+	return ferror_unlocked(out) ? -EIO : 0;
+}
+
+/* Counts and display records, few and nested, through json-c. */
+static int write_json(FILE *out, const struct evtap_record *r)
 {
 	json_object *o = json_object_new_object();
 	char ts[40];
@@ -98,17 +204,10 @@ static int write_json(FILE *out, const struct evtap_record *r, const struct evta
 	add_int(o, "ts_ns", r->ts_ns);
 	add_int(o, "uid", r->uid);
 	json_object_object_add(o, "kind", json_object_new_string(evtap_kind_name(r->kind)));
-	if (r->kind == EVTAP_KIND_COUNTS) {
+	if (r->kind == EVTAP_KIND_COUNTS)
 		add_counts(o, &r->counts);
-	} else if (r->kind == EVTAP_KIND_DISPLAY) {
+	else
 		add_display(o, &r->display);
-	} else {
-		json_object_object_add(o, "device", dev ? json_object_new_string(dev->name) : NULL);
-		json_object_object_add(
-			o, "device_class",
-			json_object_new_string(evtap_device_class_name(dev ? dev->class : 0)));
-		add_input(o, r);
-	}
 	ret = fprintf(out, "%s\n",
 		      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 								JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -168,8 +267,11 @@ static void write_csv_metrics(FILE *out, const struct evtap_record *r)
 int export_record(FILE *out, enum export_format format, const struct evtap_record *rec,
 		  const struct evtap_device *dev)
 {
+	if (format == EXPORT_JSONL &&
+	    (rec->kind == EVTAP_KIND_COUNTS || rec->kind == EVTAP_KIND_DISPLAY))
+		return write_json(out, rec);
 	if (format == EXPORT_JSONL)
-		return write_json(out, rec, dev);
+		return write_input_json(out, rec, dev);
 	if (rec->kind == EVTAP_KIND_COUNTS || rec->kind == EVTAP_KIND_DISPLAY)
 		write_csv_metrics(out, rec);
 	else

@@ -200,3 +200,22 @@ int key_seal_for_custodian(uint8_t out[KEY_SEALED_SIZE], uint32_t uid, const uin
 	sodium_memzero(plain, sizeof(plain));
 	return err;
 }
+
+int key_open_sealed(const uint8_t *in, size_t len, const uint8_t pk[KEY_CUSTODIAN_PK_SIZE],
+		    const uint8_t sk[crypto_box_SECRETKEYBYTES], uint32_t *uid,
+		    uint8_t key[KEY_SIZE])
+{
+	uint8_t plain[KEY_SEALED_PLAIN_SIZE];
+	int err = 0;
+
+	if (len != KEY_SEALED_SIZE || crypto_box_seal_open(plain, in, len, pk, sk))
+		return -EBADMSG;
+	if (memcmp(plain, KEY_SEALED_MAGIC, 4) || plain[4] != KEY_SEALED_VERSION) {
+		err = -EBADMSG;
+	} else {
+		*uid = get_le32(plain + 5);
+		memcpy(key, plain + 9, KEY_SIZE);
+	}
+	sodium_memzero(plain, sizeof(plain));
+	return err;
+}

@@ -8,6 +8,7 @@
 #define EVTAP_KEYS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sodium.h>
 
@@ -49,5 +50,13 @@ int keyring_forget(struct keyring *kr, uint32_t uid);
 /* Returns 0, or -EINVAL if the public key is not one (crypto_box_seal refused it). */
 int key_seal_for_custodian(uint8_t out[KEY_SEALED_SIZE], uint32_t uid, const uint8_t key[KEY_SIZE],
 			   const uint8_t custodian_pk[KEY_CUSTODIAN_PK_SIZE]);
+
+/*
+ * Opens a key sealed by key_seal_for_custodian with the custodian's key pair: what only
+ * evtap-custodian does. Returns 0, or -EBADMSG if it does not open or is not a sealed key.
+ */
+int key_open_sealed(const uint8_t *in, size_t len, const uint8_t pk[KEY_CUSTODIAN_PK_SIZE],
+		    const uint8_t sk[crypto_box_SECRETKEYBYTES], uint32_t *uid,
+		    uint8_t key[KEY_SIZE]);
 
 #endif /* EVTAP_KEYS_H */

@@ -8,10 +8,19 @@
 #include "request.h"
 
 static const char *const op_names[REQ_OP_MAX] = {
-	[REQ_STATUS] = "status", [REQ_STATS] = "stats",	    [REQ_DEVICES] = "devices",
-	[REQ_EXPORT] = "export", [REQ_OPT_OUT] = "opt-out", [REQ_OPT_IN] = "opt-in",
-	[REQ_LEVEL] = "level",	 [REQ_PAUSE] = "pause",	    [REQ_FORGET] = "forget",
+	[REQ_STATUS] = "status",
+	[REQ_STATS] = "stats",
+	[REQ_DEVICES] = "devices",
+	[REQ_EXPORT] = "export",
+	[REQ_OPT_OUT] = "opt-out",
+	[REQ_OPT_IN] = "opt-in",
+	[REQ_LEVEL] = "level",
+	[REQ_PAUSE] = "pause",
+	[REQ_FORGET] = "forget",
 	[REQ_AUDIT] = "audit",
+	[REQ_FORGET_STATUS] = "forget-status",
+	[REQ_FLEET_CONSENT] = "fleet-consent",
+	[REQ_FLEET_FORGET] = "fleet-forget",
 };
 
 const char *request_op_name(enum request_op op)
@@ -79,7 +88,8 @@ static int parse_op(json_object *obj, struct request *req, char *err, size_t err
 	}
 	snprintf(err, errlen,
 		 "field \"op\": unknown operation (expected status, stats, devices, "
-		 "export, opt-out, opt-in, level, pause, forget or audit)");
+		 "export, opt-out, opt-in, level, pause, forget, audit, forget-status, "
+		 "fleet-consent or fleet-forget)");
 	return -EINVAL;
 }
 
@@ -111,9 +121,75 @@ static int parse_export(json_object *obj, struct request *req, char *err, size_t
 	return 0;
 }
 
-static int parse_args(json_object *obj, struct request *req, char *err, size_t errlen)
+static int parse_level(json_object *obj, struct request *req, char *err, size_t errlen)
 {
 	const char *level;
+	int ret = get_string(obj, "level", &level, err, errlen);
+
+	if (ret < 0)
+		return ret;
+	req->level = ret ? -1 : evtap_level_parse(level);
+	if (req->level >= 0)
+		return 0;
+	snprintf(err, errlen,
+		 "field \"level\": expected \"off\", \"counts\", \"classes\" or \"full\"");
+	return -EINVAL;
+}
+
+/* A required field: present, or err says it is missing. */
+static int need(int ret, const char *key, char *err, size_t errlen)
+{
+	if (ret > 0)
+		snprintf(err, errlen, "field \"%s\" is missing", key);
+	return ret ? -EINVAL : 0;
+}
+
+/* The whole choice, not a change to it: applied as it is, or not at all (docs/FLEET.md). */
+/*
+ * An optional string field holding one purpose name (one) or a purposes list (whole) into
+ * req->purposes.
+ */
+static int parse_purposes(json_object *obj, const char *key, int one, struct request *req,
+			  char *err, size_t errlen)
+{
+	const char *s;
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 0;
+	s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	if (!s || (one ? !purpose_name_ok(s, strlen(s)) : !purposes_list_ok(s))) {
+		snprintf(err, errlen, "field \"%s\": expected %s", key,
+			 one ? "a purpose's name (a-z, 0-9, '-', at most 32)"
+			     : "comma-separated purpose names");
+		return -EINVAL;
+	}
+	snprintf(req->purposes, sizeof(req->purposes), "%s", s);
+	return 0;
+}
+
+static int parse_fleet_consent(json_object *obj, struct request *req, char *err, size_t errlen)
+{
+	json_object *v;
+
+	if (need(!req->has_uid, "uid", err, errlen))
+		return -EINVAL;
+	if (!json_object_object_get_ex(obj, "opted_out", &v) ||
+	    !json_object_is_type(v, json_type_boolean)) {
+		snprintf(err, errlen, "field \"opted_out\": expected true or false");
+		return -EINVAL;
+	}
+	req->opted_out = json_object_get_boolean(v);
+	if (parse_level(obj, req, err, errlen) ||
+	    parse_purposes(obj, "excluded_purposes", 0, req, err, errlen) ||
+	    get_int(obj, "paused_until", 0, INT64_MAX, &req->paused_until_ns, err, errlen) < 0)
+		return -EINVAL;
+	return need(get_int(obj, "changed", 1, INT64_MAX, &req->changed_ns, err, errlen), "changed",
+		    err, errlen);
+}
+
+static int parse_args(json_object *obj, struct request *req, char *err, size_t errlen)
+{
 	int64_t v;
 	int ret = get_int(obj, "uid", 0, EVTAP_UID_NONE - 1, &v, err, errlen);
 
@@ -125,29 +201,24 @@ static int parse_args(json_object *obj, struct request *req, char *err, size_t e
 	case REQ_EXPORT:
 		return parse_export(obj, req, err, errlen);
 	case REQ_LEVEL:
-		ret = get_string(obj, "level", &level, err, errlen);
-		if (ret < 0)
-			return ret;
-		req->level = ret ? -1 : evtap_level_parse(level);
-		if (req->level < 0) {
-			snprintf(err, errlen,
-				 "field \"level\": expected \"off\", \"counts\", \"classes\" or "
-				 "\"full\"");
-			return -EINVAL;
-		}
-		return 0;
+		return parse_level(obj, req, err, errlen);
+	case REQ_FLEET_CONSENT:
+		return parse_fleet_consent(obj, req, err, errlen);
+	case REQ_FLEET_FORGET:
+		return need(!req->has_uid, "uid", err, errlen);
 	case REQ_PAUSE:
-		ret = get_int(obj, "seconds", 1, 366LL * 24 * 3600, &req->pause_s, err, errlen);
-		if (ret > 0)
-			snprintf(err, errlen, "field \"seconds\" is missing");
-		return ret ? -EINVAL : 0;
+		return need(
+			get_int(obj, "seconds", 1, 366LL * 24 * 3600, &req->pause_s, err, errlen),
+			"seconds", err, errlen);
+	case REQ_OPT_OUT:
+	case REQ_OPT_IN:
+		return parse_purposes(obj, "purpose", 1, req, err, errlen);
 	case REQ_STATUS: /* no arguments beyond "uid" */
 	case REQ_STATS:
 	case REQ_DEVICES:
-	case REQ_OPT_OUT:
-	case REQ_OPT_IN:
 	case REQ_FORGET:
 	case REQ_AUDIT:
+	case REQ_FORGET_STATUS:
 	case REQ_OP_MAX:
 		return 0;
 	}

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "purposes.h"
 
 #define REQUEST_MAX_BYTES 4096
 
@@ -19,6 +20,9 @@ enum request_op {
 	REQ_PAUSE,
 	REQ_FORGET,
 	REQ_AUDIT,
+	REQ_FORGET_STATUS,
+	REQ_FLEET_CONSENT, /* evtap-shipd only: a consent change made on another machine */
+	REQ_FLEET_FORGET,  /* evtap-shipd only: a forget asked on another machine */
 	REQ_OP_MAX,
 };
 
@@ -34,6 +38,13 @@ struct request {
 	int64_t since_ns; /* export: wall-clock bounds, [since, until) */
 	int64_t until_ns;
 	enum export_format format;
+	/* fleet-consent: the person's whole choice as the fleet has it, and when it was made */
+	int opted_out;
+	int64_t paused_until_ns; /* wall clock; 0: not paused */
+	int64_t changed_ns;	 /* wall clock of the change, on the machine that made it */
+	/* opt-out, opt-in: "purpose", one name ("" for recording as a whole); fleet-consent:
+	 * "excluded_purposes", the whole list, comma-separated (purposes.h) */
+	char purposes[PURPOSES_TEXT];
 };
 
 /* Parses one request; on error returns -EINVAL with a message for the client in err. */

@@ -700,6 +700,29 @@ int seg_read_mem(struct seg_reader *rd, const uint8_t *buf, size_t len, uint32_t
 	return read_segment(rd, uid, key, cb);
 }
 
+int seg_read_block(struct seg_reader *rd, const uint8_t *buf, size_t len,
+		   const struct seg_place *place, const uint8_t key[KEY_SIZE],
+		   const struct seg_read_cb *cb)
+{
+	const uint8_t *payload;
+	size_t opened_len, raw_len;
+	uint32_t plen;
+
+	rd->src = (struct seg_source){ .mem = buf, .fd = -1, .size = len };
+	rd->place = *place;
+	rd->key = key;
+	rd->cb = cb;
+	if (check_block(rd, 0, &payload, &plen) != BLOCK_OK || SEG_BLOCK_HEADER_SIZE + plen != len)
+		return -EBADMSG;
+	if (unpack_open(rd, place->offset, payload, plen, &opened_len))
+		return -EKEYREJECTED;
+	if (unpack_decompress(rd, opened_len, &raw_len)) {
+		report(rd, place->offset, "undecodable block: bad zlib stream");
+		return 0;
+	}
+	return decode_block(rd, place->offset, raw_len);
+}
+
 int seg_raw_open(struct seg_reader *rd, int fd, uint32_t uid, uint64_t *seq, const char **why)
 {
 	uint8_t h[SEG_HEADER_SIZE];

@@ -113,6 +113,18 @@ int seg_read_mem(struct seg_reader *rd, const uint8_t *buf, size_t len, uint32_t
 		 const uint8_t key[KEY_SIZE], const struct seg_read_cb *cb);
 
 /*
+ * Reads one block held alone in buf (its header and payload, as a segment holds it and as a
+ * fleet data message carries it) that lives at place: its seal must be bound to place.
+ * Returns 0 once its records went to cb (a malformed entry is reported through cb->corrupt),
+ * the record callback's non-zero return, -EBADMSG for a block whose header or checksum is
+ * wrong or that is not exactly buf, or -EKEYREJECTED when the seal does not open (another key,
+ * or another place).
+ */
+int seg_read_block(struct seg_reader *rd, const uint8_t *buf, size_t len,
+		   const struct seg_place *place, const uint8_t key[KEY_SIZE],
+		   const struct seg_read_cb *cb);
+
+/*
  * After a read: where the last block that verified and opened ends, or the header's end if none
  * did but the header's key id is the key's. 0 when nothing proves that the key is the
  * segment's (no block opened, and a version 2 header or another key's id), when the header was

@@ -1045,7 +1045,8 @@ int store_list_users(const char *data_dir, uint32_t **out)
 		free(uids);
 		return err ?: -EOVERFLOW;
 	}
-	qsort(uids, n, sizeof(*uids), cmp_u32);
+	if (n) /* qsort's base must not be NULL, even for no element */
+		qsort(uids, n, sizeof(*uids), cmp_u32);
 	*out = uids;
 	return (int)n;
 }

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The fleet consent suite's programs (tests/fleet/consent.sh): the driver of shipd's consent
+# sync and forget modules, and one evtapd over the kernel layer's double per machine. Included
+# by the top Makefile.
+
+SYNC_OBJS := $(call objs_of,user/shipd/sync.c user/shipd/consent_sync.c user/shipd/forget.c)
+
+$(BUILD)/fleet-tests/evtap-syncdrive: tests/fleet/syncdrive.c $(SYNC_OBJS) \
+				      $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SHIPD_INC) -o $@ $^ $(LDFLAGS) $(FLEET_LIBS) $(LIB_LIBS)
+
+$(BUILD)/fleet-tests/evtap-test-hostd: tests/fleet/hostd.c $(DOUBLE_SRCS) $(HARNESS_SRCS) \
+				       $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a \
+				       $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(EVTAPD_INC) -Itests -Itests/double -Itests/daemon -o $@ $< \
+		$(DOUBLE_SRCS) $(HARNESS_SRCS) $(BUILD)/libevtapd.a $(BUILD)/libevtap-kernel.a \
+		$(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a \
+		$(LDFLAGS) $(EVTAPD_LIBS) $(KERNEL_LIBS) $(LIB_LIBS)
+
+.PHONY: test-fleet-consent
+test-fleet-consent: $(BUILD)/fleet-tests/evtap-syncdrive $(BUILD)/fleet-tests/evtap-test-hostd \
+		    $(BUILD)/evtap $(BUILD)/evtap-erase
