@@ -38,6 +38,7 @@ struct consent_sync {
 	jsCtx *js;
 	kvStore *kv;
 	kvWatcher *w;
+	int64_t bind_at; /* the next try to bind the bucket */
 	struct seen seen[SYNC_MAX_ACCOUNTS];
 	int nseen;
 };
@@ -237,7 +238,7 @@ void consent_sync_poll(struct consent_sync *cs)
 		unwatch(cs);
 		return;
 	}
-	if (!cs->kv && !(cs->kv = sync_bind(cs->h, &cs->js, FLEET_KV_CONSENT)))
+	if (!cs->kv && !(cs->kv = sync_bind(cs->h, &cs->js, FLEET_KV_CONSENT, &cs->bind_at)))
 		return;
 	sync_outbox_each(cs->h, "consent", publish_one, cs);
 	drain_watch(cs);

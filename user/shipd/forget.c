@@ -39,6 +39,7 @@ struct forget {
 	jsCtx *js;
 	kvStore *forgets, *receipts;
 	kvWatcher *wf, *wr;
+	int64_t bind_at; /* the next try to bind the buckets */
 	struct request req[MAX_REQUESTS];
 	int nreq;
 	struct receipt rc[MAX_RECEIPTS];
@@ -315,9 +316,10 @@ void forget_poll(struct forget *f)
 		unwatch(f);
 		return;
 	}
-	if (!f->forgets && !(f->forgets = sync_bind(f->h, &f->js, FLEET_KV_FORGET)))
+	if (!f->forgets && !(f->forgets = sync_bind(f->h, &f->js, FLEET_KV_FORGET, &f->bind_at)))
 		return;
-	if (!f->receipts && !(f->receipts = sync_bind(f->h, &f->js, FLEET_KV_RECEIPTS)))
+	if (!f->receipts &&
+	    !(f->receipts = sync_bind(f->h, &f->js, FLEET_KV_RECEIPTS, &f->bind_at)))
 		return;
 	sync_outbox_each(f->h, "forget", publish_one, f);
 	drain(f, f->forgets, &f->wf, on_forget);
