@@ -5,14 +5,15 @@
 # (evtap-syncdrive run, as the ship user "nobody"); alice is uid 1000 on A and 1002 on B, bob
 # 1001 on both; evtap-erase purges. Prints PASS/FAIL lines, and which permissions it ran with.
 # Run as root (callers of any uid).
-# EVTAP_FLEET_PORT_BASE moves the port (default 14300, BASE+1).
+# EVTAP_FLEET_PORT_BASE moves the port (default 14400, BASE+1: clear of the fleet suite's
+# clients and routes, 14201-14203 and 14301-14303, and the fleet-ship suite's, from 14600).
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 T=$BUILD/fleet-tests
 EVTAP=$BUILD/evtap
 SHIP_UID=65534 # nobody, in nogroup: the [fleet] ship-user and ship-group below
-PORT=$((${EVTAP_FLEET_PORT_BASE:-14300} + 1))
+PORT=$((${EVTAP_FLEET_PORT_BASE:-14400} + 1))
 URL=nats://127.0.0.1:$PORT
 DEADLINE=50 # tenths of a second: the issue's 5 s
 
