@@ -53,7 +53,8 @@ UNIT_TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(wildcard tests/unit/tes
 	tests/daemon/test_*.c)))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
-.PHONY: all deps test test-unit test-fleet test-asan test-bpf test-fuzz test-vm demo bench clean format install deb
+.PHONY: all deps test test-unit test-fleet test-asan test-bpf test-fuzz test-vm demo bench clean \
+	format install deb
 all: $(BUILD)/evtapd $(BUILD)/evtap $(BUILD)/evtap-shipd $(BUILD)/evtap-inject \
 	$(BUILD)/evtap-drmclient
 

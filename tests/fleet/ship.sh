@@ -9,7 +9,23 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 B=${BUILD:-build}
-BASE=${EVTAP_SHIP_PORT_BASE:-14600}
+# Ports: clients BASE+1..3, routes BASE+101..103. Without EVTAP_SHIP_PORT_BASE, a base is
+# picked from the pid and moved on while any of its ports is taken, so that runs side by side
+# (other helpers, other suites) never join each other's cluster.
+ports_free() {
+	local b=$1 p
+	for p in $((b + 1)) $((b + 2)) $((b + 3)) $((b + 101)) $((b + 102)) $((b + 103)); do
+		ss -Htln "sport = :$p" | grep -q . && return 1
+	done
+	return 0
+}
+BASE=${EVTAP_SHIP_PORT_BASE:-}
+if [ -z "$BASE" ]; then
+	for ((i = 0; i < 20; i++)); do
+		BASE=$((20000 + (($$ + i * 7) % 150) * 200))
+		ports_free $BASE && break
+	done
+fi
 SHIP_ID=65534 # nobody, in nogroup: the ship user and group of this test
 UIDS=(33 34 1000)
 NAMES=(www-data backup cloudsdk)
@@ -34,7 +50,7 @@ cleanup() {
 	stop_pid "$SHIPD"
 	stop_pid "$GENPID"
 	for k in 1 2 3; do stop_pid "${NODE[$k]:-}"; done
-	rm -rf "$tmp"
+	[ -n "${EVTAP_SHIP_KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -109,7 +125,8 @@ start_node() {
 }
 
 start_shipd() {
-	setpriv --reuid=$SHIP_ID --regid=$SHIP_ID --clear-groups $B/evtap-shipd -c "$tmp/evtap.conf" \
+	setpriv --reuid=$SHIP_ID --regid=$SHIP_ID --clear-groups $B/evtap-shipd \
+		-c "$tmp/${1:-evtap}.conf" \
 		--data-dir "$tmp/data" --machine-id "$tmp/machine-id" >>"$tmp/shipd.log" 2>&1 &
 	SHIPD=$!
 }
@@ -118,6 +135,12 @@ start_shipd() {
 status() {
 	python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], 0))" \
 		"$tmp/state/status.json" "$1" 2>/dev/null || echo 0
+}
+
+# publish_errors: the failed publishes so far, all reasons.
+publish_errors() {
+	python3 -c "import json,sys; print(sum(json.load(open(sys.argv[1]))['publish_errors'].values()))" \
+		"$tmp/state/status.json"
 }
 
 # drained SECONDS: waits for the shipper to report nothing left and nothing in flight.
@@ -157,7 +180,8 @@ fi
 # Bad input: a bad [fleet] key names file and line; root is refused.
 printf '[fleet]\nservers = nats://127.0.0.1:1\nmax-in-flight = lots\n' >"$tmp/bad.conf"
 chmod 0644 "$tmp/bad.conf"
-out=$(setpriv --reuid=$SHIP_ID --regid=$SHIP_ID --clear-groups $B/evtap-shipd -c "$tmp/bad.conf" 2>&1)
+out=$(setpriv --reuid=$SHIP_ID --regid=$SHIP_ID --clear-groups $B/evtap-shipd \
+	-c "$tmp/bad.conf" 2>&1)
 if [ $? -ne 0 ] && grep -qF "$tmp/bad.conf:3: bad value 'lots' for max-in-flight" <<<"$out"; then
 	pass fleet-ship-bad-config
 else
@@ -226,12 +250,12 @@ for j in "${down[@]}"; do
 	kill -9 "${NODE[$j]}"
 	wait "${NODE[$j]}" 2>/dev/null
 done
-errors_before=$(python3 -c "import json,sys; print(sum(json.load(open(sys.argv[1]))['publish_errors'].values()))" "$tmp/state/status.json")
+errors_before=$(publish_errors)
 $GEN "$tmp/data" "$tmp/keys" "$tmp/custodian.pub" $SHIP_ID 10 300 200 "${UIDS[@]}" ||
 	fail fleet-ship-gen "the store writer failed"
 sleep 8
 backlog=$(status backlog_bytes)
-errors=$(python3 -c "import json,sys; print(sum(json.load(open(sys.argv[1]))['publish_errors'].values()))" "$tmp/state/status.json")
+errors=$(publish_errors)
 if [ "$backlog" -gt 0 ] && [ "$errors" -gt "$errors_before" ]; then
 	pass "fleet-ship-buffers-without-quorum (backlog $backlog bytes)"
 else
@@ -269,6 +293,15 @@ if grep -q '^evtap_ship_blocks_total [1-9]' "$tmp/state/metrics.prom" &&
 else
 	fail fleet-ship-metrics "$(head -c 600 "$tmp/state/metrics.prom")"
 fi
+# Debian's promtool, when tests/promtool has it cached (the VM suites fetch it).
+if promtool=$(EVTAP_VM_CACHE=${EVTAP_VM_CACHE:-/var/cache/evtap-vm} tests/promtool 2>/dev/null) &&
+	[ -x "$promtool" ]; then
+	if out=$("$promtool" check metrics <"$tmp/state/metrics.prom" 2>&1); then
+		pass fleet-ship-metrics-promtool
+	else
+		fail fleet-ship-metrics-promtool "$out"
+	fi
+fi
 # SIGTERM: the acknowledgements due are waited for, the status written, exit 0 (and, under
 # SANITIZE=1, nothing reported).
 kill -TERM "$SHIPD"
@@ -280,6 +313,23 @@ if [ $rc = 0 ] && grep -q "stopped: " "$tmp/shipd.log" &&
 	pass fleet-ship-stops-cleanly
 else
 	fail fleet-ship-stops-cleanly "exit $rc"
+fi
+# Retention ahead of the shipper, and a bounded drain: while it is stopped, new segments are
+# written and the first of them of one user deleted; restarted with ship-rate = 100 blocks/s,
+# it counts the deleted segment and drains the rest no faster than that.
+read -r _ _ wm_seq _ <"$tmp/state/${UIDS[0]}.wm"
+$GEN "$tmp/data" "$tmp/keys" "$tmp/custodian.pub" $SHIP_ID 1 12000 0 "${UIDS[@]}" ||
+	fail fleet-ship-gen "the store writer failed"
+rm -f "$tmp/data/${UIDS[0]}/$(printf '%016x' $((wm_seq + 1))).seg"
+{ cat "$tmp/evtap.conf" && echo "ship-rate = 100"; } >"$tmp/rate.conf"
+chmod 0644 "$tmp/rate.conf"
+t0=$SECONDS
+start_shipd rate
+if drained 40 && elapsed=$((SECONDS - t0)) && [ "$elapsed" -ge 3 ] &&
+	[ "$(status expired_unshipped)" = 1 ] && out=$(verify); then
+	pass "fleet-ship-expired-and-rate ($elapsed s; $out)"
+else
+	fail fleet-ship-expired-and-rate "expired $(status expired_unshipped), ${out:-not drained}"
 fi
 echo "fleet-ship: $((SECONDS - start)) s"
 [ $failed = 0 ] || { tail -n 30 "$tmp/shipd.log"; cat "$tmp/state/metrics.prom"; }

@@ -31,15 +31,15 @@ static void test_watermark_waits_for_the_gap(void)
 	queue(132, 100);
 	queue(232, 100);
 	flights_find(&user, 2, 232)->state = FLIGHT_ACKED;
-	flights_settle(&sd);
+	flights_settle(&sd, true);
 	CHECK(user.wm.seq == 0 && user.wm.off == SEG_HEADER_SIZE, "nothing before the gap: %lu",
 	      (unsigned long)user.wm.off);
 	flights_find(&user, 2, 32)->state = FLIGHT_ACKED;
-	flights_settle(&sd);
+	flights_settle(&sd, true);
 	CHECK(user.wm.seq == 2 && user.wm.off == 132, "up to the gap: %lu",
 	      (unsigned long)user.wm.off);
 	flights_find(&user, 2, 132)->state = FLIGHT_FAILED;
-	flights_settle(&sd);
+	flights_settle(&sd, true);
 	CHECK(user.rewind, "a failure sends the user back");
 	CHECK_EQ(user.wm.off, 132);
 	CHECK_EQ(user.fl_count, 0);

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "shipd.h"
 
+#define WM_EVERY_NS    200000000LL
 #define BACKOFF_MIN_NS 500000000LL
 #define BACKOFF_MAX_NS 8000000000LL /* a broker back is used within seconds */
 
@@ -95,10 +96,14 @@ static void settle_user(struct shipd *sd, struct ship_user *u)
 
 /*
  * The watermarks are written after the lock is let go: an fsync must not hold up the ack
- * handler. Only the loop touches them. A failed write is retried at the next settle.
+ * handler. Only the loop touches them. While acknowledgements stream in, one write per user
+ * per WM_EVERY_NS is enough: a crash resends at most that much, which dedupe drops. A failed
+ * write is retried at the next settle.
  */
-void flights_settle(struct shipd *sd)
+void flights_settle(struct shipd *sd, bool force)
 {
+	int64_t now = clock_mono_ns();
+
 	pthread_mutex_lock(&sd->lock);
 	for (size_t i = 0; i < sd->n_users; i++)
 		settle_user(sd, sd->users[i]);
@@ -106,7 +111,11 @@ void flights_settle(struct shipd *sd)
 	for (size_t i = 0; i < sd->n_users; i++) {
 		struct ship_user *u = sd->users[i];
 
-		if (u->wm_dirty && !watermark_save(sd, u))
+		if (!u->wm_dirty || (!force && u->fl_count && now - u->wm_saved_at < WM_EVERY_NS))
+			continue;
+		if (!watermark_save(sd, u)) {
 			u->wm_dirty = false;
+			u->wm_saved_at = now;
+		}
 	}
 }

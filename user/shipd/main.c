@@ -41,7 +41,7 @@ static void run(struct shipd *sd)
 
 	while (!stopping) {
 		now = clock_mono_ns();
-		flights_settle(sd);
+		flights_settle(sd, false);
 		if (now >= next_scan) {
 			users_scan(sd);
 			next_scan = now + SCAN_NS;
@@ -49,15 +49,15 @@ static void run(struct shipd *sd)
 		sent = publish_connected(sd) && send_all(sd, now);
 		modules_poll(sd, now);
 		if (now >= next_report) {
-			report_write(sd);
+			report_write(sd, false);
 			next_report = now + REPORT_NS;
 		}
 		if (!sent)
 			nanosleep(&idle, NULL);
 	}
 	publish_drain(sd, DRAIN_MS);
-	flights_settle(sd);
-	report_write(sd);
+	flights_settle(sd, true);
+	report_write(sd, true);
 }
 
 int main(int argc, char **argv)

@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
+#include <sodium.h>
 #include "clock.h"
 #include "fileio.h"
 #include "log.h"
 #include "shipd.h"
+
+#define REFRESH_NS 60000000000LL
 
 static const char *const error_names[SHIP_ERR_MAX] = {
 	[SHIP_ERR_TIMEOUT] = "timeout", [SHIP_ERR_NO_RESPONDERS] = "no_responders",
@@ -43,15 +46,13 @@ static json_object *user_object(const struct ship_user *u)
 	return o;
 }
 
-static json_object *status_object(struct shipd *sd)
+static json_object *status_object(struct shipd *sd, bool final)
 {
 	json_object *o = json_object_new_object(), *errs = json_object_new_object();
 	json_object *users = json_object_new_object();
-	char ts[40], uid[16];
+	char uid[16];
 
-	clock_format_rfc3339(clock_wall_ns(), ts, sizeof(ts));
-	json_object_object_add(o, "state", json_object_new_string("running"));
-	json_object_object_add(o, "updated", json_object_new_string(ts));
+	json_object_object_add(o, "state", json_object_new_string(final ? "stopped" : "running"));
 	json_object_object_add(o, "connected", json_object_new_boolean(publish_connected(sd)));
 	add_u64(o, "reconnects", sd->c.reconnects);
 	add_u64(o, "shipped_blocks", sd->c.shipped_blocks);
@@ -73,16 +74,19 @@ static json_object *status_object(struct shipd *sd)
 	return o;
 }
 
-static void write_status(struct shipd *sd)
+static void write_status(struct shipd *sd, json_object *o)
 {
-	json_object *o = status_object(sd);
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	int err = fileio_replace(sd->state_fd, "status.json", text, strlen(text), 0640,
-				 FILEIO_SAME_GID);
+	const char *text;
+	char ts[40];
+	int err;
 
+	clock_format_rfc3339(clock_wall_ns(), ts, sizeof(ts));
+	json_object_object_add(o, "updated", json_object_new_string(ts));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	err = fileio_replace(sd->state_fd, "status.json", text, strlen(text), 0640,
+			     FILEIO_SAME_GID);
 	if (err)
 		log_warn("%s/status.json: %s", sd->state_dir, strerror(-err));
-	json_object_put(o);
 }
 
 struct metric {
@@ -146,9 +150,26 @@ static void write_metrics(struct shipd *sd)
 	free(text);
 }
 
-void report_write(struct shipd *sd)
+/*
+ * An idle shipper rewrites nothing: the files are written when what they say changed, and
+ * once a minute besides, so that status.json's time shows the shipper is alive.
+ */
+void report_write(struct shipd *sd, bool final)
 {
+	int64_t now = clock_mono_ns();
+	uint8_t hash[16];
+	json_object *o;
+	const char *text;
+
 	sd->c.reconnects = publish_reconnects(sd);
-	write_status(sd);
-	write_metrics(sd);
+	o = status_object(sd, final);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	crypto_generichash(hash, sizeof(hash), (const uint8_t *)text, strlen(text), NULL, 0);
+	if (memcmp(hash, sd->report_hash, sizeof(hash)) || now - sd->report_at >= REFRESH_NS) {
+		write_status(sd, o);
+		write_metrics(sd);
+		memcpy(sd->report_hash, hash, sizeof(hash));
+		sd->report_at = now;
+	}
+	json_object_put(o);
 }

@@ -62,29 +62,34 @@ static bool has_seq(const struct ship_user *u, uint64_t seq)
 	return false;
 }
 
+/* Segments from..to-1 were deleted (retention) before they were all shipped. */
+static void count_expired(struct shipd *sd, struct ship_user *u, uint64_t from, uint64_t to)
+{
+	if (u->fresh || from >= to)
+		return;
+	u->expired_segments += to - from;
+	sd->c.expired_segments += to - from;
+	log_warn("%.8s: segments %" PRIu64 " to %" PRIu64 " were deleted before they were all "
+		 "shipped",
+		 u->person, from, to - 1);
+}
+
 /*
- * Where next.seq is gone: segments below the first one left went before they were all
- * shipped (retention), and are counted; a store numbered anew (the directory was made again)
- * starts over at its first segment.
+ * Where next.seq is gone: the segments up to the first one left are counted; a store
+ * numbered anew (the directory was made again) starts over at its first segment.
  */
 static int find_segment(struct shipd *sd, struct ship_user *u)
 {
-	uint64_t first;
+	uint64_t first, from = u->next.seq;
 
 	if (!u->n_seqs)
 		return -EAGAIN;
 	if (u->next.seq > u->seqs[u->n_seqs - 1])
 		return push_mark(sd, u, u->seqs[0], SEG_HEADER_SIZE);
-	if (!users_next_seq(u, u->next.seq, &first))
+	if (!users_next_seq(u, u->next.seq, &first) || push_mark(sd, u, first, SEG_HEADER_SIZE))
 		return -EAGAIN;
-	if (!u->fresh) {
-		u->expired_segments += first - u->next.seq;
-		sd->c.expired_segments += first - u->next.seq;
-		log_warn("%.8s: segments %" PRIu64 " to %" PRIu64 " were deleted before they were "
-			 "all shipped",
-			 u->person, u->next.seq, first - 1);
-	}
-	return push_mark(sd, u, first, SEG_HEADER_SIZE);
+	count_expired(sd, u, from, first);
+	return 0;
 }
 
 static int open_segment(struct shipd *sd, struct ship_user *u)
@@ -102,7 +107,7 @@ static int open_segment(struct shipd *sd, struct ship_user *u)
 /* The segment is done: on to the next one, if there is one; the open one is waited on. */
 static int next_segment(struct shipd *sd, struct ship_user *u, const struct seg_raw_block *b)
 {
-	uint64_t next;
+	uint64_t next, from = u->next.seq + 1;
 
 	if (!users_next_seq(u, u->next.seq, &next))
 		return -EAGAIN;
@@ -114,6 +119,7 @@ static int next_segment(struct shipd *sd, struct ship_user *u, const struct seg_
 	}
 	if (push_mark(sd, u, next, SEG_HEADER_SIZE))
 		return -EAGAIN;
+	count_expired(sd, u, from, next);
 	close_segment(u);
 	return 0;
 }

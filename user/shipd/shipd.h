@@ -63,11 +63,12 @@ struct ship_user {
 	struct timespec key_mtime; /* key.sealed's when it was last found published */
 	struct flight *fl;	   /* ring of cap entries */
 	size_t fl_head, fl_count, fl_cap;
-	bool rewind;	  /* a publish failed: resend from wm once the queue is settled */
-	int64_t retry_at; /* monotonic ns: after a failed publish, of a block or the key */
-	bool seen;	  /* in the last scan of the data dir */
-	bool fresh;	  /* no watermark yet: from the first segment there is */
-	bool wm_dirty;	  /* wm moved since it was last written */
+	bool rewind;	     /* a publish failed: resend from wm once the queue is settled */
+	int64_t retry_at;    /* monotonic ns: after a failed publish, of a block or the key */
+	bool seen;	     /* in the last scan of the data dir */
+	bool fresh;	     /* no watermark yet: from the first segment there is */
+	bool wm_dirty;	     /* wm moved since it was last written */
+	int64_t wm_saved_at; /* monotonic ns, when it was last written */
 	uint64_t shipped_blocks, shipped_bytes, backlog_bytes;
 	uint64_t expired_segments, damaged;
 };
@@ -98,6 +99,8 @@ struct shipd {
 	int64_t tokens_at;
 	int64_t backoff_ns; /* the next retry's delay, doubled up to a bound */
 	struct shipd_counters c;
+	uint8_t report_hash[16]; /* of what the status said when last written */
+	int64_t report_at;
 };
 
 /* users.c: the data dir's users, their pseudonyms, segments and backlog. */
@@ -127,7 +130,8 @@ uint64_t publish_reconnects(struct shipd *sd);
 /* flights.c: the queues, and the watermark moving over what was acknowledged. */
 struct flight *flights_push(struct ship_user *u);
 struct flight *flights_find(struct ship_user *u, uint64_t seq, uint64_t off);
-void flights_settle(struct shipd *sd);
+/* The watermarks are written at most every 200 ms per user while busy; force: now. */
+void flights_settle(struct shipd *sd, bool force);
 
 /* send.c: the sender, user by user, within in-flight and rate bounds. */
 bool send_all(struct shipd *sd, int64_t now);
@@ -135,8 +139,8 @@ bool send_all(struct shipd *sd, int64_t now);
 /* keyship.c: publishes a user's key.sealed once, and again only if it changes. */
 bool keyship_ready(struct shipd *sd, struct ship_user *u);
 
-/* report.c: status.json for `evtap status`, metrics.prom for Prometheus. */
-void report_write(struct shipd *sd);
+/* report.c: status.json for `evtap status`, metrics.prom for Prometheus; final at stop. */
+void report_write(struct shipd *sd, bool final);
 
 /*
  * modules.c: steps other parts of shipd run in the loop over the same connection (consent
