@@ -91,9 +91,9 @@ static int newer(const struct choice *a, const struct choice *b)
 }
 
 /*
- * Whether the bucket already holds a choice newer than c (then c is superseded: it is not
- * put, so that an offline machine coming back cannot turn the fleet's latest into an older
- * one); *rev is the revision to update, 0 when the key is new.
+ * Whether the bucket already holds c or a choice newer than it (then c is superseded: it is
+ * not put, so that an offline machine coming back cannot turn the fleet's latest into an older
+ * one, nor put one choice twice); *rev is the revision to update, 0 when the key is new.
  */
 static int superseded(kvStore *kv, const char *person, const struct choice *c, uint64_t *rev)
 {
@@ -108,7 +108,7 @@ static int superseded(kvStore *kv, const char *person, const struct choice *c, u
 	*rev = kvEntry_Revision(e);
 	o = json_tokener_parse(kvEntry_ValueString(e));
 	if (o && !get_choice(o, &have))
-		ret = newer(&have, c);
+		ret = !newer(c, &have);
 	json_object_put(o);
 	kvEntry_Destroy(e);
 	return ret;
@@ -137,7 +137,7 @@ static int publish_one(void *ctx, const char *name, json_object *rec)
 		return 0;
 	}
 	if (superseded(cs->kv, person, &c, &rev)) {
-		log_info("fleet consent: %.8s: a newer choice is in the fleet; not sent", person);
+		log_info("fleet consent: %.8s: the fleet has this choice or a newer one", person);
 		return 0;
 	}
 	format_value(value, sizeof(value), &c, cs->h->host);
