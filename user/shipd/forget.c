@@ -86,6 +86,22 @@ static struct request *request_slot(struct forget *f, const char *person)
 	return &f->req[f->nreq++];
 }
 
+/* The latest request the bucket holds for person, 0 for none. */
+static int64_t requested_in_bucket(struct forget *f, const char *person)
+{
+	kvEntry *e = NULL;
+	json_object *o;
+	int64_t t;
+
+	if (kvStore_Get(&e, f->forgets, person) != NATS_OK)
+		return 0;
+	o = json_tokener_parse(kvEntry_ValueString(e));
+	t = o ? sync_json_int(o, "requested") : 0;
+	json_object_put(o);
+	kvEntry_Destroy(e);
+	return t;
+}
+
 /*
  * One outbox record to the bucket. Shipping stops at once, before the broker hears of it: a
  * block still in flight could otherwise land after the purge.
@@ -102,6 +118,8 @@ static int publish_one(void *ctx, const char *name, json_object *rec)
 	}
 	if (f->h->stop_shipping)
 		f->h->stop_shipping(f->h->ctx, uid);
+	if (requested_in_bucket(f, person) >= sync_json_int(rec, "changed"))
+		return 0; /* already there: a record that could not be removed */
 	snprintf(value, sizeof(value), "{\"requested\":%" PRId64 ",\"origin\":\"%s\"}",
 		 sync_json_int(rec, "changed"), f->h->host);
 	if (kvStore_PutString(NULL, f->forgets, person, value) != NATS_OK)
