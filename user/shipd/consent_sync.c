@@ -27,7 +27,7 @@ struct choice {
 	const char *origin;
 };
 
-/* What was last handed to evtapd per person, so that a watch started anew repeats nothing. */
+/* What was last handed to evtapd per person: a value given again is not sent again. */
 struct seen {
 	char person[FLEET_PSEUDONYM_LEN + 1];
 	int64_t changed;
@@ -38,7 +38,8 @@ struct consent_sync {
 	jsCtx *js;
 	kvStore *kv;
 	kvWatcher *w;
-	int64_t bind_at; /* the next try to bind the bucket */
+	kvEntry *pending; /* taken from the watch, not yet given to evtapd (it was away) */
+	int64_t bind_at;  /* the next try to bind the bucket */
 	struct seen seen[SYNC_MAX_ACCOUNTS];
 	int nseen;
 };
@@ -52,17 +53,12 @@ int consent_sync_start(struct consent_sync **out, const struct sync_host *h)
 	return 0;
 }
 
-static void unwatch(struct consent_sync *cs)
-{
-	kvWatcher_Destroy(cs->w);
-	cs->w = NULL;
-}
-
 void consent_sync_stop(struct consent_sync *cs)
 {
 	if (!cs)
 		return;
-	unwatch(cs);
+	kvEntry_Destroy(cs->pending);
+	kvWatcher_Destroy(cs->w);
 	kvStore_Destroy(cs->kv);
 	jsCtx_Destroy(cs->js);
 	free(cs);
@@ -208,36 +204,32 @@ static int on_entry(struct consent_sync *cs, kvEntry *e)
 }
 
 /*
- * The watch gives each key's latest value first, then every change. Started anew after a
- * disconnect or when evtapd could not be reached, it gives the latest again: what was missed
- * is applied then.
+ * The watch gives each key's latest value first, then every change, and goes on across
+ * reconnects by itself (libnats' ordered consumer makes itself again). It is never stopped
+ * before the end: libnats 3.4.1 reads freed memory destroying a watcher whose consumer it has
+ * made again (AddressSanitizer, in jsSub_deleteConsumer). An entry evtapd could not take is
+ * kept and given again first on the next poll; later ones wait in the watch meanwhile.
  */
 static void drain_watch(struct consent_sync *cs)
 {
-	kvEntry *e = NULL;
-
 	if (!cs->w && kvStore_WatchAll(&cs->w, cs->kv, NULL) != NATS_OK) {
 		cs->w = NULL;
 		return;
 	}
 	for (int i = 0; i < WATCH_BATCH; i++) {
-		if (kvWatcher_Next(&e, cs->w, 1) != NATS_OK)
+		if (!cs->pending && kvWatcher_Next(&cs->pending, cs->w, 1) != NATS_OK)
 			return;
-		if (e && on_entry(cs, e)) {
-			kvEntry_Destroy(e);
-			unwatch(cs);
+		if (cs->pending && on_entry(cs, cs->pending))
 			return;
-		}
-		kvEntry_Destroy(e);
+		kvEntry_Destroy(cs->pending);
+		cs->pending = NULL;
 	}
 }
 
 void consent_sync_poll(struct consent_sync *cs)
 {
-	if (!sync_connected(cs->h)) {
-		unwatch(cs);
+	if (!sync_connected(cs->h))
 		return;
-	}
 	if (!cs->kv && !(cs->kv = sync_bind(cs->h, &cs->js, FLEET_KV_CONSENT, &cs->bind_at)))
 		return;
 	sync_outbox_each(cs->h, "consent", publish_one, cs);
