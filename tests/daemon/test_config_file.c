@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The configuration file: keys, errors with their line, and flags over the file. */
 #include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,10 +152,11 @@ static void test_fleet_section(void)
 {
 	char err[256], dir[] = "/tmp/evtap-fleet-cfg-XXXXXX", text[1024], creds[80], key[80];
 	struct group *g = getgrgid(getgid());
+	struct passwd *pw = getpwuid(getuid());
 	struct daemon_config cfg;
 	FILE *f;
 
-	CHECK(mkdtemp(dir) && g);
+	CHECK(mkdtemp(dir) && g && pw);
 	snprintf(creds, sizeof(creds), "%s/agent.auth", dir);
 	snprintf(key, sizeof(key), "%s/key", dir);
 	f = fopen(creds, "w");
@@ -170,8 +172,8 @@ static void test_fleet_section(void)
 	config_free(&cfg);
 	snprintf(text, sizeof(text),
 		 "[fleet]\nservers = nats://127.0.0.1:4222\ncredentials = %s\n"
-		 "pseudonym-key = %s\ncustodian-public-key = %s\nship-group = %s\n",
-		 creds, key, key, g->gr_name);
+		 "pseudonym-key = %s\ncustodian-public-key = %s\nship-group = %s\nship-user = %s\n",
+		 creds, key, key, g->gr_name, pw->pw_name);
 	write_file(text);
 	CHECK(load(&cfg, err, 0) == OPTIONS_RUN, "%s", err);
 	CHECK(cfg.fleet_on && cfg.fleet.nservers == 1);
@@ -181,6 +183,13 @@ static void test_fleet_section(void)
 	write_file(text);
 	CHECK(load(&cfg, err, 0) == OPTIONS_BAD_CONFIG);
 	CHECK(strstr(err, "[fleet] ship-group: no group 'no-such-group-here'"), "'%s'", err);
+	config_free(&cfg);
+	strcat(text, "ship-group = ");
+	strcat(text, g->gr_name);
+	strcat(text, "\nship-user = no-such-user-here\n");
+	write_file(text);
+	CHECK(load(&cfg, err, 0) == OPTIONS_BAD_CONFIG);
+	CHECK(strstr(err, "[fleet] ship-user: no user 'no-such-user-here'"), "'%s'", err);
 	config_free(&cfg);
 	write_file("[evtapd]\nlevel = full\n");
 	CHECK(load(&cfg, err, 0) == OPTIONS_RUN && !cfg.fleet_on,

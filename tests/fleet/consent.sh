@@ -5,14 +5,15 @@
 # (evtap-syncdrive run, as the ship user "nobody"); alice is uid 1000 on A and 1002 on B, bob
 # 1001 on both; evtap-erase purges. Prints PASS/FAIL lines, and which permissions it ran with.
 # Run as root (callers of any uid).
-# EVTAP_FLEET_PORT_BASE moves the port (default 14300, BASE+1).
+# EVTAP_FLEET_PORT_BASE moves the port (default 14400, BASE+1: clear of the fleet suite's
+# clients and routes, 14201-14203 and 14301-14303, and the fleet-ship suite's, from 14600).
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 T=$BUILD/fleet-tests
 EVTAP=$BUILD/evtap
 SHIP_UID=65534 # nobody, in nogroup: the [fleet] ship-user and ship-group below
-PORT=$((${EVTAP_FLEET_PORT_BASE:-14300} + 1))
+PORT=$((${EVTAP_FLEET_PORT_BASE:-14400} + 1))
 URL=nats://127.0.0.1:$PORT
 DEADLINE=50 # tenths of a second: the issue's 5 s
 
@@ -51,15 +52,23 @@ check() { # check NAME CMD...: PASS when CMD succeeds
 	shift
 	if "$@"; then ok "$name"; else bad "$name" "$(tail -c 400 "$W/last" 2>/dev/null)"; fi
 }
-# within TENTHS CMD...: CMD succeeds within TENTHS tenths of a second.
+# within TENTHS CMD...: CMD succeeds within TENTHS tenths of a second; TOOK says how long it
+# took, in ms.
 within() {
-	local i n=$1
+	local i n=$1 t0
 	shift
+	t0=$(date +%s%N)
 	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
+		"$@" && TOOK=$((($(date +%s%N) - t0) / 1000000)) && return 0
 		sleep 0.1
 	done
 	return 1
+}
+# timed NAME TENTHS CMD...: check NAME that CMD succeeds within TENTHS, saying how long it took.
+timed() {
+	local name=$1
+	shift
+	if within "$@"; then ok "$name (${TOOK} ms)"; else bad "$name" "$(tail -c 400 "$W/last")"; fi
 }
 
 # --- The broker: one node, JetStream in the work dir. With evtap-fleet built, the fleet is
@@ -175,13 +184,13 @@ user_level() { status "$1" "$2" | grep -q "\"user_level\":\"$3\""; }
 
 # --- Consent follows the person. ---
 as A 1000 evtap opt-out >/dev/null
-check consent_opt_out_on_A_applied_on_B_within_5s within $DEADLINE opted_out B 1002
+timed consent_opt_out_on_A_applied_on_B_within_5s $DEADLINE opted_out B 1002
 check consent_B_says_the_choice_came_from_the_fleet from_fleet B 1002
 check consent_A_says_the_choice_is_its_own local_choice A 1000
 check consent_bob_untouched_on_B sh -c "! '$EVTAP' --socket '${SOCK[B]}' status --user 1001 \
 	--json | grep -q opted_out"
 as B 1002 evtap opt-in >/dev/null
-check consent_opt_in_on_B_applied_on_A_within_5s within $DEADLINE opted_in A 1000
+timed consent_opt_in_on_B_applied_on_A_within_5s $DEADLINE opted_in A 1000
 check consent_no_uid_or_name_in_the_bucket sh -c "! grep -rqs -e alice -e '\"uid\"' '$W/js'"
 
 # --- Purposes: excluding one is a consent choice like the others, recording goes on. ---
@@ -204,7 +213,7 @@ as B 1001 evtap level counts >/dev/null # made offline: published on reconnect
 sleep 1
 check offline_B_does_not_have_it_yet opted_in B 1002
 start_driver B alice=1002 bob=1001
-check offline_B_applies_the_latest_on_reconnect within $DEADLINE opted_out B 1002
+timed offline_B_applies_the_latest_on_reconnect $DEADLINE opted_out B 1002
 check offline_B_publishes_its_offline_change within $DEADLINE user_level A 1001 counts
 sleep 1
 check offline_older_opt_in_did_not_undo_the_opt_out_on_A opted_out A 1000

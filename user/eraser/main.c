@@ -43,6 +43,7 @@ struct eraser {
 	jsCtx *js;
 	kvStore *forgets, *receipts;
 	kvWatcher *w;
+	kvEntry *pending; /* a request that failed, tried again first */
 	struct done done[MAX_DONE];
 	int ndone;
 };
@@ -147,45 +148,42 @@ static int bind_buckets(struct eraser *e)
 }
 
 /*
- * One turn: a watch from the start (every key's latest request, then changes); a failure
- * ends it, and the next turn, a second later, starts it again and retries what is not done.
+ * One turn: the watch gives every key's latest request, then changes, and goes on across
+ * reconnects by itself; it is never stopped before the end (libnats 3.4.1 reads freed memory
+ * destroying a watcher whose consumer it made again, see user/shipd/consent_sync.c). A
+ * request that failed is kept and tried again on the next turn, a second later.
  */
-static void turn(struct eraser *e)
+static int turn(struct eraser *e)
 {
-	kvEntry *k = NULL;
-	natsStatus s;
-
 	if (natsConnection_Status(e->nc) != NATS_CONN_STATUS_CONNECTED || bind_buckets(e))
-		return;
+		return -1;
 	if (!e->w && kvStore_WatchAll(&e->w, e->forgets, NULL) != NATS_OK) {
 		e->w = NULL;
-		return;
+		return -1;
 	}
-	while (!stopping && (s = kvWatcher_Next(&k, e->w, 200)) == NATS_OK) {
-		int failed = k && on_forget(e, k);
-		kvEntry_Destroy(k);
-		if (failed)
-			break;
+	while (!stopping) {
+		if (!e->pending && kvWatcher_Next(&e->pending, e->w, 200) != NATS_OK)
+			return 0;
+		if (e->pending && on_forget(e, e->pending))
+			return -1;
+		kvEntry_Destroy(e->pending);
+		e->pending = NULL;
 	}
-	if (s != NATS_TIMEOUT) {
-		kvWatcher_Destroy(e->w);
-		e->w = NULL;
-	}
+	return 0;
 }
 
 static void run(struct eraser *e)
 {
 	struct timespec pause = { 0, RETRY_NS };
 
-	while (!stopping) {
-		turn(e);
-		if (!e->w)
+	while (!stopping)
+		if (turn(e))
 			nanosleep(&pause, NULL);
-	}
 }
 
 static void close_all(struct eraser *e)
 {
+	kvEntry_Destroy(e->pending);
 	kvWatcher_Destroy(e->w);
 	kvStore_Destroy(e->forgets);
 	kvStore_Destroy(e->receipts);

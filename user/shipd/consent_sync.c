@@ -30,7 +30,7 @@ struct choice {
 	char excluded[PURPOSES_TEXT]; /* comma-separated (purposes.h) */
 };
 
-/* What was last handed to evtapd per person, so that a watch started anew repeats nothing. */
+/* What was last handed to evtapd per person: a value given again is not sent again. */
 struct seen {
 	char person[FLEET_PSEUDONYM_LEN + 1];
 	int64_t changed;
@@ -41,6 +41,8 @@ struct consent_sync {
 	jsCtx *js;
 	kvStore *kv;
 	kvWatcher *w;
+	kvEntry *pending; /* taken from the watch, not yet given to evtapd (it was away) */
+	int64_t bind_at;  /* the next try to bind the bucket */
 	struct seen seen[SYNC_MAX_ACCOUNTS];
 	int nseen;
 };
@@ -54,17 +56,12 @@ int consent_sync_start(struct consent_sync **out, const struct sync_host *h)
 	return 0;
 }
 
-static void unwatch(struct consent_sync *cs)
-{
-	kvWatcher_Destroy(cs->w);
-	cs->w = NULL;
-}
-
 void consent_sync_stop(struct consent_sync *cs)
 {
 	if (!cs)
 		return;
-	unwatch(cs);
+	kvEntry_Destroy(cs->pending);
+	kvWatcher_Destroy(cs->w);
 	kvStore_Destroy(cs->kv);
 	jsCtx_Destroy(cs->js);
 	free(cs);
@@ -134,9 +131,9 @@ static int newer(const struct choice *a, const struct choice *b)
 }
 
 /*
- * Whether the bucket already holds a choice newer than c (then c is superseded: it is not
- * put, so that an offline machine coming back cannot turn the fleet's latest into an older
- * one); *rev is the revision to update, 0 when the key is new.
+ * Whether the bucket already holds c or a choice newer than it (then c is superseded: it is
+ * not put, so that an offline machine coming back cannot turn the fleet's latest into an older
+ * one, nor put one choice twice); *rev is the revision to update, 0 when the key is new.
  */
 static int superseded(kvStore *kv, const char *person, const struct choice *c, uint64_t *rev)
 {
@@ -151,7 +148,7 @@ static int superseded(kvStore *kv, const char *person, const struct choice *c, u
 	*rev = kvEntry_Revision(e);
 	o = json_tokener_parse(kvEntry_ValueString(e));
 	if (o && !get_choice(o, &have))
-		ret = newer(&have, c);
+		ret = !newer(c, &have);
 	json_object_put(o);
 	kvEntry_Destroy(e);
 	return ret;
@@ -184,7 +181,7 @@ static int publish_one(void *ctx, const char *name, json_object *rec)
 		return 0;
 	}
 	if (superseded(cs->kv, person, &c, &rev)) {
-		log_info("fleet consent: %.8s: a newer choice is in the fleet; not sent", person);
+		log_info("fleet consent: %.8s: the fleet has this choice or a newer one", person);
 		return 0;
 	}
 	format_value(value, sizeof(value), &c, cs->h->host);
@@ -257,37 +254,33 @@ static int on_entry(struct consent_sync *cs, kvEntry *e)
 }
 
 /*
- * The watch gives each key's latest value first, then every change. Started anew after a
- * disconnect or when evtapd could not be reached, it gives the latest again: what was missed
- * is applied then.
+ * The watch gives each key's latest value first, then every change, and goes on across
+ * reconnects by itself (libnats' ordered consumer makes itself again). It is never stopped
+ * before the end: libnats 3.4.1 reads freed memory destroying a watcher whose consumer it has
+ * made again (AddressSanitizer, in jsSub_deleteConsumer). An entry evtapd could not take is
+ * kept and given again first on the next poll; later ones wait in the watch meanwhile.
  */
 static void drain_watch(struct consent_sync *cs)
 {
-	kvEntry *e = NULL;
-
 	if (!cs->w && kvStore_WatchAll(&cs->w, cs->kv, NULL) != NATS_OK) {
 		cs->w = NULL;
 		return;
 	}
 	for (int i = 0; i < WATCH_BATCH; i++) {
-		if (kvWatcher_Next(&e, cs->w, 1) != NATS_OK)
+		if (!cs->pending && kvWatcher_Next(&cs->pending, cs->w, 1) != NATS_OK)
 			return;
-		if (e && on_entry(cs, e)) {
-			kvEntry_Destroy(e);
-			unwatch(cs);
+		if (cs->pending && on_entry(cs, cs->pending))
 			return;
-		}
-		kvEntry_Destroy(e);
+		kvEntry_Destroy(cs->pending);
+		cs->pending = NULL;
 	}
 }
 
 void consent_sync_poll(struct consent_sync *cs)
 {
-	if (!sync_connected(cs->h)) {
-		unwatch(cs);
+	if (!sync_connected(cs->h))
 		return;
-	}
-	if (!cs->kv && !(cs->kv = sync_bind(cs->h, &cs->js, FLEET_KV_CONSENT)))
+	if (!cs->kv && !(cs->kv = sync_bind(cs->h, &cs->js, FLEET_KV_CONSENT, &cs->bind_at)))
 		return;
 	sync_outbox_each(cs->h, "consent", publish_one, cs);
 	drain_watch(cs);

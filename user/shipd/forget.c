@@ -39,6 +39,8 @@ struct forget {
 	jsCtx *js;
 	kvStore *forgets, *receipts;
 	kvWatcher *wf, *wr;
+	kvEntry *pf, *pr; /* of each watch, an entry not yet taken (drain) */
+	int64_t bind_at;  /* the next try to bind the buckets */
 	struct request req[MAX_REQUESTS];
 	int nreq;
 	struct receipt rc[MAX_RECEIPTS];
@@ -55,18 +57,14 @@ int forget_start(struct forget **out, const struct sync_host *h)
 	return 0;
 }
 
-static void unwatch(struct forget *f)
-{
-	kvWatcher_Destroy(f->wf);
-	kvWatcher_Destroy(f->wr);
-	f->wf = f->wr = NULL;
-}
-
 void forget_stop(struct forget *f)
 {
 	if (!f)
 		return;
-	unwatch(f);
+	kvEntry_Destroy(f->pf);
+	kvEntry_Destroy(f->pr);
+	kvWatcher_Destroy(f->wf);
+	kvWatcher_Destroy(f->wr);
 	kvStore_Destroy(f->forgets);
 	kvStore_Destroy(f->receipts);
 	jsCtx_Destroy(f->js);
@@ -85,6 +83,22 @@ static struct request *request_slot(struct forget *f, const char *person)
 	return &f->req[f->nreq++];
 }
 
+/* The latest request the bucket holds for person, 0 for none. */
+static int64_t requested_in_bucket(struct forget *f, const char *person)
+{
+	kvEntry *e = NULL;
+	json_object *o;
+	int64_t t;
+
+	if (kvStore_Get(&e, f->forgets, person) != NATS_OK)
+		return 0;
+	o = json_tokener_parse(kvEntry_ValueString(e));
+	t = o ? sync_json_int(o, "requested") : 0;
+	json_object_put(o);
+	kvEntry_Destroy(e);
+	return t;
+}
+
 /*
  * One outbox record to the bucket. Shipping stops at once, before the broker hears of it: a
  * block still in flight could otherwise land after the purge.
@@ -101,6 +115,8 @@ static int publish_one(void *ctx, const char *name, json_object *rec)
 	}
 	if (f->h->stop_shipping)
 		f->h->stop_shipping(f->h->ctx, uid);
+	if (requested_in_bucket(f, person) >= sync_json_int(rec, "changed"))
+		return 0; /* already there: a record that could not be removed */
 	snprintf(value, sizeof(value), "{\"requested\":%" PRId64 ",\"origin\":\"%s\"}",
 		 sync_json_int(rec, "changed"), f->h->host);
 	if (kvStore_PutString(NULL, f->forgets, person, value) != NATS_OK)
@@ -226,25 +242,26 @@ static int on_receipt(struct forget *f, kvEntry *e)
 	return 0;
 }
 
-/* Takes what a watch has; a nonzero handler (evtapd away) starts the watches anew later. */
-static void drain(struct forget *f, kvStore *kv, kvWatcher **w,
+/*
+ * Takes what a watch has. As in consent sync (drain_watch there), a watch is never stopped
+ * before the end, and an entry whose handler failed (evtapd away) is kept and given again
+ * first on the next poll.
+ */
+static void drain(struct forget *f, kvStore *kv, kvWatcher **w, kvEntry **pending,
 		  int (*fn)(struct forget *f, kvEntry *e))
 {
-	kvEntry *e = NULL;
-	int stop = 0;
-
 	if (!*w && kvStore_WatchAll(w, kv, NULL) != NATS_OK) {
 		*w = NULL;
 		return;
 	}
-	for (int i = 0; i < WATCH_BATCH && !stop; i++) {
-		if (kvWatcher_Next(&e, *w, 1) != NATS_OK)
+	for (int i = 0; i < WATCH_BATCH; i++) {
+		if (!*pending && kvWatcher_Next(pending, *w, 1) != NATS_OK)
 			return;
-		stop = e && fn(f, e);
-		kvEntry_Destroy(e);
+		if (*pending && fn(f, *pending))
+			return;
+		kvEntry_Destroy(*pending);
+		*pending = NULL;
 	}
-	if (stop)
-		unwatch(f);
 }
 
 static json_object *time_string(int64_t ns)
@@ -311,17 +328,16 @@ static void write_snapshot(struct forget *f)
 
 void forget_poll(struct forget *f)
 {
-	if (!sync_connected(f->h)) {
-		unwatch(f);
+	if (!sync_connected(f->h))
 		return;
-	}
-	if (!f->forgets && !(f->forgets = sync_bind(f->h, &f->js, FLEET_KV_FORGET)))
+	if (!f->forgets && !(f->forgets = sync_bind(f->h, &f->js, FLEET_KV_FORGET, &f->bind_at)))
 		return;
-	if (!f->receipts && !(f->receipts = sync_bind(f->h, &f->js, FLEET_KV_RECEIPTS)))
+	if (!f->receipts &&
+	    !(f->receipts = sync_bind(f->h, &f->js, FLEET_KV_RECEIPTS, &f->bind_at)))
 		return;
 	sync_outbox_each(f->h, "forget", publish_one, f);
-	drain(f, f->forgets, &f->wf, on_forget);
-	drain(f, f->receipts, &f->wr, on_receipt);
+	drain(f, f->forgets, &f->wf, &f->pf, on_forget);
+	drain(f, f->receipts, &f->wr, &f->pr, on_receipt);
 	if (f->dirty)
 		write_snapshot(f);
 }

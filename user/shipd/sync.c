@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include "clock.h"
 #include "log.h"
 #include "sync.h"
 
@@ -202,19 +203,21 @@ int sync_connected(const struct sync_host *h)
 	return natsConnection_Status(h->nc) == NATS_CONN_STATUS_CONNECTED;
 }
 
-kvStore *sync_bind(const struct sync_host *h, jsCtx **js, const char *bucket)
+kvStore *sync_bind(const struct sync_host *h, jsCtx **js, const char *bucket, int64_t *next_try)
 {
-	jsOptions o;
+	int64_t now = clock_mono_ns();
 	kvStore *kv = NULL;
+	jsOptions o;
 
-	if (!sync_connected(h))
+	if (!sync_connected(h) || now < *next_try)
 		return NULL;
 	jsOptions_Init(&o);
 	o.Wait = SYNC_KV_WAIT_MS;
-	if (!*js && natsConnection_JetStream(js, h->nc, &o) != NATS_OK)
-		return NULL;
-	if (js_KeyValue(&kv, *js, bucket) != NATS_OK) {
-		log_warn("fleet: bucket %s: %s", bucket, nats_GetLastError(NULL));
+	if ((!*js && natsConnection_JetStream(js, h->nc, &o) != NATS_OK) ||
+	    js_KeyValue(&kv, *js, bucket) != NATS_OK) {
+		*next_try = now + SYNC_BIND_RETRY_NS;
+		log_warn("fleet: bucket %s: %s; trying again in %lld s", bucket,
+			 nats_GetLastError(NULL), SYNC_BIND_RETRY_NS / 1000000000LL);
 		return NULL;
 	}
 	return kv;

@@ -77,7 +77,12 @@ const char *sync_json_str(json_object *o, const char *key);
 /* Whether the connection is up now: the modules touch the broker only then. */
 int sync_connected(const struct sync_host *h);
 
-/* Binds bucket (it must exist: evtap-fleet init makes them) once connected; NULL until then. */
-kvStore *sync_bind(const struct sync_host *h, jsCtx **js, const char *bucket);
+/*
+ * Binds bucket (it must exist: evtap-fleet init makes them) once connected; NULL until then.
+ * After a failure it tries again only SYNC_BIND_RETRY_NS later (*next_try), so that a missing
+ * bucket or permission costs one round trip and one log line per interval, not per turn.
+ */
+#define SYNC_BIND_RETRY_NS (5 * 1000000000LL)
+kvStore *sync_bind(const struct sync_host *h, jsCtx **js, const char *bucket, int64_t *next_try);
 
 #endif /* EVTAP_SHIPD_SYNC_H */
