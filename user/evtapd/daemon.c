@@ -96,11 +96,15 @@ static void push_consent(void *ctx, const struct consent_user *u)
 			u->uid);
 }
 
-/* What a user who never chose gets under a recording default: such an entry is not kept. */
+/*
+ * What a user who never chose gets under a recording default: such an entry is not kept. In
+ * fleet mode it is: its time decides against an older choice from another machine.
+ */
 static bool is_default(const struct daemon *d, const struct consent_user *u)
 {
-	return d->fleet.default_consent == EVTAP_DEFAULT_RECORD && !u->opted_out &&
-	       u->level == EVTAP_LEVEL_FULL && u->paused_until_wall <= clock_wall_ns();
+	return !d->cfg->fleet_on && d->fleet.default_consent == EVTAP_DEFAULT_RECORD &&
+	       !u->opted_out && !u->excluded[0] && u->level == EVTAP_LEVEL_FULL &&
+	       u->paused_until_wall <= clock_wall_ns();
 }
 
 int daemon_persist_consent(struct daemon *d, uint32_t uid)

@@ -45,9 +45,9 @@ static int nstops;
 static int shipd_accounts(void *ctx, struct sync_account *out, int max)
 {
 	struct shipd *sd = ctx;
-	uint32_t uids[EVTAP_MAX_USERS];
+	uint32_t *uids = NULL;
 	int n = sync_passwd_accounts(&host, out, max);
-	int nu = store_list_users(sd->data_dir, uids, EVTAP_MAX_USERS);
+	int nu = store_list_users(sd->data_dir, &uids);
 
 	for (int i = 0; i < nu && n < max; i++) {
 		struct passwd pw, *res = NULL;
@@ -60,6 +60,8 @@ static int shipd_accounts(void *ctx, struct sync_account *out, int max)
 			continue;
 		out[n++].uid = uids[i];
 	}
+	if (nu > 0)
+		free(uids);
 	return n;
 }
 
