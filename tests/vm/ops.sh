@@ -44,9 +44,11 @@ check_eq cap-ambient 0000000000000000 "$(status CapAmb)"
 check_eq no-new-privs 1 "$(status NoNewPrivs)"
 check_eq pin-dir-owner evtap "$(stat -c %U $P)"
 # The daemon's peak memory is that of capturing: the loader child parsed the kernel's BTF,
-# which took it to 12.4 MiB when evtapd loaded the programs itself.
+# which took it to 12.4 MiB when evtapd loaded the programs itself. About 5.7 MiB are left,
+# and --metrics here adds libmicrohttpd's libraries (GnuTLS and its chain: about 3 MiB of
+# pages touched when they load): the bound is what the loader must keep it under.
 echo "evtapd VmHWM $(status VmHWM) kB, VmRSS $(status VmRSS) kB"
-check vmhwm-under-8mib [ "$(status VmHWM)" -lt 8192 ]
+check vmhwm-under-10mib [ "$(status VmHWM)" -lt 10240 ]
 
 # Capture, export and the maps still work with those privileges; bpf_stats counts runs.
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
