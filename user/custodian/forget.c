@@ -9,19 +9,9 @@
 #include <stdio.h>
 #include <json-c/json.h>
 #include "clock.h"
+#include "fleet_forget.h"
 #include "custodian.h"
 #include "log.h"
-
-static int64_t requested_of(kvEntry *k)
-{
-	json_object *o = json_tokener_parse(kvEntry_ValueString(k)), *v;
-	int64_t t = 0;
-
-	if (o && json_object_object_get_ex(o, "requested", &v))
-		t = json_object_get_int64(v);
-	json_object_put(o);
-	return t;
-}
 
 /* A restart receipts every forget again: the same answer, later, which is harmless. */
 static int put_receipt(struct custodian *c, kvEntry *k)
@@ -32,7 +22,7 @@ static int put_receipt(struct custodian *c, kvEntry *k)
 		return -1;
 	snprintf(value, sizeof(value),
 		 "{\"what\":\"destroyed\",\"time\":%" PRId64 ",\"request\":%" PRId64 "}",
-		 clock_wall_ns(), requested_of(k));
+		 clock_wall_ns(), fleet_forget_requested(kvEntry_ValueString(k)));
 	return kvStore_PutString(NULL, c->receipts, key, value) == NATS_OK ? 0 : -1;
 }
 

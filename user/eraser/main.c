@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "clock.h"
+#include "fleet_forget.h"
 #include "eraser.h"
 #include "fleet_conf.h"
 #include "fleet_conn.h"
@@ -60,17 +61,6 @@ static struct done *done_slot(struct eraser *e, const char *person)
 	return &e->done[e->ndone++];
 }
 
-static int64_t requested_of(kvEntry *k)
-{
-	json_object *o = json_tokener_parse(kvEntry_ValueString(k)), *v;
-	int64_t t = 0;
-
-	if (o && json_object_object_get_ex(o, "requested", &v))
-		t = json_object_get_int64(v);
-	json_object_put(o);
-	return t;
-}
-
 static int put_receipt(struct eraser *e, const char *person, int64_t requested)
 {
 	char key[FLEET_PSEUDONYM_LEN + 16], value[160];
@@ -109,7 +99,7 @@ static int answered(struct eraser *e, const char *person, int64_t requested)
 static int on_forget(struct eraser *e, kvEntry *k)
 {
 	const char *person = kvEntry_Key(k);
-	int64_t requested = requested_of(k);
+	int64_t requested = fleet_forget_requested(kvEntry_ValueString(k));
 	struct done *d = done_slot(e, person);
 	char err[512];
 

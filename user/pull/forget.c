@@ -10,19 +10,9 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "clock.h"
+#include "fleet_forget.h"
 #include "log.h"
 #include "pull.h"
-
-static int64_t requested_of(kvEntry *k)
-{
-	json_object *o = json_tokener_parse(kvEntry_ValueString(k)), *v;
-	int64_t t = 0;
-
-	if (o && json_object_object_get_ex(o, "requested", &v))
-		t = json_object_get_int64(v);
-	json_object_put(o);
-	return t;
-}
 
 static int forget_one(struct pull *p, kvEntry *k)
 {
@@ -40,7 +30,7 @@ static int forget_one(struct pull *p, kvEntry *k)
 		return -EINVAL;
 	snprintf(value, sizeof(value),
 		 "{\"what\":\"deleted\",\"time\":%" PRId64 ",\"request\":%" PRId64 "}",
-		 clock_wall_ns(), requested_of(k));
+		 clock_wall_ns(), fleet_forget_requested(kvEntry_ValueString(k)));
 	if (kvStore_PutString(NULL, p->receipts, key, value) != NATS_OK)
 		return -EIO;
 	log_info("%.8s: forgotten: partitions removed, receipt put", person);
