@@ -211,6 +211,24 @@ int harness_await(struct harness *h, int fd, char *answer, size_t len)
 	return -1;
 }
 
+struct harness_watch harness_watch = { .fd = -1 };
+
+static void on_consent(void *ctx, __u32 uid)
+{
+	struct pollfd pfd = { .fd = harness_watch.fd, .events = POLLIN };
+
+	if (harness_watch.fd < 0)
+		return;
+	harness_watch.changes++;
+	if (poll(&pfd, 1, 0) != 0)
+		harness_watch.answered_first = 1;
+}
+
+void harness_watch_consent(void)
+{
+	kernel_double.on_consent = on_consent;
+}
+
 int harness_call(struct harness *h, uid_t uid, const char *line, char *answer, size_t len)
 {
 	int fd = harness_connect_as(h, uid), n = -1;
@@ -218,8 +236,10 @@ int harness_call(struct harness *h, uid_t uid, const char *line, char *answer, s
 
 	if (fd < 0)
 		return -1;
+	harness_watch = (struct harness_watch){ .fd = fd };
 	if (write(fd, line, size) == (ssize_t)size && write(fd, "\n", 1) == 1)
 		n = harness_await(h, fd, answer, len);
+	harness_watch.fd = -1;
 	close(fd);
 	return n;
 }

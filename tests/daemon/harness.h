@@ -56,6 +56,22 @@ int harness_write_conf(struct harness *h, const char *conf);
  */
 int harness_call(struct harness *h, uid_t uid, const char *line, char *answer, size_t len);
 
+/*
+ * What harness_call saw of its request while the daemon changed the kernel's consent map: with
+ * harness_watch_consent, each change is counted, and answered_first says an answer was already
+ * on the socket at one of them (a change must come before the answer).
+ */
+struct harness_watch {
+	int fd; /* -1: no request in flight, e.g. while a test prepares the map */
+	int changes;
+	int answered_first;
+};
+
+extern struct harness_watch harness_watch;
+
+/* Hooks harness_watch to the double's consent map (call after harness_start). */
+void harness_watch_consent(void);
+
 /* A socket to the control socket connected as uid (its SO_PEERCRED), or -1. */
 int harness_connect_as(struct harness *h, uid_t uid);
 /* Serves the daemon until fd's peer closes, reading into answer as harness_call does. */

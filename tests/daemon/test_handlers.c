@@ -77,27 +77,6 @@ static int is_paused(const struct evtap_consent *k)
 	return k->paused_until > (__u64)clock_mono_ns();
 }
 
-/* The client's socket as the daemon changes the kernel's consent map (the double's hook). */
-struct watch {
-	int fd; /* -1: no request in flight, e.g. while a test prepares the map */
-	int changes;
-	int answered_first; /* the answer was there before a change */
-};
-
-static struct watch watch = { .fd = -1 };
-
-static void on_consent(void *ctx, __u32 uid)
-{
-	struct watch *w = ctx;
-	struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
-
-	if (w->fd < 0)
-		return;
-	w->changes++;
-	if (poll(&pfd, 1, 0) != 0)
-		w->answered_first = 1;
-}
-
 static void request_line(const struct op_case *oc, uid_t caller, enum target t, char *line,
 			 size_t len)
 {
@@ -109,19 +88,10 @@ static void request_line(const struct op_case *oc, uid_t caller, enum target t, 
 		 t == ALL ? ",\"all\":true" : "");
 }
 
-/* Sends line as caller, with the consent hook watching the socket; -1 when unanswered. */
+/* Sends line as caller, the consent map watched; -1 when unanswered. */
 static int call(uid_t caller, const char *line)
 {
-	int fd = harness_connect_as(&h, caller), n = -1;
-
-	if (fd < 0)
-		return -1;
-	watch = (struct watch){ .fd = fd };
-	if (write(fd, line, strlen(line)) == (ssize_t)strlen(line) && write(fd, "\n", 1) == 1)
-		n = harness_await(&h, fd, answer, sizeof(answer));
-	watch.fd = -1;
-	close(fd);
-	return n;
+	return harness_call(&h, caller, line, answer, sizeof(answer));
 }
 
 static void check_refused(const char *op, uid_t caller, const char *line, uint64_t refused)
@@ -162,8 +132,8 @@ static void check_consent_change(const struct op_case *oc, const char *line, uid
 
 	CHECK(k->present ? oc->took_effect(&k->c) : oc->default_clears,
 	      "%s as %u: kernel map unchanged", line, caller);
-	CHECK(watch.changes > 0 && !watch.answered_first, "%s as %u: answered before the map", line,
-	      caller);
+	CHECK(harness_watch.changes > 0 && !harness_watch.answered_first,
+	      "%s as %u: answered before the map", line, caller);
 	harness_audit_last(&h, audit, sizeof(audit));
 	snprintf(want, sizeof(want), "\"op\":\"%s\",\"uid\":%u,", request_op_name(oc->op), target);
 	CHECK(strstr(audit, want) && strstr(audit, "\"result\":\"ok\""), "%s: audit %s", line,
@@ -257,8 +227,7 @@ static void store_some(void)
 static void run_matrix(const struct op_case *oc)
 {
 	HARNESS_START(&h, CONF);
-	kernel_double.on_consent = on_consent;
-	kernel_double.on_consent_ctx = &watch;
+	harness_watch_consent();
 	store_some();
 	for (size_t i = 0; i < HARNESS_ARRAY_SIZE(callers); i++)
 		for (enum target t = OWN; t <= (oc->op == REQ_EXPORT ? ALL : NONE); t++)

@@ -57,38 +57,10 @@ static int make_fleet_files(void)
 	return 0;
 }
 
-/* The consent map as the daemon changes it, and whether the answer was out before. */
-struct watch {
-	int fd;
-	int changes;
-	int answered_first;
-};
-
-static struct watch watch = { .fd = -1 };
-
-static void on_consent(void *ctx, __u32 uid)
-{
-	struct pollfd pfd = { .fd = watch.fd, .events = POLLIN };
-
-	if (watch.fd < 0)
-		return;
-	watch.changes++;
-	if (poll(&pfd, 1, 0) != 0)
-		watch.answered_first = 1;
-}
-
+/* Sends line as caller, the consent map watched; -1 when unanswered. */
 static int call(uid_t caller, const char *line)
 {
-	int fd = harness_connect_as(&h, caller), n = -1;
-
-	if (fd < 0)
-		return -1;
-	watch = (struct watch){ .fd = fd };
-	if (write(fd, line, strlen(line)) == (ssize_t)strlen(line) && write(fd, "\n", 1) == 1)
-		n = harness_await(&h, fd, answer, sizeof(answer));
-	watch.fd = -1;
-	close(fd);
-	return n;
+	return harness_call(&h, caller, line, answer, sizeof(answer));
 }
 
 /* The fleet's choice for alice, as evtap-shipd sends it. */
@@ -107,7 +79,7 @@ static int start(void)
 {
 	if (harness_start(&h, conf))
 		return -1;
-	kernel_double.on_consent = on_consent;
+	harness_watch_consent();
 	return 0;
 }
 
@@ -157,7 +129,8 @@ static void test_applied_from_ship_user(void)
 	CHECK(strstr(answer, "\"applied\":true") && strstr(answer, "\"opted_out\":true"), "%s",
 	      answer);
 	CHECK(alice_opted_out(), "kernel map unchanged");
-	CHECK(watch.changes > 0 && !watch.answered_first, "answered before the map");
+	CHECK(harness_watch.changes > 0 && !harness_watch.answered_first,
+	      "answered before the map");
 	CHECK(harness_call(&h, HARNESS_ALICE, "{\"op\":\"status\"}", answer, sizeof(answer)) > 0);
 	CHECK(strstr(answer, "\"source\":\"fleet\"") && strstr(answer, "\"source_time\":\""), "%s",
 	      answer);
