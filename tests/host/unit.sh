@@ -17,10 +17,16 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 if make -s install DESTDIR="$stage" PREFIX=/usr >"$stage.log" 2>&1; then
 	missing=
-	for f in usr/sbin/evtapd usr/bin/evtap usr/bin/evtap-fleet lib/systemd/system/evtapd.service \
-		etc/evtap/evtap.conf usr/share/man/man8/evtapd.8 usr/share/man/man1/evtap.1 \
-		usr/share/man/man1/evtap-fleet.1 \
-		usr/share/man/man5/evtap.conf.5; do
+	for f in usr/sbin/evtapd usr/bin/evtap usr/bin/evtap-fleet usr/sbin/evtap-shipd \
+		usr/sbin/evtap-custodian usr/sbin/evtap-erase usr/bin/evtap-pull \
+		lib/systemd/system/evtapd.service lib/systemd/system/evtap-shipd.service \
+		lib/systemd/system/evtap-custodian.service lib/systemd/system/evtap-erase.service \
+		usr/lib/sysusers.d/evtap-ship.conf usr/lib/sysusers.d/evtap-custodian.conf \
+		usr/lib/sysusers.d/evtap-erase.conf etc/evtap/evtap.conf \
+		usr/share/man/man8/evtapd.8 usr/share/man/man8/evtap-shipd.8 \
+		usr/share/man/man8/evtap-custodian.8 usr/share/man/man8/evtap-erase.8 \
+		usr/share/man/man1/evtap.1 usr/share/man/man1/evtap-fleet.1 \
+		usr/share/man/man1/evtap-pull.1 usr/share/man/man5/evtap.conf.5; do
 		[ -s "$stage/$f" ] || missing="$missing $f"
 	done
 	if [ -z "$missing" ]; then pass make-install; else fail make-install "missing:$missing"; fi
@@ -30,12 +36,18 @@ fi
 rm -f "$stage.log"
 
 if command -v systemd-analyze >/dev/null; then
-	# The staged binary stands for /usr/sbin/evtapd: verify checks that ExecStart exists.
+	# The staged binaries stand for /usr/sbin/*: verify checks that ExecStart exists.
 	mkdir -p "$stage/verify"
-	sed "s|^ExecStart=/usr/sbin/evtapd|ExecStart=$stage/usr/sbin/evtapd|" \
-		"$stage/lib/systemd/system/evtapd.service" >"$stage/verify/evtapd.service"
-	out=$(systemd-analyze verify --man=no "$stage/verify/evtapd.service" 2>&1)
-	if [ $? = 0 ] && [ -z "$out" ]; then pass unit-verify; else fail unit-verify "$out"; fi
+	for unit in evtapd evtap-shipd evtap-custodian evtap-erase; do
+		sed "s|^ExecStart=/usr/sbin/|ExecStart=$stage/usr/sbin/|" \
+			"$stage/lib/systemd/system/$unit.service" >"$stage/verify/$unit.service"
+		out=$(systemd-analyze verify --man=no "$stage/verify/$unit.service" 2>&1)
+		if [ $? = 0 ] && [ -z "$out" ]; then
+			pass "unit-verify-$unit"
+		else
+			fail "unit-verify-$unit" "$out"
+		fi
+	done
 else
 	echo "unit-verify: skipped, no systemd-analyze"
 fi
@@ -52,18 +64,21 @@ if [ -z "$hardening" ]; then pass unit-hardening; else fail unit-hardening "no$h
 
 # systemd's own score of the sandbox (0 is best, 10 worst): at most 2.0, the issue's bound.
 if command -v systemd-analyze >/dev/null; then
-	out=$(systemd-analyze security --offline=true --no-pager systemd/evtapd.service 2>&1)
-	score=$(sed -n 's/.*Overall exposure level for evtapd.service: \([0-9.]*\).*/\1/p' <<<"$out")
-	if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }'; then
-		pass "unit-exposure-at-most-2.0 ($score)"
-	else
-		fail unit-exposure-at-most-2.0 "${score:-$(tail -3 <<<"$out")}"
-	fi
+	for unit in evtapd evtap-shipd evtap-custodian evtap-erase; do
+		out=$(systemd-analyze security --offline=true --no-pager systemd/$unit.service 2>&1)
+		score=$(sed -n "s/.*Overall exposure level for $unit.service: \([0-9.]*\).*/\1/p" \
+			<<<"$out")
+		if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }'; then
+			pass "unit-exposure-$unit-at-most-2.0 ($score)"
+		else
+			fail "unit-exposure-$unit-at-most-2.0" "${score:-$(tail -3 <<<"$out")}"
+		fi
+	done
 else
 	echo "unit-exposure: skipped, no systemd-analyze"
 fi
 
-for page in docs/evtapd.8 docs/evtap.1 docs/evtap.conf.5; do
+for page in docs/*.[158]; do
 	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
 	if [ -z "$out" ]; then pass "man-$(basename "$page")"; else fail "man-$(basename "$page")" "$out"; fi
 done

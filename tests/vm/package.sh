@@ -53,6 +53,14 @@ check evtapd-capturing-logged sh -c "journalctl -u evtapd -o cat --no-pager | gr
 # The postinst made the system user (sysusers.d); systemd gave it the state directories; after
 # start-up no evtapd process is uid 0 or holds a capability.
 check evtap-user-made getent passwd evtap
+# The fleet's programs come with their users but start only once their operator enables them.
+for u in evtap-ship evtap-custodian evtap-erase; do
+	check "$u-user-made" getent passwd "$u"
+done
+for unit in evtap-shipd evtap-custodian evtap-erase; do
+	check_eq "$unit-not-enabled" disabled "$(systemctl is-enabled "$unit" 2>&1)"
+	check_eq "$unit-not-started" inactive "$(systemctl is-active "$unit" 2>&1)"
+done
 check_eq data-dir-owner evtap "$(stat -c %U /var/lib/evtap)"
 check_eq key-dir-owner evtap "$(stat -c %U /var/lib/evtap-keys)"
 check_no_root_evtapd evtapd-not-root
