@@ -3,7 +3,8 @@
 # sync and forget modules, and one evtapd over the kernel layer's double per machine. Included
 # by the top Makefile.
 
-SYNC_OBJS := $(call objs_of,user/shipd/sync.c user/shipd/consent_sync.c user/shipd/forget.c)
+SYNC_OBJS := $(call objs_of,user/shipd/sync.c user/shipd/consent_sync.c user/shipd/forget.c \
+	user/shipd/policy_sync.c)
 
 $(BUILD)/fleet-tests/evtap-syncdrive: tests/fleet/syncdrive.c $(SYNC_OBJS) \
 				      $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
