@@ -77,7 +77,7 @@ static int description_ok(const char *d, size_t len)
 
 static int parse_purposes(const char *value, struct policy_values *v)
 {
-	struct policy_purpose list[PURPOSES_MAX];
+	struct policy_purpose list[PURPOSES_MAX] = { 0 };
 	size_t len, name;
 	int n = 0;
 
