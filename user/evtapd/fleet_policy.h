@@ -29,7 +29,8 @@ void fleet_policy_load(struct daemon *d);
 
 /*
  * Takes p as the fleet's policy: its bad keys (why, as policy_from_json says) are logged and
- * keep the value in force before; then in force at once (daemon_apply_policy), then saved.
+ * keep the fleet's value taken before (or none); then in force at once (daemon_apply_policy),
+ * then saved.
  * Returns 0, or the save's negative errno (in force all the same, until a restart).
  */
 int fleet_policy_take(struct daemon *d, const struct fleet_policy *p,
