@@ -78,6 +78,51 @@ int harness_start(struct harness *h, const char *conf)
 	return ret;
 }
 
+int harness_restart(struct harness *h)
+{
+	int ret;
+
+	if (h->started)
+		daemon_shutdown(&h->d);
+	daemon_stop(&h->d);
+	kernel_double_reset();
+	ret = daemon_start(&h->d, &h->cfg);
+	h->started = !ret;
+	return ret;
+}
+
+static int write_file(const char *dir, const char *name, const char *text, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "we");
+	if (!f)
+		return -1;
+	fwrite(text, 1, len, f);
+	return fclose(f);
+}
+
+int harness_fleet_files(char *dir, char *conf, size_t len)
+{
+	static const char key[32] = "0123456789abcdef0123456789abcdef";
+
+	snprintf(dir, 64, "/tmp/evtap-harness-fleet-XXXXXX");
+	if (!mkdtemp(dir) ||
+	    write_file(dir, "agent.auth", "user = a\npassword = p\ninbox = _I\n", 32) ||
+	    write_file(dir, "pseudonym.key", key, 32) || write_file(dir, "custodian.pub", key, 32))
+		return -1;
+	snprintf(conf, len,
+		 HARNESS_NO_INTERVALS
+		 "[fleet]\nservers = nats://127.0.0.1:1\n"
+		 "credentials = %s/agent.auth\npseudonym-key = %s/pseudonym.key\n"
+		 "custodian-public-key = %s/custodian.pub\nship-group = nogroup\n"
+		 "ship-user = nobody\nship-state-dir = %s\n",
+		 dir, dir, dir, dir);
+	return 0;
+}
+
 /* The children that streamed export and audit bodies: the daemon's loop would reap them. */
 static void reap_children(void)
 {

@@ -44,6 +44,17 @@ int harness_start(struct harness *h, const char *conf);
 			return;                                                                    \
 		}                                                                                  \
 	} while (0)
+/*
+ * Stops the daemon as SIGTERM would and starts it again on the same directory and
+ * configuration, over a fresh double, as a restart of evtapd. Returns what daemon_start does.
+ */
+int harness_restart(struct harness *h);
+/*
+ * Makes the files of a [fleet] section that no test connects with (evtapd has no network) in
+ * a new directory dir (of 64 bytes), and the section itself, under HARNESS_NO_INTERVALS, in
+ * conf: ship-user nobody (uid 65534), ship-state-dir dir. Returns 0 or -1.
+ */
+int harness_fleet_files(char *dir, char *conf, size_t len);
 /* Shuts the daemon down, frees it and removes the directory. */
 void harness_stop(struct harness *h);
 /* Replaces the config file's keys, for a reload. */

@@ -40,21 +40,7 @@ static int write_file(const char *name, const char *text, size_t len)
 /* A [fleet] section that no test connects with: evtapd itself has no network. */
 static int make_fleet_files(void)
 {
-	static const char key[32] = "0123456789abcdef0123456789abcdef";
-
-	snprintf(files, sizeof(files), "/tmp/evtap-handlers-fleet-XXXXXX");
-	if (!mkdtemp(files) ||
-	    write_file("agent.auth", "user = a\npassword = p\ninbox = _I\n", 32) ||
-	    write_file("pseudonym.key", key, 32) || write_file("custodian.pub", key, 32))
-		return -1;
-	snprintf(conf, sizeof(conf),
-		 HARNESS_NO_INTERVALS
-		 "[fleet]\nservers = nats://127.0.0.1:1\n"
-		 "credentials = %s/agent.auth\npseudonym-key = %s/pseudonym.key\n"
-		 "custodian-public-key = %s/custodian.pub\nship-group = nogroup\n"
-		 "ship-user = nobody\nship-state-dir = %s\n",
-		 files, files, files, files);
-	return 0;
+	return harness_fleet_files(files, conf, sizeof(conf));
 }
 
 /* Sends line as caller, the consent map watched; -1 when unanswered. */

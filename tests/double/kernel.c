@@ -50,6 +50,7 @@ int kernel_open(struct kernel **k, const struct kernel_opts *opts)
 int kernel_attach(struct kernel *k)
 {
 	of(k)->attached = true;
+	of(k)->fleet_at_attach = of(k)->fleet;
 	return 0;
 }
 

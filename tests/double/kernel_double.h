@@ -24,6 +24,7 @@ struct double_consent {
 struct kernel_double {
 	bool open, attached;
 	struct evtap_fleet fleet;
+	struct evtap_fleet fleet_at_attach; /* the policy the programs started capturing under */
 	struct evtap_seat seats[EVTAP_MAX_SEATS];
 	__u32 device_seat[DOUBLE_MAX_DEVICES];
 	struct double_consent consent[DOUBLE_MAX_UIDS];

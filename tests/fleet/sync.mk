@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# The fleet consent suite's programs (tests/fleet/consent.sh): the driver of shipd's consent
-# sync and forget modules, and one evtapd over the kernel layer's double per machine. Included
-# by the top Makefile.
+# The fleet consent and policy suites' programs (tests/fleet/consent.sh, policy.sh): the
+# driver of shipd's sync modules (consent sync, forget, policy), and one evtapd over the kernel
+# layer's double per machine. Included by the top Makefile.
 
-SYNC_OBJS := $(call objs_of,user/shipd/sync.c user/shipd/consent_sync.c user/shipd/forget.c)
+SYNC_OBJS := $(call objs_of,user/shipd/sync.c user/shipd/consent_sync.c user/shipd/forget.c \
+	user/shipd/policy_sync.c)
 
 $(BUILD)/fleet-tests/evtap-syncdrive: tests/fleet/syncdrive.c $(SYNC_OBJS) \
 				      $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
@@ -22,3 +23,8 @@ $(BUILD)/fleet-tests/evtap-test-hostd: tests/fleet/hostd.c $(DOUBLE_SRCS) $(HARN
 .PHONY: test-fleet-consent
 test-fleet-consent: $(BUILD)/fleet-tests/evtap-syncdrive $(BUILD)/fleet-tests/evtap-test-hostd \
 		    $(BUILD)/evtap $(BUILD)/evtap-erase
+
+# The fleet policy suite (tests/fleet/policy.sh): the same machines, and evtap-fleet to set
+# the policy with.
+.PHONY: test-fleet-policy
+test-fleet-policy: test-fleet-consent $(BUILD)/evtap-fleet $(BUILD)/fleet/evtap-fleet-op

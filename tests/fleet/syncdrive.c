@@ -2,8 +2,9 @@
 /*
  * evtap-syncdrive: the fleet consent suite's driver (tests/fleet/consent.sh).
  *
- *   run OPTIONS --account NAME=UID...   runs consent sync and forget (user/shipd/sync.h) as one
- *                                       machine's shipper would, as the ship user, until SIGTERM
+ *   run OPTIONS --account NAME=UID...   runs consent sync, forget and the fleet's policy
+ *                                       (user/shipd/sync.h) as one machine's shipper would, as
+ *                                       the ship user, until SIGTERM
  *   setup                               makes the streams and buckets evtap-fleet init makes
  *   publish PERSON HOST N               N data messages of PERSON from HOST
  *   durable                             the pipeline's durable consumer, nothing read yet
@@ -25,6 +26,7 @@
 #include "fleet_conf.h"
 #include "fleet_conn.h"
 #include "forget.h"
+#include "policy_sync.h"
 #include "log.h"
 
 #define POLL_NS	 20000000L
@@ -157,6 +159,7 @@ static int cmd_run(struct drive *d)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct consent_sync *cs = NULL;
 	struct forget *fg = NULL;
+	struct policy_sync *ps = NULL;
 	char host[FLEET_PSEUDONYM_LEN + 1];
 	struct sync_host h = {
 		.host = host,
@@ -176,17 +179,19 @@ static int cmd_run(struct drive *d)
 	h.nc = d->nc;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (consent_sync_start(&cs, &h) || forget_start(&fg, &h))
+	if (consent_sync_start(&cs, &h) || forget_start(&fg, &h) || policy_sync_start(&ps, &h))
 		return fail("run", "out of memory");
 	printf("host %s\n", host);
 	fflush(stdout);
 	while (!stopping) {
 		consent_sync_poll(cs);
 		forget_poll(fg);
+		policy_sync_poll(ps);
 		nanosleep(&pause, NULL);
 	}
 	consent_sync_stop(cs);
 	forget_stop(fg);
+	policy_sync_stop(ps);
 	return 0;
 }
 
@@ -221,7 +226,7 @@ static int cmd_setup(struct drive *d)
 	return add_stream(d, FLEET_STREAM_DATA, FLEET_SUBJECTS_DATA) ||
 	       add_stream(d, FLEET_STREAM_KEYS, FLEET_SUBJECTS_KEYS) ||
 	       add_bucket(d, FLEET_KV_CONSENT, 8) || add_bucket(d, FLEET_KV_FORGET, 8) ||
-	       add_bucket(d, FLEET_KV_RECEIPTS, 1);
+	       add_bucket(d, FLEET_KV_POLICY, 8) || add_bucket(d, FLEET_KV_RECEIPTS, 1);
 }
 
 static int cmd_publish(struct drive *d, char **argv)

@@ -69,6 +69,31 @@ static void test_fleet_requests(void)
 		      bad[i], err);
 }
 
+/* fleet-policy: the good keys taken, a bad one left out and said why, no object refused. */
+static void test_fleet_policy_request(void)
+{
+	struct request req;
+	char err[256];
+
+	CHECK_EQ(parse("{\"op\":\"fleet-policy\",\"settings\":{\"level\":{\"value\":\"counts\","
+		       "\"revision\":3,\"time\":5},\"retention\":{\"value\":\"forever\"}}}",
+		       &req, err),
+		 0);
+	CHECK_EQ(req.op, REQ_FLEET_POLICY);
+	CHECK_EQ(req.policy.v.set, 1U << POLICY_LEVEL);
+	CHECK(req.policy.v.level == EVTAP_LEVEL_COUNTS && req.policy.revision[POLICY_LEVEL] == 3 &&
+	      req.policy.time_ns[POLICY_LEVEL] == 5);
+	CHECK(strstr(req.policy_why[POLICY_RETENTION], "bad value 'forever': expected DAYSd"), "%s",
+	      req.policy_why[POLICY_RETENTION]);
+	CHECK_EQ(req.policy_why[POLICY_LEVEL][0], 0);
+	CHECK_EQ(parse("{\"op\":\"fleet-policy\",\"settings\":{}}", &req, err), 0);
+	CHECK_EQ(req.policy.v.set, 0);
+	CHECK_EQ(parse("{\"op\":\"fleet-policy\"}", &req, err), -EINVAL);
+	CHECK(strstr(err, "field \"settings\""), "%s", err);
+	CHECK_EQ(parse("{\"op\":\"fleet-policy\",\"settings\":\"level=full\"}", &req, err),
+		 -EINVAL);
+}
+
 static void test_export_defaults(void)
 {
 	struct request req;
@@ -133,6 +158,7 @@ int main(void)
 {
 	RUN(test_valid_requests);
 	RUN(test_fleet_requests);
+	RUN(test_fleet_policy_request);
 	RUN(test_export_defaults);
 	RUN(test_bad_requests);
 	RUN(test_oversized_request);

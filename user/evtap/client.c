@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "client.h"
+#include "purposes.h"
 
 /* The line that ends an export's body, whatever its format: docs/PROTOCOL.md. */
 #define TRAILER_PREFIX "{\"trailer\":"
@@ -45,6 +46,44 @@ static int get_bool(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
+/* Where a setting in force came from, as a person reads it. */
+static void print_setting(const char *key, json_object *s)
+{
+	const char *source = get_str(s, "source"), *fleet = get_str(s, "fleet");
+
+	printf("  %-17s %-8s ", key, get_str(s, "value"));
+	if (!strcmp(source, "fleet"))
+		printf("the fleet's (evtap-policy revision %s, %s)", get_str(s, "revision"),
+		       get_str(s, "time"));
+	else if (!strcmp(source, "local"))
+		printf("this machine's evtap.conf");
+	else
+		printf("evtapd's default");
+	if (get_bool(s, "lowered"))
+		printf(": lowers the fleet's %s", fleet);
+	putchar('\n');
+}
+
+/* The policy in force, setting by setting; purposes are for `evtap purposes`. */
+static void print_policy(json_object *o)
+{
+	static const char *const keys[] = { "level", "default-consent", "time-granularity",
+					    "retention" };
+	json_object *p, *s;
+
+	if (!json_object_object_get_ex(o, "policy", &p))
+		return;
+	if (get_str(p, "received"))
+		printf("Policy in force (the fleet's, received %s, lowered by this machine's "
+		       "settings where they are lower):\n",
+		       get_str(p, "received"));
+	else
+		printf("Policy in force (this machine's; no fleet policy received):\n");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_object_get_ex(p, keys[i], &s))
+			print_setting(keys[i], s);
+}
+
 static void print_status(json_object *o)
 {
 	const char *why = get_str(o, "why_not"), *until = get_str(o, "paused_until");
@@ -65,6 +104,7 @@ static void print_status(json_object *o)
 	if (source && !strcmp(source, "fleet"))
 		printf("This choice came from another machine of the fleet (made %s).\n",
 		       get_str(o, "source_time"));
+	print_policy(o);
 	if (get_bool(o, "opted_out"))
 		printf("To be recorded again: evtap opt-in\n");
 	else
@@ -256,13 +296,42 @@ static int stream_export(FILE *in, const char *format)
 	return ret;
 }
 
+/* The fleet's purposes, as the policy in force declares them: an array, or NULL. */
+static json_object *declared_purposes(json_object *o)
+{
+	json_object *p, *s, *list;
+
+	if (!json_object_object_get_ex(o, "policy", &p) ||
+	    !json_object_object_get_ex(p, "purposes", &s) ||
+	    !json_object_object_get_ex(s, "value", &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return NULL;
+	return list;
+}
+
+/* What the fleet declares, with its words, then what the person excluded of it. */
 static void print_purposes(json_object *o)
 {
 	const char *excluded = get_str(o, "excluded_purposes");
+	json_object *list = declared_purposes(o);
+	size_t n = list ? json_object_array_length(list) : 0;
 
+	if (!n)
+		printf("The fleet declares no purpose for its data (or this machine has not "
+		       "heard its policy yet).\n");
+	else
+		printf("The fleet declares these purposes for its data:\n");
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(list, i);
+		const char *name = get_str(p, "name"), *description = get_str(p, "description");
+
+		printf("  %-20s %s%s\n", name, *description ? description : "(no description)",
+		       purposes_has(excluded ? excluded : "", name) ? "  [you excluded it]" : "");
+	}
 	if (!excluded || !*excluded) {
 		printf("You excluded no purpose: the fleet may use your data for each purpose it "
-		       "declares (evtap-fleet policy get purposes).\n");
+		       "declares.\n");
+		printf("To exclude one: evtap opt-out --purpose NAME\n");
 		return;
 	}
 	printf("The fleet may not use your data for: %s.\n", excluded);

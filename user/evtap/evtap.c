@@ -16,12 +16,13 @@ static const char usage_text[] =
 	"usage: evtap [--socket PATH] COMMAND [ARGS]\n"
 	"\n"
 	"Any user, about their own data:\n"
-	"  status                     is my input being recorded now, at which level, and why\n"
+	"  status                     is my input being recorded now, at which level, why, and\n"
+	"                             under which policy\n"
 	"  opt-out                    stop recording me, and discard what is not yet stored\n"
 	"  opt-in                     record me again (also ends a pause)\n"
 	"  opt-out --purpose P        in a fleet: my data may not be used for purpose P\n"
 	"  opt-in --purpose P         it may again\n"
-	"  purposes                   the purposes I excluded\n"
+	"  purposes                   what the fleet may use data for, and what I excluded\n"
 	"  level off|counts|classes|full\n"
 	"                             the most detail I allow (the fleet's level still caps it)\n"
 	"  pause DURATION             stop recording me for a while: 15m, 2h, 1d\n"
@@ -197,7 +198,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 	 * the fleet's, which only evtap-shipd may send.
 	 */
 	op = request_op_parse(cli->command);
-	if (op < 0 || op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET)
+	if (op < 0 || op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET || op == REQ_FLEET_POLICY)
 		return usage_error("unknown command '%s'", cli->command);
 	json_object_object_add(cli->req, "op", json_object_new_string(cli->command));
 	argc -= i;

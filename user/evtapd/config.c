@@ -70,7 +70,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		snprintf(why, sizeof(why), "unknown key '%s'", name);
 	} else if (!(kept = keep_string(ctx->cfg, value))) {
 		snprintf(why, sizeof(why), "out of memory");
-	} else if (def->set(ctx->cfg, kept)) {
+	} else if (options_set(ctx->cfg, def, kept)) {
 		snprintf(why, sizeof(why), "bad value '%s' for %s: expected %s", value, name,
 			 def->arg ? def->help : "yes or no");
 	} else {

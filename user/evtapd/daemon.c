@@ -27,6 +27,7 @@
 #include "counters.h"
 #include "daemon.h"
 #include "evtap_policy.h"
+#include "fleet_policy.h"
 #include "fleet_pseudonym.h"
 #include "kernel.h"
 #include "names.h"
@@ -532,6 +533,7 @@ static int open_state(struct daemon *d)
 		return -EINVAL;
 	}
 	if (d->cfg->fleet_on) {
+		fleet_policy_load(d);
 		d->outbox_fd = outbox_open(d->cfg->data_dir, d->ship_gid);
 		if (d->outbox_fd < 0) {
 			log_err("%s/%s: %s", d->cfg->data_dir, OUTBOX_DIR, strerror(-d->outbox_fd));
@@ -561,6 +563,7 @@ static int open_kernel(struct daemon *d)
 	d->fleet.default_consent = (__u8)d->cfg->default_consent;
 	d->fleet.wakeup_bytes = buffer_wakeup_bytes(d->cfg->wakeup_bytes, d->cfg->ringbuf_bytes);
 	d->fleet.time_granularity_ns = (__u64)d->cfg->time_granularity_ns;
+	fleet_policy_local(d->cfg, &d->local_policy);
 	kopts.fleet = d->fleet;
 	return kernel_open(&d->kernel, &kopts);
 }
@@ -580,6 +583,8 @@ static int load_policy(struct daemon *d)
 	int ret;
 
 	daemon_seat_id(d, "seat0");
+	/* The fleet's policy as last received: a restart while the broker is away keeps it. */
+	daemon_apply_policy(d);
 	consent_foreach(d->consent, push_consent, d);
 	ret = session_open(&d->session, d->cfg->session_spec, on_session, d, err, sizeof(err));
 	if (ret) {
@@ -731,7 +736,7 @@ int daemon_run(const struct daemon_config *cfg)
 	ret = daemon_start(&d, cfg);
 	if (!ret) {
 		sd_notify(0, "READY=1");
-		log_info("capturing: level %s, session source %s", evtap_level_name(cfg->level),
+		log_info("capturing: level %s, session source %s", evtap_level_name(d.fleet.level),
 			 cfg->session_spec);
 		run_loop(&d);
 		daemon_shutdown(&d);

@@ -10,6 +10,7 @@
 #include "devices.h"
 #include "evtap.h"
 #include "options.h"
+#include "policy.h"
 #include "prevs.h"
 #include "privdrop.h"
 #include "session.h"
@@ -60,6 +61,10 @@ struct daemon {
 	uid_t ship_uid;
 	gid_t ship_gid;
 	int outbox_fd; /* -1 outside fleet mode */
+	/* The fleet's policy as evtap-shipd last gave it, and the local one (fleet_policy.h). */
+	struct fleet_policy fleet_policy;
+	int64_t fleet_policy_received; /* wall clock, ns; 0: none */
+	struct policy_values local_policy;
 };
 
 /* collector.c: from the ring buffer and the counts and display maps to the store. */
@@ -76,6 +81,11 @@ void handlers_on_request(void *ctx, struct control_client *client, const struct 
 
 /* reload.c: SIGHUP re-reads the configuration file; flags still override it. */
 void daemon_reload_config(struct daemon *d);
+/*
+ * Puts the policy in force, the lower of the fleet's (fleet mode) and the local one setting by
+ * setting, into the kernel and the store, as a reload does: no record is lost to the switch.
+ */
+void daemon_apply_policy(struct daemon *d);
 
 /* daemon.c */
 int daemon_seat_id(struct daemon *d, const char *name);

@@ -18,6 +18,7 @@
 #include "counters.h"
 #include "daemon.h"
 #include "export.h"
+#include "fleet_policy.h"
 #include "kernel.h"
 #include "log.h"
 #include "names.h"
@@ -166,6 +167,7 @@ static json_object *status_object(struct daemon *d, uint32_t uid)
 	}
 	if (reason)
 		json_object_object_add(o, "why_not", json_object_new_string(gate_reason(reason)));
+	json_object_object_add(o, "policy", fleet_policy_status(d));
 	return o;
 }
 
@@ -345,6 +347,35 @@ static void do_fleet_consent(struct call *c)
 	}
 	o = status_object(c->d, c->uid);
 	json_object_object_add(o, "applied", json_object_new_boolean(wins));
+	reply_json(c, o);
+}
+
+/*
+ * The fleet's policy as the bucket now holds it: in force at once, as a reload would put it,
+ * then saved. A bad key is logged and keeps the value before; the rest applies.
+ */
+static void do_fleet_policy(struct call *c)
+{
+	struct daemon *d = c->d;
+	char before[POLICY_VALUE_MAX + 256], after[POLICY_VALUE_MAX + 256], why[64];
+	char bad[POLICY_KEYS + 1][POLICY_WHY_MAX];
+	json_object *o;
+	int err, nbad = 0;
+
+	memcpy(bad, c->req->policy_why, sizeof(bad));
+	for (int k = 0; k <= POLICY_KEYS; k++)
+		nbad += bad[k][0] != '\0';
+	fleet_policy_describe(&d->fleet_policy, before, sizeof(before));
+	err = fleet_policy_take(d, &c->req->policy, bad);
+	fleet_policy_describe(&d->fleet_policy, after, sizeof(after));
+	snprintf(why, sizeof(why), "ok, %d bad key%s ignored", nbad, nbad == 1 ? "" : "s");
+	audit(c, "fleet-policy", -1, before, after, err ? strerror(-err) : nbad ? why : "ok");
+	if (err) {
+		reply_error(c, "applied, but could not be saved: it will not survive a restart");
+		return;
+	}
+	o = ok_object();
+	json_object_object_add(o, "policy", fleet_policy_status(d));
 	reply_json(c, o);
 }
 
@@ -540,7 +571,7 @@ static void stream_in_child(struct call *c, int64_t target)
 /* What only evtap-shipd may ask: the fleet's changes, which it alone hears. */
 static int fleet_op(enum request_op op)
 {
-	return op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET;
+	return op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET || op == REQ_FLEET_POLICY;
 }
 
 static int permitted(struct call *c, const char **why)
@@ -618,6 +649,9 @@ void handlers_on_request(void *ctx, struct control_client *client, const struct 
 		break;
 	case REQ_FLEET_FORGET:
 		do_fleet_forget(&c);
+		break;
+	case REQ_FLEET_POLICY:
+		do_fleet_policy(&c);
 		break;
 	case REQ_OP_MAX:
 		refuse(&c, "malformed", -1, "unknown operation");

@@ -259,6 +259,7 @@ static const struct option_def option_defs[] = {
 };
 
 #define N_DEFS (sizeof(option_defs) / sizeof(option_defs[0]))
+_Static_assert(N_DEFS <= 64, "options_given keeps one bit per setting");
 
 const struct option_def *options_find(const char *name)
 {
@@ -266,6 +267,22 @@ const struct option_def *options_find(const char *name)
 		if (!strcmp(option_defs[i].name, name))
 			return &option_defs[i];
 	return NULL;
+}
+
+int options_set(struct daemon_config *cfg, const struct option_def *def, const char *value)
+{
+	int ret = def->set(cfg, value);
+
+	if (!ret)
+		cfg->given |= 1ULL << (def - option_defs);
+	return ret;
+}
+
+int options_given(const struct daemon_config *cfg, const char *name)
+{
+	const struct option_def *def = options_find(name);
+
+	return def && (cfg->given >> (def - option_defs)) & 1;
 }
 
 void options_defaults(struct daemon_config *cfg)
@@ -327,7 +344,7 @@ enum options_result options_parse(struct daemon_config *cfg, int argc, char **ar
 	while ((c = getopt_long(argc, argv, "+:vhc:", longopts, NULL)) != -1) {
 		if (c >= 256) {
 			const struct option_def *d = &option_defs[c - 256];
-			if (d->set(cfg, optarg ?: "yes") == 0)
+			if (options_set(cfg, d, optarg ?: "yes") == 0)
 				continue;
 			snprintf(err, errlen, "--%s: bad value '%s': expected %s", d->name, optarg,
 				 d->help);

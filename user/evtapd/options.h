@@ -39,6 +39,8 @@ struct daemon_config {
 	/* The file's [fleet] section (fleet mode: the store is shared with evtap-shipd). */
 	int fleet_on;
 	struct fleet_conf fleet;
+	/* Bit i: option_defs[i] was set by the file or a flag (options_given), not defaulted. */
+	unsigned long long given;
 	/* Command line only: where the settings came from, and what to do. */
 	const char *config_path; /* the INI file (/etc/evtap/evtap.conf) */
 	int config_explicit;	 /* given with -c: it must exist */
@@ -61,6 +63,10 @@ enum options_result { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_USAGE, OPTIONS_BAD_C
 
 /* The setting called name (a flag without its dashes, or a key of the file), or NULL. */
 const struct option_def *options_find(const char *name);
+/* Sets def's value into cfg and marks it given; 0 or -EINVAL. */
+int options_set(struct daemon_config *cfg, const struct option_def *def, const char *value);
+/* Whether the setting called name was given by the file or a flag. */
+int options_given(const struct daemon_config *cfg, const char *name);
 
 void options_defaults(struct daemon_config *cfg);
 /* Fills cfg from argv; on OPTIONS_USAGE, err says which option and what was expected. */

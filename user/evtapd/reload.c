@@ -5,12 +5,15 @@
  * (level, default consent, time granularity, wakeup batching) and the loop's intervals change
  * at once; what was built at start-up (the store, the socket, the ring buffer, the session
  * source, the pins, the metrics listener) is only reported as needing a restart. A file that
- * does not parse changes nothing.
+ * does not parse changes nothing. The fleet's policy, when evtap-shipd hands over a new one,
+ * is applied the same way (daemon_apply_policy): what is in force is the lower of it and the
+ * file's settings.
  */
 #include <string.h>
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
+#include "fleet_policy.h"
 #include "kernel.h"
 #include "names.h"
 #include "log.h"
@@ -74,6 +77,32 @@ static void apply_fleet(struct daemon *d, const struct evtap_fleet *fresh)
 	d->fleet = *fresh;
 }
 
+void daemon_apply_policy(struct daemon *d)
+{
+	struct evtap_fleet fleet = d->fleet;
+	struct policy_values in_force;
+	enum policy_source from[POLICY_KEYS];
+
+	policy_merge(d->cfg->fleet_on ? &d->fleet_policy : NULL, &d->local_policy, &in_force, from);
+	fleet.level = (__u8)in_force.level;
+	fleet.default_consent = (__u8)in_force.default_consent;
+	fleet.time_granularity_ns = (__u64)in_force.time_granularity_ns;
+	apply_fleet(d, &fleet);
+	store_set_retention(d->store, in_force.retention_ns);
+}
+
+/* The file's settings as the local policy; retention-days waits for a restart. */
+static void take_local(struct daemon *d, const struct daemon_config *fresh)
+{
+	const unsigned int retention = 1U << POLICY_RETENTION;
+	struct policy_values local;
+
+	fleet_policy_local(fresh, &local);
+	local.retention_ns = d->local_policy.retention_ns;
+	local.set = (local.set & ~retention) | (d->local_policy.set & retention);
+	d->local_policy = local;
+}
+
 void daemon_reload_config(struct daemon *d)
 {
 	struct daemon_config fresh, *cur = &d->config;
@@ -86,12 +115,11 @@ void daemon_reload_config(struct daemon *d)
 		return;
 	}
 	report_restart(cur, &fresh);
-	fleet.level = (__u8)fresh.level;
-	fleet.default_consent = (__u8)fresh.default_consent;
-	fleet.time_granularity_ns = (__u64)fresh.time_granularity_ns;
 	/* The ring in force: a new ringbuf-kb waits for a restart. */
 	fleet.wakeup_bytes = buffer_wakeup_bytes(fresh.wakeup_bytes, cur->ringbuf_bytes);
 	apply_fleet(d, &fleet);
+	take_local(d, &fresh);
+	daemon_apply_policy(d);
 	cur->level = fresh.level;
 	cur->default_consent = fresh.default_consent;
 	cur->time_granularity_ns = fresh.time_granularity_ns;
@@ -106,6 +134,6 @@ void daemon_reload_config(struct daemon *d)
 	}
 	cur->verbose = fresh.verbose;
 	log_init("evtapd", cur->verbose ? LOG_DEBUG : LOG_INFO);
-	log_info("reloaded %s: level %s", cur->config_path, evtap_level_name(cur->level));
+	log_info("reloaded %s: level %s", cur->config_path, evtap_level_name(d->fleet.level));
 	config_free(&fresh);
 }

@@ -21,6 +21,7 @@ static const char *const op_names[REQ_OP_MAX] = {
 	[REQ_FORGET_STATUS] = "forget-status",
 	[REQ_FLEET_CONSENT] = "fleet-consent",
 	[REQ_FLEET_FORGET] = "fleet-forget",
+	[REQ_FLEET_POLICY] = "fleet-policy",
 };
 
 const char *request_op_name(enum request_op op)
@@ -89,7 +90,7 @@ static int parse_op(json_object *obj, struct request *req, char *err, size_t err
 	snprintf(err, errlen,
 		 "field \"op\": unknown operation (expected status, stats, devices, "
 		 "export, opt-out, opt-in, level, pause, forget, audit, forget-status, "
-		 "fleet-consent or fleet-forget)");
+		 "fleet-consent, fleet-forget or fleet-policy)");
 	return -EINVAL;
 }
 
@@ -188,6 +189,23 @@ static int parse_fleet_consent(json_object *obj, struct request *req, char *err,
 		    err, errlen);
 }
 
+/*
+ * The whole policy: a bad key is left out and said in policy_why, the rest taken, so that one
+ * bad value in the bucket does not keep the others from applying.
+ */
+static int parse_fleet_policy(json_object *obj, struct request *req, char *err, size_t errlen)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, "settings", &v) ||
+	    policy_from_json(v, &req->policy, req->policy_why) < 0) {
+		snprintf(err, errlen,
+			 "field \"settings\": expected an object of the policy's keys");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_args(json_object *obj, struct request *req, char *err, size_t errlen)
 {
 	int64_t v;
@@ -206,6 +224,8 @@ static int parse_args(json_object *obj, struct request *req, char *err, size_t e
 		return parse_fleet_consent(obj, req, err, errlen);
 	case REQ_FLEET_FORGET:
 		return need(!req->has_uid, "uid", err, errlen);
+	case REQ_FLEET_POLICY:
+		return parse_fleet_policy(obj, req, err, errlen);
 	case REQ_PAUSE:
 		return need(
 			get_int(obj, "seconds", 1, 366LL * 24 * 3600, &req->pause_s, err, errlen),

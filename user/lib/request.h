@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "policy.h"
 #include "purposes.h"
 
 #define REQUEST_MAX_BYTES 4096
@@ -23,6 +24,7 @@ enum request_op {
 	REQ_FORGET_STATUS,
 	REQ_FLEET_CONSENT, /* evtap-shipd only: a consent change made on another machine */
 	REQ_FLEET_FORGET,  /* evtap-shipd only: a forget asked on another machine */
+	REQ_FLEET_POLICY,  /* evtap-shipd only: the fleet's policy, whole, as it now is */
 	REQ_OP_MAX,
 };
 
@@ -45,6 +47,9 @@ struct request {
 	/* opt-out, opt-in: "purpose", one name ("" for recording as a whole); fleet-consent:
 	 * "excluded_purposes", the whole list, comma-separated (purposes.h) */
 	char purposes[PURPOSES_TEXT];
+	/* fleet-policy: "settings", the policy's good keys; the bad ones left out, said why */
+	struct fleet_policy policy;
+	char policy_why[POLICY_KEYS + 1][POLICY_WHY_MAX];
 };
 
 /* Parses one request; on error returns -EINVAL with a message for the client in err. */

@@ -865,6 +865,11 @@ int store_enforce_retention(struct store *st)
 	return err;
 }
 
+void store_set_retention(struct store *st, int64_t retention_ns)
+{
+	st->retention_ns = retention_ns;
+}
+
 const struct store_stats *store_stats(const struct store *st)
 {
 	return &st->stats;

@@ -84,6 +84,8 @@ int store_forget(struct store *st, uint32_t uid);
  * segment that must go is closed first. Returns 0 or the first negative errno.
  */
 int store_enforce_retention(struct store *st);
+/* Changes the retention age (0: none) from the next store_enforce_retention on. */
+void store_set_retention(struct store *st, int64_t retention_ns);
 
 const struct store_stats *store_stats(const struct store *st);
 
