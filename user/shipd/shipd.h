@@ -56,6 +56,7 @@ struct ship_user {
 	int dir_fd;
 	struct ship_pos wm;   /* everything before it is acknowledged, durably */
 	struct ship_pos next; /* the next block to send */
+	struct ship_pos durable; /* evtapd's durable position (share.h): nothing beyond it */
 	int seg_fd;	      /* next.seq's segment, -1 until opened */
 	uint64_t *seqs;	      /* the user's segments at the last scan, ascending */
 	size_t n_seqs;
