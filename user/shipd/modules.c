@@ -18,10 +18,10 @@
 #include "clock.h"
 #include "consent_sync.h"
 #include "forget.h"
+#include "heartbeat.h"
 #include "shipd.h"
 #include "store.h"
 
-#define EVTAPD_SOCKET "/run/evtap/evtap.sock"
 #define SYNC_TURN_NS  20000000L		  /* the sync thread's pause between polls */
 #define STOP_NS	      (10 * 1000000000LL) /* longer than evtapd takes to shred */
 
@@ -113,7 +113,7 @@ static int sync_start(struct shipd *sd)
 		.host = sd->host,
 		.data_dir = sd->data_dir,
 		.state_dir = sd->state_dir,
-		.socket = EVTAPD_SOCKET,
+		.socket = sd->socket,
 		.accounts = shipd_accounts,
 		.stop_shipping = queue_stop,
 		.ctx = sd,
@@ -156,6 +156,7 @@ struct module {
 
 static const struct module modules[] = {
 	{ "consent sync and forget", sync_start, sync_poll, sync_stop },
+	{ "heartbeat", heartbeat_start, heartbeat_poll, heartbeat_stop },
 	{ NULL },
 };
 
