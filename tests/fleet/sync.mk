@@ -22,3 +22,9 @@ $(BUILD)/fleet-tests/evtap-test-hostd: tests/fleet/hostd.c $(DOUBLE_SRCS) $(HARN
 .PHONY: test-fleet-consent
 test-fleet-consent: $(BUILD)/fleet-tests/evtap-syncdrive $(BUILD)/fleet-tests/evtap-test-hostd \
 		    $(BUILD)/evtap $(BUILD)/evtap-erase
+
+# The fleet-health suite (tests/fleet/health.sh): the real shipper and evtap-fleet, one evtapd
+# over the double, and the stream's reader of the fleet-ship suite.
+.PHONY: test-fleet-health
+test-fleet-health: $(BUILD)/fleet-tests/evtap-test-hostd $(BUILD)/evtap-shipd $(BUILD)/evtap-fleet \
+		   $(BUILD)/evtap $(BUILD)/tests/evtap-ship-check
