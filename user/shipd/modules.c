@@ -3,7 +3,7 @@
  * The loop's other steps. Each module gets the shipper (its connection sd->nc and sd->js,
  * its users) at start, a poll on every turn of the loop, which must not block, and a stop.
  * Consent sync and forget (docs/FLEET.md) see the shipper through one struct sync_host, and
- * run on a thread of their own.
+ * run on a thread of their own; the heartbeat (heartbeat.c) runs on another.
  */
 #include <errno.h>
 #include <inttypes.h>
