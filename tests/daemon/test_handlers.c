@@ -181,6 +181,7 @@ static void check_allowed(const struct op_case *oc, const char *line, uid_t call
 	case REQ_FLEET_CONSENT:
 	case REQ_FLEET_FORGET:
 	case REQ_FLEET_POLICY:
+	case REQ_FLEET_HEALTH:
 	case REQ_OP_MAX:
 		CHECK(0, "not in this matrix");
 		break;

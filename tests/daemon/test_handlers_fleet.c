@@ -15,6 +15,7 @@
 #include "check.h"
 #include "clock.h"
 #include "harness.h"
+#include "version.h"
 
 #define SHIP_UID 65534 /* "nobody", the ship-user of the test configuration */
 #define NS	 1000000000LL
@@ -299,6 +300,41 @@ static void test_purposes(void)
 }
 
 /* The fleet's forget shreds here as a local one does, and is not sent back. */
+/*
+ * fleet-health: the ship user gets the counters summed over users (no uid, no name) and the
+ * version; anyone else, root included, is refused and audited.
+ */
+static void test_fleet_health(void)
+{
+	static const uid_t others[] = { 0, HARNESS_ALICE };
+	char audit[1024];
+
+	START();
+	harness_push(HARNESS_ALICE, EVTAP_KIND_KEYCLASS, EVTAP_CLASS_LETTER, 1);
+	harness_push(HARNESS_BOB, EVTAP_KIND_KEYCLASS, EVTAP_CLASS_DIGIT, 1);
+	daemon_periodic_work(&h.d);
+	store_flush(h.d.store);
+	CHECK(call(SHIP_UID, "{\"op\":\"fleet-health\"}") > 0);
+	CHECK(!strncmp(answer, "{\"ok\":true,", 11) && strstr(answer, "\"kernel_path\":{") &&
+		      strstr(answer, "\"records_persisted\":2") &&
+		      strstr(answer, "\"version\":\"" EVTAP_VERSION "\""),
+	      "%s", answer);
+	CHECK(!strstr(answer, "1000") && !strstr(answer, "1001") && !strstr(answer, "uid") &&
+		      !strstr(answer, "nobody"),
+	      "%s", answer);
+	for (size_t i = 0; i < HARNESS_ARRAY_SIZE(others); i++) {
+		uint64_t refused = h.d.stats.requests_refused;
+
+		CHECK(call(others[i], "{\"op\":\"fleet-health\"}") > 0);
+		CHECK(strstr(answer, "only evtap-shipd"), "as %u: %s", others[i], answer);
+		CHECK_EQ(h.d.stats.requests_refused, refused + 1);
+		harness_audit_last(&h, audit, sizeof(audit));
+		CHECK(strstr(audit, "\"op\":\"fleet-health\"") && !strstr(audit, "\"result\":\"ok\""),
+		      "%s", audit);
+	}
+	harness_stop(&h);
+}
+
 static void test_fleet_forget(void)
 {
 	struct evtap_record recs[8];
@@ -362,6 +398,7 @@ int main(void)
 	RUN(test_source_persists);
 	RUN(test_outbox);
 	RUN(test_fleet_forget);
+	RUN(test_fleet_health);
 	RUN(test_purposes);
 	RUN(test_forget_status);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", files);

@@ -4,7 +4,10 @@
  * consent suite (tests/fleet/consent.sh), which runs two of them as machines A and B. CONF
  * holds the config file's keys (the harness puts them under [evtapd]; a [fleet] section may
  * follow). Each uid given after READY gets one stored record, so that it has a store. READY
- * gets "DATA_DIR SOCKET" once the daemon serves; SIGTERM stops it.
+ * gets "DATA_DIR SOCKET" once the daemon serves; SIGTERM stops it. For the fleet-health suite
+ * (tests/fleet/health.sh): SIGUSR1 has each of those uids type a block's worth (a store block
+ * written, not fsync'ed, and the start of the next in memory), SIGUSR2 flushes the store as
+ * the flush interval would; each says "typed" or "flushed" on stdout when done.
  */
 #include <poll.h>
 #include <signal.h>
@@ -14,11 +17,33 @@
 #include "harness.h"
 #include "log.h"
 
-static volatile sig_atomic_t stopping;
+/* More than a 64 KiB block of key classes, in turns that fit the double's queue. */
+#define TYPED_RECORDS 24000
+#define TYPED_TURN    2000
+
+static volatile sig_atomic_t stopping, typing, flushing;
 
 static void on_signal(int sig)
 {
-	stopping = 1;
+	if (sig == SIGUSR1)
+		typing = 1;
+	else if (sig == SIGUSR2)
+		flushing = 1;
+	else
+		stopping = 1;
+}
+
+static void type_block(struct harness *h, int nuids, char **uids)
+{
+	for (int n = 0; n < TYPED_RECORDS; n += TYPED_TURN) {
+		for (int u = 0; u < nuids; u++)
+			for (int i = 0; i < TYPED_TURN; i++)
+				harness_push((uint32_t)strtoul(uids[u], NULL, 10),
+					     EVTAP_KIND_KEYCLASS, EVTAP_CLASS_LETTER, i & 1);
+		daemon_drain(&h->d);
+	}
+	printf("typed\n");
+	fflush(stdout);
 }
 
 static char *read_all(const char *path)
@@ -66,12 +91,24 @@ int main(int argc, char **argv)
 	store_flush(h.d.store);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	if (say_ready(&h, argv[2]))
 		stopping = 1;
 	while (!stopping) {
 		struct pollfd pfd = { .fd = control_fd(h.d.control), .events = POLLIN };
 		poll(&pfd, 1, 50);
 		daemon_periodic_work(&h.d);
+		if (typing) {
+			typing = 0;
+			type_block(&h, argc - 3, argv + 3);
+		}
+		if (flushing) {
+			flushing = 0;
+			store_flush(h.d.store);
+			printf("flushed\n");
+			fflush(stdout);
+		}
 	}
 	harness_stop(&h);
 	return 0;

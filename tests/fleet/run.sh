@@ -81,6 +81,7 @@ usage flags_extra_argument "unexpected argument 'extra'" "$FLEET" init --servers
 usage flags_add_host_argument "expected one MACHINE-ID" "$FLEET" add-host --dir "$DIR"
 usage flags_unknown_command "unknown command 'frob'" "$FLEET" frob
 usage flags_silent_after "bad value '0' for --silent-after" "$FLEET" status --silent-after 0
+usage flags_json_value "--json takes no value" "$FLEET" status --json=1
 usage policy_bad_level "bad value 'loud' for level: expected off, counts, classes or full" \
 	"$FLEET" policy set level=loud --dir "$DIR"
 usage policy_unknown_key "unknown key 'colour'" "$FLEET" policy set colour=red --dir "$DIR"
@@ -202,7 +203,8 @@ refused agent_consumer_data as "$A" consumer EVTAP_DATA peek
 refused agent_consumer_keys as "$A" consumer EVTAP_KEYS peek
 refused agent_get_data as "$A" get EVTAP_DATA 1
 refused agent_get_keys as "$A" get EVTAP_KEYS 1
-t agent_heartbeat as "$A" kvput evtap-health "$HA" '{"captured":5,"shipped":4}'
+t agent_heartbeat as "$A" kvput evtap-health "$HA" \
+	'{"evtapd":{"kernel_path":"fentry/ringbuf"},"backlog":{"bytes":5},"lost":{"store_io":4,"store_fsync":0}}'
 refused agent_heartbeat_other as "$A" kvput evtap-health "$HB" '{}'
 t agent_consent_put as "$A" kvput evtap-consent "$P" '{"opted_out":false}'
 t agent_receipt_own as "$A" kvput evtap-receipts "$P.$HA" done
@@ -277,8 +279,10 @@ as "$A" kvget evtap-policy level | grep -q counts && ok policy_agent_reads ||
 
 # --- Status: the heartbeat, its age and counters; silent past the limit. ---
 "$FLEET" status --dir "$DIR" >"$WORK/status.out" 2>&1
-grep -q "^$HA .* ok .*\"captured\":5" "$WORK/status.out" && ok status_heartbeat ||
+grep -q "^$HA .* ok  *fentry/ringbuf  *5 B  store_io=4$" "$WORK/status.out" && ok status_heartbeat ||
 	bad status_heartbeat "$(cat "$WORK/status.out")"
+"$FLEET" status --json --dir "$DIR" | grep -q "\"host\":\"$HA\",\"age_s\":[0-9]*,\"silent\":false" &&
+	ok status_json || bad status_json
 sleep 2.2
 "$FLEET" status --silent-after 1 --dir "$DIR" | grep -q "^$HA .* silent " && ok status_silent ||
 	bad status_silent

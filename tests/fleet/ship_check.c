@@ -373,7 +373,7 @@ int main(int argc, char **argv)
 		      add_stream(js, FLEET_STREAM_KEYS, FLEET_SUBJECTS_KEYS);
 	else if (!strcmp(argv[1], "leader"))
 		ret = leader(js) ? 1 : 0;
-	else if (!strcmp(argv[1], "verify") && argc >= 12)
+	else if (!strcmp(argv[1], "verify") && argc >= 11)
 		ret = verify(js, argv + 4, argc - 4);
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);

@@ -28,3 +28,9 @@ test-fleet-consent: $(BUILD)/fleet-tests/evtap-syncdrive $(BUILD)/fleet-tests/ev
 # the policy with.
 .PHONY: test-fleet-policy
 test-fleet-policy: test-fleet-consent $(BUILD)/evtap-fleet $(BUILD)/fleet/evtap-fleet-op
+
+# The fleet-health suite (tests/fleet/health.sh): the real shipper and evtap-fleet, one evtapd
+# over the double, and the stream's reader of the fleet-ship suite.
+.PHONY: test-fleet-health
+test-fleet-health: $(BUILD)/fleet-tests/evtap-test-hostd $(BUILD)/evtap-shipd $(BUILD)/evtap-fleet \\
+\t\t   $(BUILD)/evtap $(BUILD)/tests/evtap-ship-check

@@ -62,6 +62,8 @@ static void test_fleet_requests(void)
 	      req.level == EVTAP_LEVEL_COUNTS && req.paused_until_ns == 7 && req.changed_ns == 9);
 	CHECK_EQ(parse("{\"op\":\"fleet-forget\",\"uid\":1000}", &req, err), 0);
 	CHECK_EQ(req.op, REQ_FLEET_FORGET);
+	CHECK_EQ(parse("{\"op\":\"fleet-health\"}", &req, err), 0);
+	CHECK_EQ(req.op, REQ_FLEET_HEALTH);
 	CHECK_EQ(parse("{\"op\":\"forget-status\"}", &req, err), 0);
 	CHECK_EQ(req.op, REQ_FORGET_STATUS);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

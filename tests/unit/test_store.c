@@ -23,6 +23,7 @@
 #include "fileio.h"
 #include "keys.h"
 #include "segment.h"
+#include "share.h"
 #include "store.h"
 
 #define UID_A	    1000
@@ -353,8 +354,11 @@ static ssize_t faulty_write(int fd, const void *buf, size_t len)
 	return real_io.write(fd, buf, len);
 }
 
+static int fsyncs_seen;
+
 static int faulty_fsync(int fd)
 {
+	fsyncs_seen++;
 	if (fsyncs_to_fail > 0) {
 		fsyncs_to_fail--;
 		errno = EIO;
@@ -773,6 +777,76 @@ static void test_shared_store_modes(void)
 	CHECK_EQ(get_le32(plain + 5), UID_A);
 	CHECK(!stat(key_dir, &sb) && (sb.st_mode & 0777) == 0700, "the key dir stays private");
 	free(sealed);
+	remove_dir();
+}
+
+/* The durable position as the shipper reads it: "SEQ OFF"; "" when there is none. */
+static void read_durable(char *out, size_t len)
+{
+	uint64_t seq, off;
+	char path[PATH_MAX];
+	int fd, err;
+
+	user_path(UID_A, path);
+	fd = open(path, O_RDONLY | O_DIRECTORY);
+	err = fd < 0 ? -errno : share_durable_read(fd, &seq, &off);
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		snprintf(out, len, "%s", err == -ENOENT ? "" : "bad");
+	else
+		snprintf(out, len, "%llu %llu", (unsigned long long)seq, (unsigned long long)off);
+}
+
+static uint64_t file_size(uint32_t uid, size_t nth)
+{
+	char path[PATH_MAX + SEG_NAME_SIZE];
+	struct stat sb;
+
+	segment_path(uid, nth, path);
+	return stat(path, &sb) ? 0 : (uint64_t)sb.st_size;
+}
+
+/*
+ * Fleet mode: the durable position follows each fsync, and nothing else. Blocks written but
+ * not fsync'ed are beyond it, a discard cuts back to it, a new run settles the earlier one;
+ * a flush costs no fsync more than without it.
+ */
+static void test_shared_store_durable_position(void)
+{
+	struct store_share sh = { .gid = getgid() };
+	struct store_opts opts = { .block_bytes = 256, .share = &sh };
+	unsigned char sk[crypto_box_SECRETKEYBYTES];
+	char pos[64], want[64];
+	struct store *st;
+	int fsyncs;
+
+	crypto_box_keypair(sh.custodian_pk, sk);
+	fresh_dir();
+	st = open_store_with(&opts);
+	append_stream(st, UID_A, 0, 100);
+	read_durable(pos, sizeof(pos));
+	CHECK(!strcmp(pos, "0 0"), "a new user: nothing durable yet, got '%s'", pos);
+	fsyncs = fsyncs_seen;
+	CHECK_EQ(store_flush(st), 0);
+	CHECK_EQ(fsyncs_seen - fsyncs, 1);
+	snprintf(want, sizeof(want), "0 %llu", (unsigned long long)file_size(UID_A, 0));
+	read_durable(pos, sizeof(pos));
+	CHECK(!strcmp(pos, want), "after the flush: '%s', expected '%s'", pos, want);
+	append_stream(st, UID_A, 100, 300);
+	CHECK(file_size(UID_A, 0) > strtoull(want + 2, NULL, 10), "blocks were written");
+	read_durable(pos, sizeof(pos));
+	CHECK(!strcmp(pos, want), "written, not fsync'ed: still '%s', got '%s'", want, pos);
+	CHECK_EQ(store_discard(st, UID_A), 0);
+	read_durable(pos, sizeof(pos));
+	CHECK(!strcmp(pos, want), "the discard cuts back to it: '%s'", pos);
+	CHECK_EQ(file_size(UID_A, 0), strtoull(want + 2, NULL, 10));
+	append_stream(st, UID_A, 400, 10);
+	store_close(st);
+	st = open_store_with(&opts);
+	read_durable(pos, sizeof(pos));
+	CHECK(!strcmp(pos, "1 0"), "a new run: all of the earlier one, got '%s'", pos);
+	store_close(st);
 	remove_dir();
 }
 
@@ -1482,6 +1556,7 @@ int main(void)
 	RUN(test_retention_by_size);
 	RUN(test_raw_walk_gives_whole_blocks_only);
 	RUN(test_shared_store_modes);
+	RUN(test_shared_store_durable_position);
 	RUN(test_many_users);
 	CHECK_EXIT();
 }

@@ -198,7 +198,8 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 	 * the fleet's, which only evtap-shipd may send.
 	 */
 	op = request_op_parse(cli->command);
-	if (op < 0 || op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET || op == REQ_FLEET_POLICY)
+	if (op < 0 || op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET || op == REQ_FLEET_POLICY ||
+	    op == REQ_FLEET_HEALTH)
 		return usage_error("unknown command '%s'", cli->command);
 	json_object_object_add(cli->req, "op", json_object_new_string(cli->command));
 	argc -= i;

@@ -25,6 +25,7 @@
 #include "outbox.h"
 #include "receipts.h"
 #include "shipping.h"
+#include "version.h"
 
 #define SEND_TIMEOUT_S	60
 #define EXPORT_FLUSH_NS 1000000000LL
@@ -448,13 +449,30 @@ static void display_hooks_json(json_object *o, const struct kernel *k)
 	json_object_object_add(hooks, "missing", string_array(h->missing, h->nmissing));
 }
 
-static void do_stats(struct call *c)
+static json_object *stats_object(struct daemon *d)
 {
 	json_object *o = ok_object();
 
-	counters_walk(c->d, add_counter, o);
-	display_hooks_json(o, c->d->kernel);
-	kernel_path_json(o, c->d->kernel);
+	counters_walk(d, add_counter, o);
+	display_hooks_json(o, d->kernel);
+	kernel_path_json(o, d->kernel);
+	return o;
+}
+
+static void do_stats(struct call *c)
+{
+	reply_json(c, stats_object(c->d));
+}
+
+/*
+ * The shipper's heartbeat: the same counters as stats, which are all summed over users (no
+ * uid, no name), and the version.
+ */
+static void do_fleet_health(struct call *c)
+{
+	json_object *o = stats_object(c->d);
+
+	json_object_object_add(o, "version", json_object_new_string(EVTAP_VERSION));
 	reply_json(c, o);
 }
 
@@ -571,7 +589,8 @@ static void stream_in_child(struct call *c, int64_t target)
 /* What only evtap-shipd may ask: the fleet's changes, which it alone hears. */
 static int fleet_op(enum request_op op)
 {
-	return op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET || op == REQ_FLEET_POLICY;
+	return op == REQ_FLEET_CONSENT || op == REQ_FLEET_FORGET || op == REQ_FLEET_POLICY ||
+	       op == REQ_FLEET_HEALTH;
 }
 
 static int permitted(struct call *c, const char **why)
@@ -652,6 +671,9 @@ void handlers_on_request(void *ctx, struct control_client *client, const struct 
 		break;
 	case REQ_FLEET_POLICY:
 		do_fleet_policy(&c);
+		break;
+	case REQ_FLEET_HEALTH:
+		do_fleet_health(&c);
 		break;
 	case REQ_OP_MAX:
 		refuse(&c, "malformed", -1, "unknown operation");

@@ -18,6 +18,7 @@ struct ctl {
 	const char *hosts[CTL_MAX_HOSTS]; /* --host, or add-host's argument */
 	int nhosts;
 	unsigned int silent_after;	/* --silent-after, seconds */
+	int json;			/* --json */
 	const char *args[CTL_MAX_ARGS]; /* what is left after the flags */
 	int nargs;
 };

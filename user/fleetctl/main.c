@@ -29,7 +29,7 @@ static const char usage_text[] =
 	"       evtap-fleet add-host MACHINE-ID --dir DIR\n"
 	"       evtap-fleet policy set KEY=VALUE... [--dir DIR]\n"
 	"       evtap-fleet policy get [KEY] [--dir DIR]\n"
-	"       evtap-fleet status [--silent-after SECONDS] [--dir DIR]\n";
+	"       evtap-fleet status [--silent-after SECONDS] [--json] [--dir DIR]\n";
 
 int ctl_error(const struct ctl *ctl, int code, const char *fmt, ...)
 {

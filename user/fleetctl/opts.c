@@ -11,7 +11,7 @@ struct flag {
 	const char *name;
 	unsigned int in; /* the subcommands that take it */
 	int (*set)(struct ctl *ctl, const char *value);
-	const char *expected;
+	const char *expected; /* NULL: a flag without a value */
 };
 
 static int set_dir(struct ctl *ctl, const char *value)
@@ -45,11 +45,18 @@ static int set_silent_after(struct ctl *ctl, const char *value)
 	return 0;
 }
 
+static int set_json(struct ctl *ctl, const char *value)
+{
+	ctl->json = 1;
+	return 0;
+}
+
 static const struct flag flags[] = {
 	{ "--dir", IN_ALL, set_dir, "a directory" },
 	{ "--servers", IN_INIT, set_servers, "comma-separated nats://HOST[:PORT] URLs" },
 	{ "--host", IN_INIT, add_host, "a machine-id (at most 256 of them)" },
 	{ "--silent-after", IN_STATUS, set_silent_after, "seconds, from 1 to 86400" },
+	{ "--json", IN_STATUS, set_json, NULL },
 };
 
 static unsigned int cmd_bit(const char *cmd)
@@ -81,6 +88,13 @@ static int one_flag(struct ctl *ctl, int argc, char **argv)
 		ctl_error(ctl, 0, "unknown flag '%.*s'%s", (int)len, argv[0],
 			  f ? " for this command" : "");
 		return -1;
+	}
+	if (!f->expected) {
+		if (eq) {
+			ctl_error(ctl, 0, "%s takes no value", f->name);
+			return -1;
+		}
+		return f->set(ctl, NULL) ? -1 : 1;
 	}
 	if (!value) {
 		ctl_error(ctl, 0, "%s needs a value: %s", f->name, f->expected);

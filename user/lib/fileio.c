@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,8 +42,8 @@ static int set_owner(int fd, mode_t mode, gid_t gid)
 	return fchmod(fd, mode) ? -errno : 0;
 }
 
-int fileio_replace(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode,
-		   gid_t gid)
+static int replace(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode,
+		   gid_t gid, bool durable)
 {
 	char tmp[NAME_MAX + 1];
 	int fd, err;
@@ -55,14 +56,26 @@ int fileio_replace(int dir_fd, const char *name, const void *buf, size_t len, mo
 	err = set_owner(fd, mode, gid);
 	if (!err)
 		err = fileio_write_all(fd, buf, len);
-	if (!err && fileio.fsync(fd))
+	if (!err && durable && fileio.fsync(fd))
 		err = -errno;
 	close(fd);
 	if (!err && fileio.renameat(dir_fd, tmp, dir_fd, name))
 		err = -errno;
-	if (!err && fileio.fsync(dir_fd))
+	if (!err && durable && fileio.fsync(dir_fd))
 		err = -errno;
 	if (err)
 		fileio.unlinkat(dir_fd, tmp, 0);
 	return err;
+}
+
+int fileio_replace(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode,
+		   gid_t gid)
+{
+	return replace(dir_fd, name, buf, len, mode, gid, true);
+}
+
+int fileio_replace_volatile(int dir_fd, const char *name, const void *buf, size_t len,
+			    mode_t mode, gid_t gid)
+{
+	return replace(dir_fd, name, buf, len, mode, gid, false);
 }

@@ -2,6 +2,8 @@
 /* The store's files, shared with the ship group; the user's key, sealed to the custodian. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,4 +48,31 @@ int share_key(int dir_fd, uint32_t uid, const uint8_t key[KEY_SIZE], const struc
 		err = fileio_replace(dir_fd, SHARE_KEY_NAME, sealed, sizeof(sealed),
 				     SHARE_FILE_MODE, sh->gid);
 	return err;
+}
+
+int share_durable_write(int dir_fd, uint64_t seq, uint64_t off, const struct store_share *sh)
+{
+	char text[48];
+	int len = snprintf(text, sizeof(text), "%" PRIu64 " %" PRIu64 "\n", seq, off);
+
+	return fileio_replace_volatile(dir_fd, SHARE_DURABLE_NAME, text, (size_t)len,
+				       SHARE_FILE_MODE, sh->gid);
+}
+
+int share_durable_read(int dir_fd, uint64_t *seq, uint64_t *off)
+{
+	int fd = openat(dir_fd, SHARE_DURABLE_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char text[48], end;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EBADMSG;
+	text[n] = '\0';
+	return sscanf(text, "%" SCNu64 " %" SCNu64 "%c", seq, off, &end) == 3 && end == '\n'
+		       ? 0
+		       : -EBADMSG;
 }

@@ -15,6 +15,7 @@
 #include "keys.h"
 
 #define SHARE_KEY_NAME	"key.sealed"
+#define SHARE_DURABLE_NAME "durable"
 #define SHARE_DIR_MODE	0750
 #define SHARE_FILE_MODE 0640
 
@@ -35,5 +36,18 @@ int share_segments(int dir_fd, const struct store_share *sh);
  */
 int share_key(int dir_fd, uint32_t uid, const uint8_t key[KEY_SIZE], const struct store_share *sh,
 	      bool replace);
+
+/*
+ * The user's durable position, DIR/durable: "SEQ OFF\n". Every block of a segment below SEQ,
+ * and every block of segment SEQ that ends at or before OFF, is on disk (an fsync covered it)
+ * and can no longer be cut by a discard (an opt-out): the shipper sends nothing beyond it.
+ * Written after the fsync it reports, replaced whole but not fsync'ed itself (no fsync is
+ * added to a flush): after a crash it may say less than is durable, never more. Returns 0 or
+ * a negative errno.
+ */
+int share_durable_write(int dir_fd, uint64_t seq, uint64_t off, const struct store_share *sh);
+
+/* Reads it: 0, -ENOENT when there is none yet, -EBADMSG when it is not what evtapd writes. */
+int share_durable_read(int dir_fd, uint64_t *seq, uint64_t *off);
 
 #endif /* EVTAP_SHARE_H */

@@ -349,6 +349,53 @@ static int user_share(struct store *st, struct store_user *u, int dir_fd, bool h
 }
 
 /*
+ * Fleet mode: tells the shipper that u's blocks up to seq, off are durable and beyond any
+ * discard (share.h). Failing costs a delay only: the shipper waits for the next flush's.
+ */
+static void user_tell_durable(struct store *st, struct store_user *u, int dir_fd, uint64_t seq,
+			      uint64_t off)
+{
+	int fd, err;
+
+	if (!st->shared)
+		return;
+	fd = dir_fd >= 0 ? dir_fd : user_dir(st, u->uid);
+	err = fd < 0 ? fd : share_durable_write(fd, seq, off, &st->share);
+	if (fd >= 0 && dir_fd < 0)
+		close(fd);
+	if (err)
+		log_warn("store: %s/%" PRIu32 "/%s: %s", st->data_dir, u->uid, SHARE_DURABLE_NAME,
+			 strerror(-err));
+}
+
+/*
+ * Fleet mode, at open: a discard cuts only the segment being written, and a segment never
+ * spans two runs, so nothing of an earlier run can be cut any more. Its last segment is
+ * fsync'ed (a crash of evtapd may have left blocks unsynced), then all of it may be shipped.
+ */
+static void user_settle_earlier_runs(struct store *st, struct store_user *u, int dir_fd)
+{
+	char name[SEG_NAME_SIZE];
+	int fd;
+
+	if (!st->shared)
+		return;
+	if (u->next_seq) {
+		seg_name(name, u->next_seq - 1);
+		fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || fileio.fsync(fd)) {
+			log_warn("store: %s/%" PRIu32 "/%s: %m: not shipped until it is", st->data_dir,
+				 u->uid, name);
+			if (fd >= 0)
+				close(fd);
+			return;
+		}
+		close(fd);
+	}
+	user_tell_durable(st, u, dir_fd, u->next_seq, 0);
+}
+
+/*
  * Opens the user's directory, creating it, and the user's key; indexes the segments there, and
  * new segments number on from the last one.
  */
@@ -378,6 +425,8 @@ static int user_open_dir(struct store *st, struct store_user *u)
 			err = index_segments(st, u, fd, seqs, count);
 		u->next_seq = count ? seqs[count - 1] + 1 : 0;
 		free(seqs);
+		if (!err)
+			user_settle_earlier_runs(st, u, fd);
 	}
 	close(fd);
 	u->opened = !err;
@@ -449,6 +498,7 @@ static void user_sync(struct store *st, struct store_user *u)
 		st->stats.blocks_persisted += seg->unsynced_blocks;
 		st->stats.bytes_persisted += seg->unsynced_bytes;
 		seg->synced_size = seg->w.size;
+		user_tell_durable(st, u, -1, seg->w.seq, seg->synced_size);
 	}
 	seg->unsynced_records = 0;
 	seg->unsynced_blocks = 0;

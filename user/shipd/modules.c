@@ -3,7 +3,8 @@
  * The loop's other steps. Each module gets the shipper (its connection sd->nc and sd->js,
  * its users) at start, a poll on every turn of the loop, which must not block, and a stop.
  * Consent sync, forget and the fleet's policy (docs/FLEET.md) see the shipper through one
- * struct sync_host, and run on a thread of their own.
+ * struct sync_host, and run on a thread of their own; the heartbeat (heartbeat.c) runs on
+ * another.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,10 +20,10 @@
 #include "consent_sync.h"
 #include "forget.h"
 #include "policy_sync.h"
+#include "heartbeat.h"
 #include "shipd.h"
 #include "store.h"
 
-#define EVTAPD_SOCKET "/run/evtap/evtap.sock"
 #define SYNC_TURN_NS  20000000L		  /* the sync thread's pause between polls */
 #define STOP_NS	      (10 * 1000000000LL) /* longer than evtapd takes to shred */
 
@@ -116,7 +117,7 @@ static int sync_start(struct shipd *sd)
 		.host = sd->host,
 		.data_dir = sd->data_dir,
 		.state_dir = sd->state_dir,
-		.socket = EVTAPD_SOCKET,
+		.socket = sd->socket,
 		.accounts = shipd_accounts,
 		.stop_shipping = queue_stop,
 		.ctx = sd,
@@ -162,6 +163,7 @@ struct module {
 
 static const struct module modules[] = {
 	{ "consent sync, forget and policy", sync_start, sync_poll, sync_stop },
+	{ "heartbeat", heartbeat_start, heartbeat_poll, heartbeat_stop },
 	{ NULL },
 };
 

@@ -24,6 +24,11 @@ static const char *const error_names[SHIP_ERR_MAX] = {
 	[SHIP_ERR_OTHER] = "other",
 };
 
+const char *ship_error_name(enum ship_error e)
+{
+	return e >= 0 && e < SHIP_ERR_MAX ? error_names[e] : "other";
+}
+
 static void add_u64(json_object *o, const char *key, uint64_t v)
 {
 	json_object_object_add(o, key, json_object_new_uint64(v));

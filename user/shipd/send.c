@@ -139,15 +139,30 @@ static bool room(const struct shipd *sd, const struct ship_user *u)
 	return sd->in_flight < sd->conf.max_in_flight && u->fl_count + 1 < u->fl_cap;
 }
 
+/*
+ * Whether the bytes of the current segment up to end are durable and beyond any discard
+ * (evtapd's durable position, share.h): an opted-out person's blocks that an opt-out cuts
+ * must never have left the machine.
+ */
+static bool settled(const struct ship_user *u, uint64_t end)
+{
+	return u->next.seq < u->durable.seq ||
+	       (u->next.seq == u->durable.seq && end <= u->durable.off);
+}
+
 /* One step at next: 1 sent, 0 moved without sending, -1 nothing to do now. */
 static int step(struct shipd *sd, struct ship_user *u, int64_t now)
 {
 	struct seg_raw_block b;
-	int r = seg_raw_next(sd->rd, u->next.off, &b);
+	int r;
 
+	if (!settled(u, u->next.off + 1))
+		return -1;
+	r = seg_raw_next(sd->rd, u->next.off, &b);
 	switch (r) {
 	case 1:
-		if (!rate_take(sd, now) || publish_block(sd, u, &b, u->next.seq))
+		if (!settled(u, u->next.off + b.len) || !rate_take(sd, now) ||
+		    publish_block(sd, u, &b, u->next.seq))
 			return -1;
 		u->next.off += b.len;
 		return 1;

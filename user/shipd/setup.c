@@ -19,11 +19,12 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: evtap-shipd [-c FILE] [--data-dir DIR] [--state-dir DIR] "
-		"[--machine-id FILE] [-v]\n"
+		"[--machine-id FILE] [--socket PATH] [-v]\n"
 		"  -c, --config FILE   the [fleet] section (/etc/evtap/evtap.conf)\n"
 		"  --data-dir DIR      evtapd's store (/var/lib/evtap)\n"
 		"  --state-dir DIR     watermarks and status (the [fleet] ship-state-dir)\n"
 		"  --machine-id FILE   the host's id unless [fleet] host-id (/etc/machine-id)\n"
+		"  --socket PATH       evtapd's control socket (/run/evtap/evtap.sock)\n"
 		"  -v, --verbose       debug messages\n");
 }
 
@@ -34,6 +35,7 @@ int setup_options(struct setup_opts *o, int argc, char **argv)
 		{ "data-dir", required_argument, NULL, 'd' },
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "machine-id", required_argument, NULL, 'm' },
+		{ "socket", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -42,7 +44,8 @@ int setup_options(struct setup_opts *o, int argc, char **argv)
 
 	*o = (struct setup_opts){ .config = "/etc/evtap/evtap.conf",
 				  .data_dir = "/var/lib/evtap",
-				  .machine_id = "/etc/machine-id" };
+				  .machine_id = "/etc/machine-id",
+				  .socket = "/run/evtap/evtap.sock" };
 	while ((c = getopt_long(argc, argv, "c:vh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -56,6 +59,9 @@ int setup_options(struct setup_opts *o, int argc, char **argv)
 			break;
 		case 'm':
 			o->machine_id = optarg;
+			break;
+		case 'S':
+			o->socket = optarg;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -134,6 +140,7 @@ int setup_start(struct shipd *sd, const struct setup_opts *o, char *err, size_t 
 	if (sodium_init() < 0 || load_conf(sd, o, err, errlen))
 		return -1;
 	sd->data_dir = o->data_dir;
+	sd->socket = o->socket;
 	sd->state_dir = o->state_dir ? o->state_dir : sd->conf.ship_state_dir;
 	if (open_dirs(sd, err, errlen))
 		return -1;

@@ -56,6 +56,7 @@ struct ship_user {
 	int dir_fd;
 	struct ship_pos wm;   /* everything before it is acknowledged, durably */
 	struct ship_pos next; /* the next block to send */
+	struct ship_pos durable; /* evtapd's durable position (share.h): nothing beyond it */
 	int seg_fd;	      /* next.seq's segment, -1 until opened */
 	uint64_t *seqs;	      /* the user's segments at the last scan, ascending */
 	size_t n_seqs;
@@ -85,6 +86,7 @@ struct shipd {
 	struct fleet_conf conf;
 	const char *data_dir;
 	const char *state_dir;
+	const char *socket; /* evtapd's control socket */
 	char host[FLEET_PSEUDONYM_LEN + 1];
 	unsigned char pseudonym_key[FLEET_KEY_LEN];
 	int data_fd, state_fd;
@@ -141,6 +143,8 @@ bool keyship_ready(struct shipd *sd, struct ship_user *u);
 
 /* report.c: status.json for `evtap status`, metrics.prom for Prometheus; final at stop. */
 void report_write(struct shipd *sd, bool final);
+/* The reason's name in status.json, the metrics and the heartbeat: "timeout", ... */
+const char *ship_error_name(enum ship_error e);
 
 /*
  * modules.c: steps other parts of shipd run in the loop over the same connection (consent

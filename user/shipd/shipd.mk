@@ -11,3 +11,12 @@ $(BUILD)/obj/shipd/%.o: user/shipd/%.c | $(BUILD)/gen/codenames.gen.h
 
 $(BUILD)/evtap-shipd: $(call objs_of,$(SHIPD_SRCS)) $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(FLEET_LIBS) $(LIB_LIBS) -lpthread
+
+# The heartbeat's value (tests/unit/test_ship_heartbeat.c), over the shipper's parts without
+# its main; this rule, with its longer prefix, wins over the generic one for tests/unit/.
+$(BUILD)/tests/test_ship_%: tests/unit/test_ship_%.c tests/check.h \
+			    $(filter-out %/main.o,$(call objs_of,$(SHIPD_SRCS))) \
+			    $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SHIPD_INC) -Itests -o $@ $< $(filter %.o %.a,$^) $(LDFLAGS) \
+		$(FLEET_LIBS) $(LIB_LIBS) -lpthread

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
+#include "share.h"
 #include "shipd.h"
 #include "store.h"
 
@@ -151,6 +152,9 @@ static void scan_user(struct ship_user *u)
 {
 	uint64_t *seqs;
 	size_t count;
+
+	/* None yet, or not readable: nothing is shipped beyond the last one read. */
+	share_durable_read(u->dir_fd, &u->durable.seq, &u->durable.off);
 
 	if (seg_list(u->dir_fd, &seqs, &count))
 		return; /* the last list stands */
