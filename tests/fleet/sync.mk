@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# The fleet consent suite's programs (tests/fleet/consent.sh): the driver of shipd's consent
-# sync and forget modules, and one evtapd over the kernel layer's double per machine. Included
+# The fleet consent suite's programs (tests/fleet/consent.sh, and tests/fleet/central.sh's access
+# log): the driver of shipd's consent sync, forget and access-log modules, and one evtapd over the kernel layer's double per machine. Included
 # by the top Makefile.
 
-SYNC_OBJS := $(call objs_of,user/shipd/sync.c user/shipd/consent_sync.c user/shipd/forget.c)
+SYNC_OBJS := $(call objs_of,user/shipd/sync.c user/shipd/consent_sync.c user/shipd/forget.c \
+			   user/shipd/access_log.c)
 
 $(BUILD)/fleet-tests/evtap-syncdrive: tests/fleet/syncdrive.c $(SYNC_OBJS) \
 				      $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a

@@ -2,8 +2,9 @@
 /*
  * evtap-syncdrive: the fleet consent suite's driver (tests/fleet/consent.sh).
  *
- *   run OPTIONS --account NAME=UID...   runs consent sync and forget (user/shipd/sync.h) as one
- *                                       machine's shipper would, as the ship user, until SIGTERM
+ *   run OPTIONS --account NAME=UID...   runs consent sync, forget and the access log's mirror
+ *                                       (user/shipd/sync.h) as one machine's shipper would, as
+ *                                       the ship user, until SIGTERM
  *   setup                               makes the streams and buckets evtap-fleet init makes
  *   publish PERSON HOST N               N data messages of PERSON from HOST
  *   durable                             the pipeline's durable consumer, nothing read yet
@@ -21,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <grp.h>
+#include "access_log.h"
 #include "consent_sync.h"
 #include "fleet_conf.h"
 #include "fleet_conn.h"
@@ -157,6 +159,7 @@ static int cmd_run(struct drive *d)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct consent_sync *cs = NULL;
 	struct forget *fg = NULL;
+	struct access_log *al = NULL;
 	char host[FLEET_PSEUDONYM_LEN + 1];
 	struct sync_host h = {
 		.host = host,
@@ -176,17 +179,19 @@ static int cmd_run(struct drive *d)
 	h.nc = d->nc;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (consent_sync_start(&cs, &h) || forget_start(&fg, &h))
-		return fail("run", "out of memory");
+	if (consent_sync_start(&cs, &h) || forget_start(&fg, &h) || access_log_start(&al, &h))
+		return fail("run", "cannot start the modules");
 	printf("host %s\n", host);
 	fflush(stdout);
 	while (!stopping) {
 		consent_sync_poll(cs);
 		forget_poll(fg);
+		access_log_poll(al);
 		nanosleep(&pause, NULL);
 	}
 	consent_sync_stop(cs);
 	forget_stop(fg);
+	access_log_stop(al);
 	return 0;
 }
 

@@ -2,8 +2,8 @@
 /*
  * The loop's other steps. Each module gets the shipper (its connection sd->nc and sd->js,
  * its users) at start, a poll on every turn of the loop, which must not block, and a stop.
- * Consent sync and forget (docs/FLEET.md) see the shipper through one struct sync_host, and
- * run on a thread of their own.
+ * Consent sync, forget and the access log's mirror (docs/FLEET.md) see the shipper through one
+ * struct sync_host, and run on a thread of their own.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "access_log.h"
 #include "clock.h"
 #include "consent_sync.h"
 #include "forget.h"
@@ -33,6 +34,7 @@
 static struct sync_host host;
 static struct consent_sync *consent;
 static struct forget *forget;
+static struct access_log *access_log;
 static pthread_t worker;
 static atomic_bool quit, running;
 
@@ -99,6 +101,7 @@ static void *sync_main(void *arg)
 	while (!atomic_load(&quit)) {
 		consent_sync_poll(consent);
 		forget_poll(forget);
+		access_log_poll(access_log);
 		nanosleep(&pause, NULL);
 	}
 	return NULL;
@@ -119,7 +122,8 @@ static int sync_start(struct shipd *sd)
 		.ctx = sd,
 		.pseudonym_key = sd->pseudonym_key,
 	};
-	err = consent_sync_start(&consent, &host) ?: forget_start(&forget, &host);
+	err = consent_sync_start(&consent, &host) ?: forget_start(&forget, &host) ?:
+	      access_log_start(&access_log, &host);
 	if (!err)
 		err = -pthread_create(&worker, NULL, sync_main, NULL);
 	atomic_store(&running, !err);
@@ -143,8 +147,10 @@ static void sync_stop(struct shipd *sd)
 		pthread_join(worker, NULL);
 	consent_sync_stop(consent);
 	forget_stop(forget);
+	access_log_stop(access_log);
 	consent = NULL;
 	forget = NULL;
+	access_log = NULL;
 }
 
 struct module {
