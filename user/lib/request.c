@@ -21,6 +21,7 @@ static const char *const op_names[REQ_OP_MAX] = {
 	[REQ_FORGET_STATUS] = "forget-status",
 	[REQ_FLEET_CONSENT] = "fleet-consent",
 	[REQ_FLEET_FORGET] = "fleet-forget",
+	[REQ_ACCESS_LOG] = "access-log",
 };
 
 const char *request_op_name(enum request_op op)
@@ -89,7 +90,7 @@ static int parse_op(json_object *obj, struct request *req, char *err, size_t err
 	snprintf(err, errlen,
 		 "field \"op\": unknown operation (expected status, stats, devices, "
 		 "export, opt-out, opt-in, level, pause, forget, audit, forget-status, "
-		 "fleet-consent or fleet-forget)");
+		 "fleet-consent, fleet-forget or access-log)");
 	return -EINVAL;
 }
 
@@ -219,6 +220,7 @@ static int parse_args(json_object *obj, struct request *req, char *err, size_t e
 	case REQ_FORGET:
 	case REQ_AUDIT:
 	case REQ_FORGET_STATUS:
+	case REQ_ACCESS_LOG:
 	case REQ_OP_MAX:
 		return 0;
 	}

@@ -23,6 +23,7 @@ enum request_op {
 	REQ_FORGET_STATUS,
 	REQ_FLEET_CONSENT, /* evtap-shipd only: a consent change made on another machine */
 	REQ_FLEET_FORGET,  /* evtap-shipd only: a forget asked on another machine */
+	REQ_ACCESS_LOG,	   /* the fleet's releases and refusals of the caller's data */
 	REQ_OP_MAX,
 };
 
