@@ -361,18 +361,23 @@ static void test_forget_status(void)
  * trailer; a line still being written (no newline yet) is not shown.
  */
 #define ACCESS_LINE(seq, uid, outcome)                                                             \
-	"{\"seq\":" #seq ",\"uid\":" #uid ",\"time\":1764622000000000000,\"pipeline\":\"pipeline\","    \
+	"{\"seq\":" #seq ",\"uid\":" #uid                                                          \
+	",\"time\":1764622000000000000,\"pipeline\":\"pipeline\","                                 \
 	"\"purpose\":\"ai-training\",\"host\":\"aaaa\",\"segments\":[0]," outcome "}\n"
 
 static void test_access_log(void)
 {
-	static const char mirror[] =
-		ACCESS_LINE(1, 1000, "\"released\":true,\"level\":\"full\"")
-		ACCESS_LINE(2, 1001, "\"released\":false,\"why\":\"opted out\"")
-		ACCESS_LINE(3, 1000, "\"released\":false,\"why\":\"purpose excluded\"")
-		"{\"seq\":4,\"uid\":1000,\"time\":1";
+	static const char *const lines[] = {
+		ACCESS_LINE(1, 1000, "\"released\":true,\"level\":\"full\""),
+		ACCESS_LINE(2, 1001, "\"released\":false,\"why\":\"opted out\""),
+		ACCESS_LINE(3, 1000, "\"released\":false,\"why\":\"purpose excluded\""),
+		"{\"seq\":4,\"uid\":1000,\"time\":1", /* being written */
+	};
+	char mirror[2048] = "";
 
-	CHECK(!write_file("access-log.jsonl", mirror, sizeof(mirror) - 1));
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		strcat(mirror, lines[i]);
+	CHECK(!write_file("access-log.jsonl", mirror, strlen(mirror)));
 	START();
 	CHECK(call(HARNESS_ALICE, "{\"op\":\"access-log\"}") > 0);
 	CHECK(!strcmp(answer, "{\"ok\":true}\n"
@@ -391,8 +396,7 @@ static void test_access_log(void)
 	CHECK(call(HARNESS_BOB, "{\"op\":\"access-log\",\"uid\":1000}") > 0);
 	CHECK(strstr(answer, "permission denied"), "%s", answer);
 	CHECK(call(0, "{\"op\":\"access-log\",\"uid\":1000}") > 0);
-	CHECK(strstr(answer, "purpose excluded") && strstr(answer, "\"entries\":2,"), "%s",
-	      answer);
+	CHECK(strstr(answer, "purpose excluded") && strstr(answer, "\"entries\":2,"), "%s", answer);
 	harness_stop(&h);
 }
 
@@ -405,8 +409,7 @@ static void test_access_log_none(void)
 	unlink(path);
 	START();
 	CHECK(call(HARNESS_ALICE, "{\"op\":\"access-log\"}") > 0);
-	CHECK(strstr(answer, "\"entries\":0,\"complete\":true,\"why\":\"none yet"), "%s",
-	      answer);
+	CHECK(strstr(answer, "\"entries\":0,\"complete\":true,\"why\":\"none yet"), "%s", answer);
 	harness_stop(&h);
 	HARNESS_START(&h, HARNESS_NO_INTERVALS);
 	CHECK(call(HARNESS_ALICE, "{\"op\":\"access-log\"}") > 0);

@@ -9,7 +9,7 @@
 #include "access.h"
 #include "check.h"
 
-#define H	"66fc66f2575a06af5f464345a49885be"
+#define H "66fc66f2575a06af5f464345a49885be"
 #define RELEASE                                                                                    \
 	"{\"time\":1764622000123456789,\"pipeline\":\"pipeline\",\"purpose\":\"ai-training\","     \
 	"\"host\":\"" H "\",\"segments\":[0,7],\"released\":true,\"level\":\"full\"}"
@@ -99,7 +99,8 @@ static void test_bad_fields(void)
 		  "\"segments\":[],\"released\":false,\"why\":\"w\"}",
 		  "\"purpose\"" },
 		{ "{\"time\":1,\"pipeline\":\"p\",\"purpose\":\"\",\"host\":\"h.*\"}", "\"host\"" },
-		{ "{\"time\":1,\"pipeline\":\"p\",\"purpose\":\"\",\"host\":\"h\",\"segments\":[-1]}",
+		{ "{\"time\":1,\"pipeline\":\"p\",\"purpose\":\"\",\"host\":\"h\",\"segments\":[-1]"
+		  "}",
 		  "\"segments\"" },
 		{ "{\"time\":1,\"pipeline\":\"p\",\"purpose\":\"\",\"host\":\"h\",\"segments\":3}",
 		  "\"segments\"" },
@@ -120,9 +121,9 @@ static void test_bad_fields(void)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		CHECK_EQ(access_record_parse(bad[i].json, strlen(bad[i].json), &e, err,
-					     sizeof(err)),
-			 -EINVAL);
+		CHECK_EQ(
+			access_record_parse(bad[i].json, strlen(bad[i].json), &e, err, sizeof(err)),
+			-EINVAL);
 		CHECK(strstr(err, bad[i].field), "%s: %s", bad[i].json, err);
 	}
 }

@@ -44,8 +44,7 @@ static int publish(struct custodian *c, const char *subject, const char *rec, in
  * The hosts holding a key of person, at most AUDIT_MAX_HOSTS: the last token of each subject
  * evtap.v1.key.<person>.<host> that EVTAP_KEYS holds. Returns how many, or -EIO.
  */
-static int key_hosts(struct custodian *c, const char *person,
-		     char hosts[][FLEET_PSEUDONYM_LEN + 1])
+static int key_hosts(struct custodian *c, const char *person, char hosts[][FLEET_PSEUDONYM_LEN + 1])
 {
 	char filter[96], prefix[96];
 	jsStreamInfo *si = NULL;
@@ -63,7 +62,8 @@ static int key_hosts(struct custodian *c, const char *person,
 		return -EIO;
 	for (int i = 0; si->State.Subjects && i < si->State.Subjects->Count; i++) {
 		const char *host = si->State.Subjects->List[i].Subject + strlen(prefix);
-		if (n < AUDIT_MAX_HOSTS && fleet_token_ok(host) && strlen(host) <= FLEET_PSEUDONYM_LEN)
+		if (n < AUDIT_MAX_HOSTS && fleet_token_ok(host) &&
+		    strlen(host) <= FLEET_PSEUDONYM_LEN)
 			snprintf(hosts[n++], sizeof(hosts[0]), "%s", host);
 	}
 	jsStreamInfo_Destroy(si);
@@ -91,12 +91,13 @@ int audit_write(struct custodian *c, const struct release_req *r, const char *wh
 	err = nhosts < 0 ? nhosts : publish(c, subject, rec, n);
 	for (int i = 0; i < nhosts && !err; i++) {
 		/* A stream still over evtap.v1.audit.* (an older init) has no such subject. */
-		err = fleet_subject_audit_host(subject, sizeof(subject), r->person, hosts[i]) ?:
-			publish(c, subject, rec, n);
+		err = fleet_subject_audit_host(subject, sizeof(subject), r->person, hosts[i])
+			      ?: publish(c, subject, rec, n);
 		if (err)
-			log_warn("%.8s: the audit copy for host %.8s was not stored (is EVTAP_AUDIT "
-				 "over %s? run evtap-fleet init again)",
-				 r->person, hosts[i], FLEET_SUBJECTS_AUDIT);
+			log_warn(
+				"%.8s: the audit copy for host %.8s was not stored (is EVTAP_AUDIT "
+				"over %s? run evtap-fleet init again)",
+				r->person, hosts[i], FLEET_SUBJECTS_AUDIT);
 	}
 	return err;
 }

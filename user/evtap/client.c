@@ -265,9 +265,9 @@ static void print_access_row(json_object *e)
 
 	if (json_object_object_get_ex(e, "segments", &segs))
 		for (size_t i = 0; i < json_object_array_length(segs) && n < sizeof(list); i++)
-			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? "," : "",
-					      json_object_get_string(
-						      json_object_array_get_idx(segs, i)));
+			n += (size_t)snprintf(
+				list + n, sizeof(list) - n, "%s%s", i ? "," : "",
+				json_object_get_string(json_object_array_get_idx(segs, i)));
 	if (get_bool(e, "released"))
 		snprintf(result, sizeof(result), "released at %s", get_str(e, "level"));
 	else

@@ -17,8 +17,8 @@
 #define FLEET_STREAM_KEYS  "EVTAP_KEYS"
 #define FLEET_STREAM_AUDIT "EVTAP_AUDIT"
 
-#define FLEET_SUBJECTS_DATA	"evtap.v1.data.*.*"
-#define FLEET_SUBJECTS_KEYS	"evtap.v1.key.*.*"
+#define FLEET_SUBJECTS_DATA "evtap.v1.data.*.*"
+#define FLEET_SUBJECTS_KEYS "evtap.v1.key.*.*"
 /*
  * The custodian's records: evtap.v1.audit.<person> (one per release or refusal) and a copy on
  * evtap.v1.audit.<person>.<host> for each host holding a key of the person (its access log).

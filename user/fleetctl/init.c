@@ -105,9 +105,8 @@ static int agent_filter(const struct dirent *d)
  * file: fn for each until it fails. Returns fn's failure, or CTL_FAILED when DIR/auth is
  * unreadable.
  */
-static int each_agent(const struct ctl *ctl, int (*fn)(const struct ctl *ctl, void *ctx,
-						       const char *name),
-		      void *ctx)
+static int each_agent(const struct ctl *ctl,
+		      int (*fn)(const struct ctl *ctl, void *ctx, const char *name), void *ctx)
 {
 	struct dirent **list;
 	char dir[4096];
@@ -160,8 +159,8 @@ static int add_agent_host(const struct ctl *ctl, void *ctx, const char *name)
 static int audit_feeds(const struct ctl *ctl, struct admin *a)
 {
 	struct hosts h = { 0 };
-	int ret = each_agent(ctl, add_agent_host, &h) ?:
-		  setup_audit_feeds(a, (const char *const *)h.list, h.n);
+	int ret = each_agent(ctl, add_agent_host, &h)
+			  ?: setup_audit_feeds(a, (const char *const *)h.list, h.n);
 
 	for (int i = 0; i < h.n; i++)
 		free(h.list[i]);

@@ -123,8 +123,7 @@ static void compare_stream(const jsStreamConfig *have, const jsStreamConfig *wan
  * A stream made by an older init over fewer subjects: given the wider subject, the only change
  * that loses nothing (what it holds stays, under the same names). Takes si.
  */
-static int widen(struct setup *st, jsStreamInfo *si, const jsStreamConfig *want,
-		 const char *label)
+static int widen(struct setup *st, jsStreamInfo *si, const jsStreamConfig *want, const char *label)
 {
 	jsStreamConfig cfg = *si->Config;
 	char had[256];
@@ -172,7 +171,8 @@ static int ensure(struct setup *st, const char *kind, const char *label, jsStrea
 		return widen(st, si, want, label);
 	if (!same_subjects(si->Config, want))
 		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%ssubjects %s (want %s)",
-			 *why ? ", " : "", si->Config->SubjectsLen ? si->Config->Subjects[0] : "none",
+			 *why ? ", " : "",
+			 si->Config->SubjectsLen ? si->Config->Subjects[0] : "none",
 			 want->Subjects[0]);
 	jsStreamInfo_Destroy(si);
 	if (!*why) {

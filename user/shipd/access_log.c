@@ -12,7 +12,7 @@
 #include "log.h"
 #include "access_log.h"
 
-#define BATCH	    64 /* records taken per poll */
+#define BATCH	     64 /* records taken per poll */
 #define NEXT_WAIT_MS 1
 
 struct access_log {
@@ -20,7 +20,7 @@ struct access_log {
 	jsCtx *js;
 	natsSubscription *sub;
 	int64_t bind_at;
-	int fd; /* the mirror, for appending */
+	int fd;		/* the mirror, for appending */
 	uint64_t *seqs; /* the stream sequences stored, ascending */
 	size_t nseqs, cap;
 };
