@@ -31,7 +31,9 @@ $(BUILD)/tests/evtap-central-pub: tests/fleet/central_pub.c $(BUILD)/libevtapfle
 		$(LDFLAGS) $(FLEET_LIBS) $(LIB_LIBS)
 
 test-fleet-central: $(BUILD)/evtap-custodian $(BUILD)/evtap-pull $(BUILD)/evtap-fleet \
-		    $(BUILD)/evtap-erase $(BUILD)/fleet/evtap-fleet-op $(BUILD)/tests/evtap-central-pub
+		    $(BUILD)/evtap-erase $(BUILD)/fleet/evtap-fleet-op $(BUILD)/tests/evtap-central-pub \
+		    $(BUILD)/evtap $(BUILD)/fleet-tests/evtap-syncdrive \
+		    $(BUILD)/fleet-tests/evtap-test-hostd
 .PHONY: test-fleet-central
 
 install: install-central

@@ -378,6 +378,67 @@ static void test_forget_status(void)
 	harness_stop(&h);
 }
 
+/*
+ * access-log: the caller's entries of the shipper's mirror, nobody else's, streamed with a
+ * trailer; a line still being written (no newline yet) is not shown.
+ */
+#define ACCESS_LINE(seq, uid, outcome)                                                             \
+	"{\"seq\":" #seq ",\"uid\":" #uid                                                          \
+	",\"time\":1764622000000000000,\"pipeline\":\"pipeline\","                                 \
+	"\"purpose\":\"ai-training\",\"host\":\"aaaa\",\"segments\":[0]," outcome "}\n"
+
+static void test_access_log(void)
+{
+	static const char *const lines[] = {
+		ACCESS_LINE(1, 1000, "\"released\":true,\"level\":\"full\""),
+		ACCESS_LINE(2, 1001, "\"released\":false,\"why\":\"opted out\""),
+		ACCESS_LINE(3, 1000, "\"released\":false,\"why\":\"purpose excluded\""),
+		"{\"seq\":4,\"uid\":1000,\"time\":1", /* being written */
+	};
+	char mirror[2048] = "";
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		strcat(mirror, lines[i]);
+	CHECK(!write_file("access-log.jsonl", mirror, strlen(mirror)));
+	START();
+	CHECK(call(HARNESS_ALICE, "{\"op\":\"access-log\"}") > 0);
+	CHECK(!strcmp(answer, "{\"ok\":true}\n"
+			      "{\"time\":\"2025-12-01T20:46:40.000000Z\",\"pipeline\":\"pipeline\","
+			      "\"purpose\":\"ai-training\",\"host\":\"aaaa\",\"segments\":[0],"
+			      "\"released\":true,\"level\":\"full\"}\n"
+			      "{\"time\":\"2025-12-01T20:46:40.000000Z\",\"pipeline\":\"pipeline\","
+			      "\"purpose\":\"ai-training\",\"host\":\"aaaa\",\"segments\":[0],"
+			      "\"released\":false,\"why\":\"purpose excluded\"}\n"
+			      "{\"trailer\":{\"entries\":2,\"complete\":true}}\n"),
+	      "%s", answer);
+	CHECK(call(HARNESS_BOB, "{\"op\":\"access-log\"}") > 0);
+	CHECK(strstr(answer, "\"why\":\"opted out\"") && !strstr(answer, "purpose excluded") &&
+		      strstr(answer, "\"entries\":1,"),
+	      "%s", answer);
+	CHECK(call(HARNESS_BOB, "{\"op\":\"access-log\",\"uid\":1000}") > 0);
+	CHECK(strstr(answer, "permission denied"), "%s", answer);
+	CHECK(call(0, "{\"op\":\"access-log\",\"uid\":1000}") > 0);
+	CHECK(strstr(answer, "purpose excluded") && strstr(answer, "\"entries\":2,"), "%s", answer);
+	harness_stop(&h);
+}
+
+/* Outside a fleet there is none; before the shipper stored a record, the trailer says so. */
+static void test_access_log_none(void)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/access-log.jsonl", files);
+	unlink(path);
+	START();
+	CHECK(call(HARNESS_ALICE, "{\"op\":\"access-log\"}") > 0);
+	CHECK(strstr(answer, "\"entries\":0,\"complete\":true,\"why\":\"none yet"), "%s", answer);
+	harness_stop(&h);
+	HARNESS_START(&h, HARNESS_NO_INTERVALS);
+	CHECK(call(HARNESS_ALICE, "{\"op\":\"access-log\"}") > 0);
+	CHECK(strstr(answer, "\"ok\":false") && strstr(answer, "not in a fleet"), "%s", answer);
+	harness_stop(&h);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -401,6 +462,8 @@ int main(void)
 	RUN(test_fleet_health);
 	RUN(test_purposes);
 	RUN(test_forget_status);
+	RUN(test_access_log);
+	RUN(test_access_log_none);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", files);
 	if (system(cmd))
 		printf("  cannot remove %s\n", files);

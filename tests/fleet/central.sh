@@ -3,8 +3,10 @@
 # 127.0.0.1 set up by evtap-fleet init; agents' messages made by evtap-central-pub (real
 # sealed blocks and keys, in the wire format); evtap-custodian, evtap-pull and evtap-erase as
 # they run. People: alice (full), bob (opted out), carol (excluded ai-training), dave (classes),
-# erin (many blocks, for the restarts). Prints PASS/FAIL lines. EVTAP_FLEET_PORT_BASE moves the
-# ports (default 14500).
+# erin (many blocks, for the restarts). The person's view: machine mid-a's evtapd (over the kernel
+# layer's double, evtap-test-hostd) and its shipper's access-log module (evtap-syncdrive, as the
+# ship user) serve `evtap access-log`; mid-b's agent tries to read mid-a's records. Run as root.
+# Prints PASS/FAIL lines. EVTAP_FLEET_PORT_BASE moves the ports (default 14500).
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -16,6 +18,7 @@ export EVTAP_FLEET_PORT_BASE=${EVTAP_FLEET_PORT_BASE:-14500}
 
 make -s -j2 test-fleet-central >/dev/null || { echo "FAIL central-build"; exit 1; }
 command -v nats-server >/dev/null || { echo "FAIL central-nats-server-missing"; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "FAIL central: must run as root"; exit 1; }
 
 W=$(mktemp -d /tmp/evtap-central.XXXXXX)
 DIR=$W/fleet
@@ -100,10 +103,26 @@ consent() { # consent PERSON JSON-FIELDS
 }
 
 # --- set-up: init, one node, the streams, the purposes ---
-"$FLEET" init --servers "$SERVERS" --dir "$DIR" --host mid-a >"$W/init.out" 2>&1
-HA=$(sed -n "s/.*machine-id mid-a (host \([0-9a-f]*\)).*/\1/p" "$W/init.out" | head -1)
+"$FLEET" init --servers "$SERVERS" --dir "$DIR" --host mid-a --host mid-b >"$W/init.out" 2>&1
+host_of() { sed -n "s/.*machine-id $1 (host \([0-9a-f]*\)).*/\1/p" "$W/init.out" | head -1; }
+HA=$(host_of mid-a)
+HB=$(host_of mid-b)
 fleet_start 1 "$W/nodes" "$DIR" || { echo "FAIL central-servers"; exit 1; }
-"$FLEET" init --servers "$SERVERS" --dir "$DIR" >>"$W/init.out" 2>&1
+# A fleet made by an older init: EVTAP_AUDIT over evtap.v1.audit.* only. init widens it (nothing
+# stored changes), says so, and makes each host's access-log feed; a second run changes nothing.
+as admin mkstream-init EVTAP_AUDIT 'evtap.v1.audit.*'
+"$FLEET" init --servers "$SERVERS" --dir "$DIR" >"$W/init2.out" 2>&1
+rc=$?
+[ $rc = 0 ] && grep -q "stream EVTAP_AUDIT: updated: subjects evtap.v1.audit.\* -> evtap.v1.audit.>" \
+	"$W/init2.out" && grep -qF "audit feed audit-$HA: created (evtap.v1.audit.*.$HA -> \
+evtap.v1.auditfeed.$HA)" "$W/init2.out" && grep -q "audit feed audit-$HB: created" "$W/init2.out" &&
+	ok init_widens_an_older_audit_stream || bad init_widens_an_older_audit_stream \
+	"exit $rc: $(grep -i audit "$W/init2.out")"
+"$FLEET" init --servers "$SERVERS" --dir "$DIR" >"$W/init3.out" 2>&1
+rc=$?
+[ $rc = 0 ] && grep -q "stream EVTAP_AUDIT: unchanged" "$W/init3.out" &&
+	grep -q "audit feed audit-$HA: unchanged" "$W/init3.out" && ok init_again_unchanged ||
+	bad init_again_unchanged "exit $rc: $(grep -i audit "$W/init3.out")"
 check purposes_set "$FLEET" policy set \
 	"purposes=ai-training:Train models,security:Detect intrusions" --dir "$DIR"
 for role in custodian pipeline eraser; do conf $role >"$W/$role.conf"; done
@@ -177,6 +196,144 @@ as admin rmconsumer EVTAP_DATA evtap-pull
 pull
 grep -q "duplicates 6 " "$W/pull.out" && [ "$(text "$ALICE")" = "$SENTENCE" ] &&
 	ok redelivery_deduped || bad redelivery_deduped "$(cat "$W/pull.out")"
+
+# --- the person's view: evtap access-log on mid-a, through its evtapd and its shipper ---
+T=$BUILD/fleet-tests
+STATE=$W/state-a
+mkdir -p "$STATE"
+chown 65534:65534 "$STATE" # nobody: the ship user
+chmod 0755 "$W"
+cat >"$W/a.conf" <<EOF
+flush-interval = 100ms
+[fleet]
+servers = $SERVERS
+credentials = $DIR/auth/agent-$HA.auth
+pseudonym-key = $DIR/pseudonym.key
+custodian-public-key = $DIR/custodian.pub
+ship-group = nogroup
+ship-user = nobody
+ship-state-dir = $STATE
+EOF
+"$T/evtap-test-hostd" "$W/a.conf" "$W/a.ready" 1000 1001 >"$W/a.hostd.log" 2>&1 &
+HOSTD=$!
+PIDS+=($HOSTD)
+for ((i = 0; i < 100; i++)); do [ -s "$W/a.ready" ] && break; sleep 0.1; done
+read -r DATA_A SOCK <"$W/a.ready"
+start_driver() { # mid-a's shipper modules: connected as agent-HA, then run as the ship user
+	"$T/evtap-syncdrive" run --servers "$SERVERS" --creds "$DIR/auth/agent-$HA.auth" \
+		--key "$DIR/pseudonym.key" --host-id mid-a --data-dir "$DATA_A" --state-dir "$STATE" \
+		--socket "$SOCK" --as 65534 --account alice=1000 --account bob=1001 \
+		>>"$W/driver.log" 2>&1 &
+	DRIVER=$!
+	PIDS+=($DRIVER)
+}
+alog() { # alog UID ARGS...: evtap access-log as that user
+	setpriv --reuid "$1" --regid "$1" --clear-groups "$BUILD/evtap" --socket "$SOCK" \
+		access-log "${@:2}"
+}
+within() { # within TENTHS CMD...: CMD succeeds within TENTHS tenths of a second
+	local i n=$1
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+has() { alog "$1" --json >"$W/alog" 2>&1 && grep -q -- "$2" "$W/alog"; }
+start_driver
+RELEASE="\"purpose\":\"ai-training\",\"host\":\"$HA\",\"segments\":\[0\],\"released\":true"
+if within 100 has 1000 "$RELEASE,\"level\":\"full\"}"; then ok access_log_alice_release; else
+	bad access_log_alice_release "$(cat "$W/alog" "$W/driver.log" | tail -c 400)"
+fi
+# alice excludes security; a pipeline for security asks for her new block: refused, and shown.
+consent "$ALICE" '"opted_out":false,"level":"full","paused_until":0,
+	"excluded_purposes":["security"]'
+pub alice 1000 2 full "$SENTENCE" >/dev/null
+PURPOSE=security pull
+consent "$ALICE" '"opted_out":false,"level":"full","paused_until":0'
+REFUSAL="\"purpose\":\"security\",\"host\":\"$HA\",\"segments\":\[2\],\"released\":false"
+REFUSAL+=",\"why\":\"purpose excluded\"}"
+if [ "$(cat "$W/rc")" = 3 ] && within 100 has 1000 "$REFUSAL"; then
+	ok access_log_alice_refusal
+else
+	bad access_log_alice_refusal "exit $(cat "$W/rc"): $(tail -c 400 "$W/alog")"
+fi
+alog 1000 >"$W/alog.table" 2>&1
+grep -q "^WHEN  *PIPELINE  *PURPOSE" "$W/alog.table" &&
+	grep -q "security  *$HA  *2  *REFUSED: purpose excluded$" "$W/alog.table" &&
+	grep -q "ai-training  *$HA  *0  *released at full$" "$W/alog.table" &&
+	ok access_log_table || bad access_log_table "$(head -c 400 "$W/alog.table")"
+# Exactly the per-host copies of alice's records, each once; the copies match her own subject.
+alog 1000 --json >"$W/alog.alice"
+as admin dump EVTAP_AUDIT "evtap.v1.audit.$ALICE.$HA" >"$W/audit.alice.ha"
+as admin dump EVTAP_AUDIT "evtap.v1.audit.$ALICE" >"$W/audit.alice"
+shown=$(wc -l <"$W/alog.alice")
+copies=$(wc -l <"$W/audit.alice.ha")
+records=$(wc -l <"$W/audit.alice")
+[ "$shown" = "$copies" ] && [ "$records" = "$copies" ] && [ "$copies" -ge 2 ] &&
+	ok access_log_every_record_once ||
+	bad access_log_every_record_once "$shown shown, $copies copies, $records records"
+as admin dump EVTAP_AUDIT "evtap.v1.audit.$ALICE.$HB" >"$W/audit.alice.hb"
+[ ! -s "$W/audit.alice.hb" ] && ok access_log_no_copy_for_a_host_without_her_key ||
+	bad access_log_no_copy_for_a_host_without_her_key
+! grep -q '"why":"opted out"' "$W/alog.alice" && ok access_log_alice_sees_none_of_bobs ||
+	bad access_log_alice_sees_none_of_bobs
+alog 1001 --json >"$W/alog.bob"
+grep -q '"why":"opted out"' "$W/alog.bob" && ! grep -vq '"why":"opted out"' "$W/alog.bob" &&
+	ok access_log_bob_sees_none_of_alices ||
+	bad access_log_bob_sees_none_of_alices "$(head -c 300 "$W/alog.bob")"
+alog 1001 --user 1000 >"$W/alog.bob2" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q "permission denied" "$W/alog.bob2" && ok access_log_bob_not_for_alice ||
+	bad access_log_bob_not_for_alice "exit $rc: $(cat "$W/alog.bob2")"
+fields_ok() {
+	python3 -c 'import json, sys
+keys = {"seq", "uid", "time", "pipeline", "purpose", "host", "segments", "released", "level",
+        "why"}
+sys.exit(any(set(json.loads(l)) - keys for l in open(sys.argv[1])))' "$1"
+}
+check access_log_only_its_fields fields_ok "$STATE/access-log.jsonl"
+grep -Eq 'fox|quick|jumps|alice' "$STATE/access-log.jsonl" "$W/alog.alice" "$W/driver.log" &&
+	bad access_log_no_content || ok access_log_no_content
+# mid-b's agent: mid-a's records are out of its reach; its own feed is not.
+refused access_agent_b_no_feed_of_a "agent-$HB" sub "evtap.v1.auditfeed.$HA"
+refused access_agent_b_no_copies_of_a "agent-$HB" sub "evtap.v1.audit.*.$HA"
+refused access_agent_b_no_bind_of_a "agent-$HB" bindpush EVTAP_AUDIT "audit-$HA"
+refused access_agent_b_no_consumer_create "agent-$HB" pushconsumer EVTAP_AUDIT \
+	"evtap.v1.audit.*.$HA" "evtap.v1.auditfeed.$HB"
+refused access_agent_b_no_durable_create "agent-$HB" consumer EVTAP_AUDIT "audit-$HB"
+refused access_agent_b_no_get "agent-$HB" get EVTAP_AUDIT 1
+check access_agent_b_binds_its_own_feed as "agent-$HB" bindpush EVTAP_AUDIT "audit-$HB"
+# The shipper killed, its feed made anew by init (every record delivered again): none doubled,
+# and a record made since arrives once.
+n0=$(wc -l <"$STATE/access-log.jsonl")
+kill -9 "$DRIVER"
+wait "$DRIVER" 2>/dev/null
+as admin rmconsumer EVTAP_AUDIT "audit-$HA"
+"$FLEET" init --servers "$SERVERS" --dir "$DIR" >"$W/init4.out" 2>&1
+start_driver
+consent "$ALICE" '"opted_out":false,"level":"full","paused_until":0,
+	"excluded_purposes":["security"]'
+pub alice 1000 3 full "$SENTENCE" >/dev/null
+PURPOSE=security pull
+consent "$ALICE" '"opted_out":false,"level":"full","paused_until":0'
+unique_seqs() {
+	python3 -c 'import json, sys
+s = [json.loads(l)["seq"] for l in open(sys.argv[1])]
+sys.exit(len(s) != len(set(s)))' "$1"
+}
+if grep -q "audit feed audit-$HA: created" "$W/init4.out" &&
+	within 100 has 1000 '"segments":\[3\],"released":false' &&
+	[ "$(wc -l <"$STATE/access-log.jsonl")" = $((n0 + 1)) ] &&
+	unique_seqs "$STATE/access-log.jsonl"; then
+	ok access_log_restarted_shipper_no_double
+else
+	bad access_log_restarted_shipper_no_double \
+		"$n0 before, $(wc -l <"$STATE/access-log.jsonl") after"
+fi
+stop "$DRIVER"
+stop "$HOSTD"
 
 # --- restarts mid-stream: custodian and consumer, nothing lost, nothing doubled ---
 read -r ERIN _ < <(pub erin 1004 0 full "abc" 400)

@@ -162,6 +162,50 @@ static int op_mkstream(natsConnection *nc, jsCtx *js, char **argv)
 	return js_AddStream(NULL, js, &cfg, NULL, NULL) == NATS_OK ? 0 : 1;
 }
 
+/* As evtap-fleet init makes a stream (file storage, DenyDelete, DenyPurge): an older init's. */
+static int op_mkstream_init(natsConnection *nc, jsCtx *js, char **argv)
+{
+	jsStreamConfig cfg;
+	const char *subject = argv[1];
+
+	jsStreamConfig_Init(&cfg);
+	cfg.Name = argv[0];
+	cfg.Subjects = &subject;
+	cfg.SubjectsLen = 1;
+	cfg.Storage = js_FileStorage;
+	cfg.DenyDelete = true;
+	cfg.DenyPurge = true;
+	return js_AddStream(NULL, js, &cfg, NULL, NULL) == NATS_OK ? 0 : 1;
+}
+
+/* An ephemeral push consumer of FILTER delivering to DELIVER: a feed made by its reader. */
+static int op_pushconsumer(natsConnection *nc, jsCtx *js, char **argv)
+{
+	jsConsumerConfig cc;
+
+	jsConsumerConfig_Init(&cc);
+	cc.FilterSubject = argv[1];
+	cc.DeliverSubject = argv[2];
+	cc.AckPolicy = js_AckExplicit;
+	return js_AddConsumer(NULL, js, argv[0], &cc, NULL, NULL) == NATS_OK ? 0 : 1;
+}
+
+/* Binds the durable push consumer DURABLE of STREAM, as evtap-shipd binds its feed. */
+static int op_bindpush(natsConnection *nc, jsCtx *js, char **argv)
+{
+	natsSubscription *sub = NULL;
+	jsSubOptions so;
+	natsStatus s;
+
+	jsSubOptions_Init(&so);
+	so.Stream = argv[0];
+	so.Consumer = argv[1];
+	so.ManualAck = true;
+	s = js_SubscribeSync(&sub, js, NULL, NULL, &so, NULL);
+	natsSubscription_Destroy(sub);
+	return settled(nc, s);
+}
+
 static int op_rmstream(natsConnection *nc, jsCtx *js, char **argv)
 {
 	return js_DeleteStream(js, argv[0], NULL, NULL) == NATS_OK ? 0 : 1;
@@ -300,6 +344,9 @@ static const struct op ops[] = {
 	{ "purge", 2, op_purge, "STREAM SUBJECT|-", 0 },
 	{ "mkstream", 2, op_mkstream, "STREAM SUBJECT", 0 },
 	{ "rmstream", 1, op_rmstream, "STREAM", 0 },
+	{ "mkstream-init", 2, op_mkstream_init, "STREAM SUBJECT", 0 },
+	{ "pushconsumer", 3, op_pushconsumer, "STREAM FILTER DELIVER", 0 },
+	{ "bindpush", 2, op_bindpush, "STREAM DURABLE", 0 },
 	{ "account", 0, op_account, "", 0 },
 	{ "wait", 0, op_wait, "", FLEET_CONNECT_RETRY },
 	{ "kvget", 2, op_kvget, "BUCKET KEY", 0 },

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include "children.h"
 #include "harness.h"
 #include "log.h"
 
@@ -97,6 +99,7 @@ int main(int argc, char **argv)
 		stopping = 1;
 	while (!stopping) {
 		struct pollfd pfd = { .fd = control_fd(h.d.control), .events = POLLIN };
+		pid_t pid;
 		poll(&pfd, 1, 50);
 		daemon_periodic_work(&h.d);
 		if (typing) {
@@ -109,6 +112,9 @@ int main(int argc, char **argv)
 			printf("flushed\n");
 			fflush(stdout);
 		}
+		/* As the daemon's loop does: a streamed answer's child ends, and is counted out. */
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+			children_reaped(&h.d.children, pid);
 	}
 	harness_stop(&h);
 	return 0;

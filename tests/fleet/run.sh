@@ -158,8 +158,9 @@ else
 fi
 as admin rmstream EVTAP_AUDIT
 t init_online "$FLEET" init --servers "$SERVERS" --dir "$DIR"
-created=$(cat "$WORK/init2.out" "$WORK/out" | grep -c ': created')
+created=$(cat "$WORK/init2.out" "$WORK/out" | grep -cE '^  (stream|bucket) .*: created')
 [ "$created" = 8 ] && grep -q "stream EVTAP_AUDIT: created" "$WORK/out" &&
+	[ "$(grep -c '^  audit feed audit-.*: created' "$WORK/out")" = 2 ] &&
 	grep -q "bucket evtap-receipts: created" "$WORK/init2.out" && ok init_streams_buckets ||
 	bad init_streams_buckets "$created created"
 if [ "$NODES" = 1 ]; then
@@ -291,6 +292,8 @@ sleep 2.2
 "$FLEET" add-host mid-c --dir "$DIR" >"$WORK/add.out" 2>&1 && grep -q "created .*agent-" \
 	"$WORK/add.out" && ok add_host || bad add_host "$(tail -2 "$WORK/add.out")"
 HC=$(fleet_pseudonym mid-c)
+grep -q "audit feed audit-$HC: created" "$WORK/add.out" && ok add_host_audit_feed ||
+	bad add_host_audit_feed "$(grep -i feed "$WORK/add.out")"
 fleet_reload "$WORK/srv" "$DIR"
 for ((i = 0; i < 50; i++)); do
 	as "agent-$HC" jspub "evtap.v1.data.$P.$HC" "$HC:1:0" >/dev/null 2>&1 && break
@@ -310,7 +313,7 @@ if [ "$NODES" = 1 ]; then
 		--dir "$WORK/lone" >"$WORK/lone.out" 2>&1
 	rc=$?
 	if [ $rc = 0 ] && grep -q "the server is not clustered: replicas 1" "$WORK/lone.out" &&
-		[ "$(grep -c ': unchanged$' "$WORK/lone.out")" = 8 ]; then
+		[ "$(grep -cE '^  (stream|bucket) .*: unchanged$' "$WORK/lone.out")" = 8 ]; then
 		ok init_lone_server
 	else
 		bad init_lone_server "exit $rc: $(grep -v '^ *->' "$WORK/lone.out" | tail -3)"

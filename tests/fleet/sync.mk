@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# The fleet consent and policy suites' programs (tests/fleet/consent.sh, policy.sh): the
-# driver of shipd's sync modules (consent sync, forget, policy), and one evtapd over the kernel
-# layer's double per machine. Included by the top Makefile.
+# The fleet consent and policy suites' programs (tests/fleet/consent.sh, policy.sh, and
+# tests/fleet/central.sh's access log): the driver of shipd's sync modules (consent sync,
+# forget, policy, the access log's mirror), and one evtapd over the kernel layer's double per
+# machine. Included by the top Makefile.
 
-SYNC_OBJS := $(call objs_of,user/shipd/sync.c user/shipd/consent_sync.c user/shipd/forget.c \
-	user/shipd/policy_sync.c)
+SYNC_OBJS := $(call objs_of,user/shipd/sync.c user/shipd/consent_sync.c user/shipd/forget.c \\
+	user/shipd/policy_sync.c user/shipd/access_log.c)
 
 $(BUILD)/fleet-tests/evtap-syncdrive: tests/fleet/syncdrive.c $(SYNC_OBJS) \
 				      $(BUILD)/libevtapfleet.a $(BUILD)/libevtap.a

@@ -2,7 +2,8 @@
 /*
  * evtap-syncdrive: the fleet consent suite's driver (tests/fleet/consent.sh).
  *
- *   run OPTIONS --account NAME=UID...   runs consent sync, forget and the fleet's policy
+ *   run OPTIONS --account NAME=UID...   runs consent sync, forget, the fleet's policy and the
+ *                                       access log's mirror
  *                                       (user/shipd/sync.h) as one machine's shipper would, as
  *                                       the ship user, until SIGTERM
  *   setup                               makes the streams and buckets evtap-fleet init makes
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <grp.h>
+#include "access_log.h"
 #include "consent_sync.h"
 #include "fleet_conf.h"
 #include "fleet_conn.h"
@@ -160,6 +162,7 @@ static int cmd_run(struct drive *d)
 	struct consent_sync *cs = NULL;
 	struct forget *fg = NULL;
 	struct policy_sync *ps = NULL;
+	struct access_log *al = NULL;
 	char host[FLEET_PSEUDONYM_LEN + 1];
 	struct sync_host h = {
 		.host = host,
@@ -179,19 +182,22 @@ static int cmd_run(struct drive *d)
 	h.nc = d->nc;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (consent_sync_start(&cs, &h) || forget_start(&fg, &h) || policy_sync_start(&ps, &h))
-		return fail("run", "out of memory");
+	if (consent_sync_start(&cs, &h) || forget_start(&fg, &h) || policy_sync_start(&ps, &h) ||
+	    access_log_start(&al, &h))
+		return fail("run", "cannot start the modules");
 	printf("host %s\n", host);
 	fflush(stdout);
 	while (!stopping) {
 		consent_sync_poll(cs);
 		forget_poll(fg);
 		policy_sync_poll(ps);
+		access_log_poll(al);
 		nanosleep(&pause, NULL);
 	}
 	consent_sync_stop(cs);
 	forget_stop(fg);
 	policy_sync_stop(ps);
+	access_log_stop(al);
 	return 0;
 }
 

@@ -18,6 +18,14 @@ static void test_subjects(void)
 	CHECK(!strcmp(buf, "evtap.v1.key." P "." H), "%s", buf);
 	CHECK_EQ(fleet_subject_audit(buf, sizeof(buf), P), 0);
 	CHECK(!strcmp(buf, "evtap.v1.audit." P), "%s", buf);
+	CHECK_EQ(fleet_subject_audit_host(buf, sizeof(buf), P, H), 0);
+	CHECK(!strcmp(buf, "evtap.v1.audit." P "." H), "%s", buf);
+	CHECK_EQ(fleet_audit_durable(buf, sizeof(buf), H), 0);
+	CHECK(!strcmp(buf, "audit-" H), "%s", buf);
+	CHECK_EQ(fleet_audit_filter(buf, sizeof(buf), H), 0);
+	CHECK(!strcmp(buf, "evtap.v1.audit.*." H), "%s", buf);
+	CHECK_EQ(fleet_audit_feed(buf, sizeof(buf), H), 0);
+	CHECK(!strcmp(buf, "evtap.v1.auditfeed." H), "%s", buf);
 	CHECK_EQ(fleet_msg_id(buf, sizeof(buf), H, P, 7, 123456789012ULL), 0);
 	CHECK(!strcmp(buf, H ":" P ":7:123456789012"), "%s", buf);
 	CHECK_EQ(fleet_key_msg_id(buf, sizeof(buf), H, P), 0);
@@ -44,6 +52,10 @@ static void test_bad_tokens(void)
 		CHECK_EQ(fleet_subject_data(buf, sizeof(buf), bad[i], H), -EINVAL);
 		CHECK_EQ(fleet_subject_data(buf, sizeof(buf), P, bad[i]), -EINVAL);
 		CHECK_EQ(fleet_subject_audit(buf, sizeof(buf), bad[i]), -EINVAL);
+		CHECK_EQ(fleet_subject_audit_host(buf, sizeof(buf), P, bad[i]), -EINVAL);
+		CHECK_EQ(fleet_audit_durable(buf, sizeof(buf), bad[i]), -EINVAL);
+		CHECK_EQ(fleet_audit_filter(buf, sizeof(buf), bad[i]), -EINVAL);
+		CHECK_EQ(fleet_audit_feed(buf, sizeof(buf), bad[i]), -EINVAL);
 		CHECK_EQ(fleet_inbox_prefix(buf, sizeof(buf), bad[i]), -EINVAL);
 	}
 	CHECK(fleet_token_ok("agent-1_x"));

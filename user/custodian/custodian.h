@@ -16,6 +16,7 @@
 
 #define CUSTODIAN_WAIT_MS 2000 /* a bucket get, a key fetch or an audit publish */
 #define PIPELINE_MAX	  80
+#define AUDIT_MAX_HOSTS	  64 /* machines of one person that get a copy of each audit record */
 
 struct custodian {
 	natsConnection *nc;
@@ -52,8 +53,10 @@ const char *decide(struct custodian *c, const struct release_req *r, int *level)
 void release_handle(struct custodian *c, natsMsg *m);
 
 /*
- * Appends the audit record of r to evtap.v1.audit.<person>: a release at level, or a refusal
- * with why (then level is unused). Returns 0, or -EIO when the stream did not take it.
+ * Appends the audit record of r to evtap.v1.audit.<person>, and a copy to
+ * evtap.v1.audit.<person>.<host> for each host that holds a key of the person: a release at
+ * level, or a refusal with why (then level is unused). Returns 0, or -EIO when the stream did
+ * not take one of them (a release is then refused: the person could not see it).
  */
 int audit_write(struct custodian *c, const struct release_req *r, const char *why, int level);
 

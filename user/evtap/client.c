@@ -296,6 +296,66 @@ static int stream_export(FILE *in, const char *format)
 	return ret;
 }
 
+/* One access-log entry as a row: when, who, for what, which machine's data, what happened. */
+static void print_access_row(json_object *e)
+{
+	json_object *segs;
+	char list[64] = "", result[96];
+	size_t n = 0;
+
+	if (json_object_object_get_ex(e, "segments", &segs))
+		for (size_t i = 0; i < json_object_array_length(segs) && n < sizeof(list); i++)
+			n += (size_t)snprintf(
+				list + n, sizeof(list) - n, "%s%s", i ? "," : "",
+				json_object_get_string(json_object_array_get_idx(segs, i)));
+	if (get_bool(e, "released"))
+		snprintf(result, sizeof(result), "released at %s", get_str(e, "level"));
+	else
+		snprintf(result, sizeof(result), "REFUSED: %s", get_str(e, "why"));
+	printf("%-30s %-12s %-14s %-32s %-9s %s\n", get_str(e, "time"), get_str(e, "pipeline"),
+	       *get_str(e, "purpose") ? get_str(e, "purpose") : "-", get_str(e, "host"),
+	       *list ? list : "-", result);
+}
+
+/*
+ * The entries, as JSON lines (raw) or a table, then the trailer checked: a log cut short exits
+ * EXIT_EXPORT_INCOMPLETE, as an export does.
+ */
+static int stream_access_log(FILE *in, int raw)
+{
+	json_object *trailer = NULL, *t = NULL, *e;
+	char line[8192];
+	int64_t lines = 0;
+
+	while (fgets(line, sizeof(line), in)) {
+		if (!strncmp(line, TRAILER_PREFIX, strlen(TRAILER_PREFIX))) {
+			trailer = json_tokener_parse(line);
+			break;
+		}
+		if (!lines++ && !raw)
+			printf("%-30s %-12s %-14s %-32s %-9s %s\n", "WHEN", "PIPELINE", "PURPOSE",
+			       "MACHINE (DATA OF)", "SEGMENTS", "RESULT");
+		if (raw) {
+			fputs(line, stdout);
+		} else if ((e = json_tokener_parse(line))) {
+			print_access_row(e);
+			json_object_put(e);
+		}
+	}
+	if (!trailer || !json_object_object_get_ex(trailer, "trailer", &t) ||
+	    get_int(t, "entries") != lines || !get_bool(t, "complete")) {
+		fprintf(stderr, "evtap: the access log is incomplete: %s\n",
+			trailer ? get_str(t, "error") ?: "entries missing" : "it was cut short");
+		json_object_put(trailer);
+		return EXIT_EXPORT_INCOMPLETE;
+	}
+	if (!lines && !raw)
+		printf("No release or refusal of your data is recorded%s%s.\n",
+		       get_str(t, "why") ? ": " : "", get_str(t, "why") ?: "");
+	json_object_put(trailer);
+	return fflush(stdout) ? 1 : 0;
+}
+
 /* The fleet's purposes, as the policy in force declares them: an array, or NULL. */
 static json_object *declared_purposes(json_object *o)
 {
@@ -345,6 +405,8 @@ static int print_answer(const char *command, json_object *o, FILE *in, const cha
 		return stream_export(in, format);
 	if (!strcmp(command, "audit"))
 		return stream_body(in);
+	if (!strcmp(command, "access-log"))
+		return stream_access_log(in, raw_json);
 	if (raw_json)
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 	else if (!strcmp(command, "stats"))

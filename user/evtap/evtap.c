@@ -30,6 +30,8 @@ static const char usage_text[] =
 	"                             my data; T is RFC 3339 or seconds since the epoch\n"
 	"  forget                     erase all my stored data (in a fleet: on every machine)\n"
 	"  forget --status            which machines confirmed the erasure, and the purge\n"
+	"  access-log [--json]        in a fleet: every release and refusal of my data: when,\n"
+	"                             which pipeline, for which purpose, how much\n"
 	"  devices                    the input devices evtapd knows\n"
 	"Root only:\n"
 	"  --user NAME|UID            with any command above: act for that user\n"

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <json-c/json.h>
+#include "accesslog.h"
 #include "audit.h"
 #include "clock.h"
 #include "counters.h"
@@ -551,8 +552,12 @@ static void run_child(int fd, const struct daemon_config *cfg, const struct requ
 	if (!out)
 		_exit(1);
 	fputs("{\"ok\":true}\n", out);
-	ret = req->op == REQ_AUDIT ? stream_audit(out, cfg)
-				   : export_users(out, cfg->data_dir, cfg->key_dir, req, uid);
+	if (req->op == REQ_AUDIT)
+		ret = stream_audit(out, cfg);
+	else if (req->op == REQ_ACCESS_LOG)
+		ret = accesslog_stream(out, cfg->fleet.ship_state_dir, uid);
+	else
+		ret = export_users(out, cfg->data_dir, cfg->key_dir, req, uid);
 	_exit(fclose(out) || ret ? 1 : 0);
 }
 
@@ -584,6 +589,17 @@ static void stream_in_child(struct call *c, int64_t target)
 	else
 		children_add(&c->d->children, pid, caller, target);
 	close(fd);
+}
+
+/* The fleet's releases and refusals of the caller's data, streamed: it only grows. */
+static void do_access_log(struct call *c)
+{
+	if (!c->d->cfg->fleet_on) {
+		reply_error(c, "not in a fleet: nothing of this machine's data is released "
+			       "anywhere, so there is no access log");
+		return;
+	}
+	stream_in_child(c, c->uid);
 }
 
 /* What only evtap-shipd may ask: the fleet's changes, which it alone hears. */
@@ -674,6 +690,9 @@ void handlers_on_request(void *ctx, struct control_client *client, const struct 
 		break;
 	case REQ_FLEET_HEALTH:
 		do_fleet_health(&c);
+		break;
+	case REQ_ACCESS_LOG:
+		do_access_log(&c);
 		break;
 	case REQ_OP_MAX:
 		refuse(&c, "malformed", -1, "unknown operation");

@@ -17,9 +17,13 @@
 #define FLEET_STREAM_KEYS  "EVTAP_KEYS"
 #define FLEET_STREAM_AUDIT "EVTAP_AUDIT"
 
-#define FLEET_SUBJECTS_DATA	"evtap.v1.data.*.*"
-#define FLEET_SUBJECTS_KEYS	"evtap.v1.key.*.*"
-#define FLEET_SUBJECTS_AUDIT	"evtap.v1.audit.*"
+#define FLEET_SUBJECTS_DATA "evtap.v1.data.*.*"
+#define FLEET_SUBJECTS_KEYS "evtap.v1.key.*.*"
+/*
+ * The custodian's records: evtap.v1.audit.<person> (one per release or refusal) and a copy on
+ * evtap.v1.audit.<person>.<host> for each host holding a key of the person (its access log).
+ */
+#define FLEET_SUBJECTS_AUDIT	"evtap.v1.audit.>"
 #define FLEET_SUBJECT_CUSTODIAN "evtap.v1.custodian.>"
 #define FLEET_SUBJECT_RELEASE	"evtap.v1.custodian.release"
 
@@ -31,6 +35,15 @@
 
 /* The durable pull consumer of the pipeline on EVTAP_DATA. */
 #define FLEET_PIPELINE_DURABLE "evtap-pull"
+
+/*
+ * A host's access-log feed: the durable push consumer audit-<host> on EVTAP_AUDIT, made by
+ * evtap-fleet (an agent may not make consumers: it could choose any filter), filtered on
+ * evtap.v1.audit.*.<host> and delivering to evtap.v1.auditfeed.<host>, which only that host's
+ * agent may subscribe to.
+ */
+#define FLEET_AUDIT_DURABLE_PREFIX "audit-"
+#define FLEET_AUDIT_FEED_PREFIX	   "evtap.v1.auditfeed."
 
 /*
  * Whether s may stand as one token of a subject: not empty, at most 64 bytes, only letters,
@@ -45,6 +58,11 @@ int fleet_token_ok(const char *s);
 int fleet_subject_data(char *buf, size_t len, const char *person, const char *host);
 int fleet_subject_key(char *buf, size_t len, const char *person, const char *host);
 int fleet_subject_audit(char *buf, size_t len, const char *person);
+int fleet_subject_audit_host(char *buf, size_t len, const char *person, const char *host);
+/* The feed of a host's audit copies: its durable's name, filter and delivery subject. */
+int fleet_audit_durable(char *buf, size_t len, const char *host);
+int fleet_audit_filter(char *buf, size_t len, const char *host);
+int fleet_audit_feed(char *buf, size_t len, const char *host);
 /*
  * The Nats-Msg-Id of a store block, host:person:segment:offset, so that a resend is a
  * duplicate. The person is in it because segments are numbered per user: every user of a host

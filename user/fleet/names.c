@@ -50,6 +50,34 @@ int fleet_subject_audit(char *buf, size_t len, const char *person)
 	return build(buf, len, "evtap.v1.audit.%s", person);
 }
 
+int fleet_subject_audit_host(char *buf, size_t len, const char *person, const char *host)
+{
+	if (!fleet_token_ok(person) || !fleet_token_ok(host))
+		return -EINVAL;
+	return build(buf, len, "evtap.v1.audit.%s.%s", person, host);
+}
+
+int fleet_audit_durable(char *buf, size_t len, const char *host)
+{
+	if (!fleet_token_ok(host))
+		return -EINVAL;
+	return build(buf, len, FLEET_AUDIT_DURABLE_PREFIX "%s", host);
+}
+
+int fleet_audit_filter(char *buf, size_t len, const char *host)
+{
+	if (!fleet_token_ok(host))
+		return -EINVAL;
+	return build(buf, len, "evtap.v1.audit.*.%s", host);
+}
+
+int fleet_audit_feed(char *buf, size_t len, const char *host)
+{
+	if (!fleet_token_ok(host))
+		return -EINVAL;
+	return build(buf, len, FLEET_AUDIT_FEED_PREFIX "%s", host);
+}
+
 int fleet_msg_id(char *buf, size_t len, const char *host, const char *person, uint64_t segment,
 		 uint64_t offset)
 {

@@ -24,4 +24,10 @@ kvStore *admin_bucket(const struct ctl *ctl, struct admin *a, const char *bucket
 /* The streams and buckets of docs/FLEET.md: made when absent, compared when present. */
 int setup_streams(struct admin *a);
 
+/*
+ * The access-log feed of each host (pseudonyms), on EVTAP_AUDIT: made when absent, compared
+ * when present. Returns CTL_OK or CTL_FAILED.
+ */
+int setup_audit_feeds(struct admin *a, const char *const *hosts, int n);
+
 #endif /* EVTAP_FLEETCTL_ADMIN_H */

@@ -100,8 +100,13 @@ static int agent_filter(const struct dirent *d)
 	       !strcmp(d->d_name + n - s, AUTH_SUFFIX);
 }
 
-/* Every agent, sorted, so that the same hosts always give the same file. */
-static int write_agents(const struct ctl *ctl, FILE *f)
+/*
+ * Every agent's user name ("agent-<host>"), sorted, so that the same hosts always give the same
+ * file: fn for each until it fails. Returns fn's failure, or CTL_FAILED when DIR/auth is
+ * unreadable.
+ */
+static int each_agent(const struct ctl *ctl,
+		      int (*fn)(const struct ctl *ctl, void *ctx, const char *name), void *ctx)
 {
 	struct dirent **list;
 	char dir[4096];
@@ -114,10 +119,52 @@ static int write_agents(const struct ctl *ctl, FILE *f)
 	for (int i = 0; i < n; i++) {
 		list[i]->d_name[strlen(list[i]->d_name) - strlen(AUTH_SUFFIX)] = '\0';
 		if (!ret)
-			ret = write_user(ctl, f, list[i]->d_name);
+			ret = fn(ctl, ctx, list[i]->d_name);
 		free(list[i]);
 	}
 	free(list);
+	return ret;
+}
+
+static int write_agent(const struct ctl *ctl, void *f, const char *name)
+{
+	return write_user(ctl, f, name);
+}
+
+static int write_agents(const struct ctl *ctl, FILE *f)
+{
+	return each_agent(ctl, write_agent, f);
+}
+
+/* The agents' hosts, for their access-log feeds. */
+struct hosts {
+	char **list;
+	int n;
+};
+
+static int add_agent_host(const struct ctl *ctl, void *ctx, const char *name)
+{
+	struct hosts *h = ctx;
+	char **more = realloc(h->list, (size_t)(h->n + 1) * sizeof(*more));
+
+	if (!more || !(more[h->n] = strdup(name + strlen(PERMS_AGENT_PREFIX)))) {
+		h->list = more ?: h->list;
+		return ctl_error(ctl, CTL_FAILED, "out of memory");
+	}
+	h->list = more;
+	h->n++;
+	return 0;
+}
+
+static int audit_feeds(const struct ctl *ctl, struct admin *a)
+{
+	struct hosts h = { 0 };
+	int ret = each_agent(ctl, add_agent_host, &h)
+			  ?: setup_audit_feeds(a, (const char *const *)h.list, h.n);
+
+	for (int i = 0; i < h.n; i++)
+		free(h.list[i]);
+	free(h.list);
 	return ret;
 }
 
@@ -246,12 +293,17 @@ int ctl_init(struct ctl *ctl)
 		return CTL_OK;
 	}
 	ret = setup_streams(&a);
+	printf("access-log feeds:\n");
+	ret |= audit_feeds(ctl, &a);
 	admin_close(&a);
 	return ret;
 }
 
 int ctl_add_host(struct ctl *ctl)
 {
+	struct admin a;
+	int ret = CTL_OK;
+
 	if (ctl->nargs != 1)
 		return ctl_error(ctl, CTL_USAGE, "expected one MACHINE-ID, got %d arguments",
 				 ctl->nargs);
@@ -260,6 +312,14 @@ int ctl_add_host(struct ctl *ctl)
 	printf("files in %s:\n", ctl->dir);
 	if (add_hosts(ctl) || write_accounts(ctl))
 		return CTL_FAILED;
+	printf("access-log feeds:\n");
+	if (admin_connect(ctl, &a)) {
+		printf("  not made: the servers do not answer. Run evtap-fleet init again once "
+		       "they do: it makes every host's feed.\n");
+	} else {
+		ret = audit_feeds(ctl, &a);
+		admin_close(&a);
+	}
 	printf("reload every nats-server node (nats-server --signal reload=PID) to admit it.\n");
-	return CTL_OK;
+	return ret;
 }

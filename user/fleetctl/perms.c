@@ -53,13 +53,22 @@ static const char *const agent_pub[] = {
 	KV_READ(FLEET_KV_POLICY),
 	KV_READ(FLEET_KV_FORGET),
 	KV_READ(FLEET_KV_RECEIPTS), /* mirrored for evtap forget --status */
+	/*
+	 * The access log: its own feed only, which evtap-fleet made (no consumer create: its
+	 * filter would be the agent's choice), bound by info and acknowledged.
+	 */
+	"$JS.API.CONSUMER.INFO." FLEET_STREAM_AUDIT "." FLEET_AUDIT_DURABLE_PREFIX "{h}",
+	"$JS.ACK." FLEET_STREAM_AUDIT "." FLEET_AUDIT_DURABLE_PREFIX "{h}.>",
 	NULL,
 };
+
+static const char *const agent_sub[] = { FLEET_AUDIT_FEED_PREFIX "{h}", NULL };
 
 static const char *const custodian_pub[] = {
 	PULL(FLEET_STREAM_KEYS, "*"),
 	"$JS.API.STREAM.MSG.GET." FLEET_STREAM_KEYS,
 	"evtap.v1.audit.*",
+	"evtap.v1.audit.*.*", /* the copy for each host holding a key of the person */
 	STREAM_NAMES,
 	KV_READ(FLEET_KV_CONSENT),
 	KV_READ(FLEET_KV_POLICY),
@@ -102,7 +111,7 @@ static const struct role roles[] = {
 	{ "custodian", custodian_pub, custodian_sub, 1 },
 	{ "pipeline", pipeline_pub, none, 0 },
 	{ "eraser", eraser_pub, none, 0 },
-	{ "agent", agent_pub, none, 0 },
+	{ "agent", agent_pub, agent_sub, 0 },
 };
 
 const struct perms_role perms_roles[] = {

@@ -3,7 +3,8 @@
  * The fleet's streams and buckets. One that is absent is made; one that exists is compared
  * with what it should be and, when it differs, reported and left alone: changing a live
  * stream's limits (a shorter age, fewer replicas) can lose data, so that is the operator's
- * decision, not a side effect of a re-run.
+ * decision, not a side effect of a re-run. The one change made is a wider subject over the same
+ * prefix (an older init's EVTAP_AUDIT), which keeps everything stored.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,12 +81,33 @@ static void differ(char *why, size_t len, const char *field, long long have, lon
 			 have, want);
 }
 
+static int same_subjects(const jsStreamConfig *have, const jsStreamConfig *want)
+{
+	return have->SubjectsLen == 1 && !strcmp(have->Subjects[0], want->Subjects[0]);
+}
+
+/*
+ * Whether want's one subject, a "P.>", takes every subject of have: each starts with "P.", so
+ * nothing stored falls outside it (EVTAP_AUDIT from evtap.v1.audit.* to evtap.v1.audit.>).
+ */
+static int widens(const jsStreamConfig *have, const jsStreamConfig *want)
+{
+	const char *w = want->Subjects[0];
+	size_t n = strlen(w);
+
+	if (n < 2 || strcmp(w + n - 2, ".>") || have->SubjectsLen < 1)
+		return 0;
+	for (int i = 0; i < have->SubjectsLen; i++)
+		if (strncmp(have->Subjects[i], w, n - 1))
+			return 0;
+	return 1;
+}
+
+/* Everything but the subjects, which ensure() judges apart. */
 static void compare_stream(const jsStreamConfig *have, const jsStreamConfig *want, char *why,
 			   size_t len)
 {
 	why[0] = '\0';
-	if (have->SubjectsLen != 1 || strcmp(have->Subjects[0], want->Subjects[0]))
-		snprintf(why, len, "subjects differ");
 	differ(why, len, "replicas", have->Replicas, want->Replicas);
 	differ(why, len, "file storage", have->Storage == js_FileStorage, 1);
 	differ(why, len, "deny-delete", have->DenyDelete, want->DenyDelete);
@@ -95,6 +117,34 @@ static void compare_stream(const jsStreamConfig *have, const jsStreamConfig *wan
 	if (want->Duplicates)
 		differ(why, len, "duplicate-window-ns", have->Duplicates, want->Duplicates);
 	differ(why, len, "max-age-ns", have->MaxAge, want->MaxAge);
+}
+
+/*
+ * A stream made by an older init over fewer subjects: given the wider subject, the only change
+ * that loses nothing (what it holds stays, under the same names). Takes si.
+ */
+static int widen(struct setup *st, jsStreamInfo *si, const jsStreamConfig *want, const char *label)
+{
+	jsStreamConfig cfg = *si->Config;
+	char had[256];
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	snprintf(had, sizeof(had), "%s%s", si->Config->Subjects[0],
+		 si->Config->SubjectsLen > 1 ? ",..." : "");
+	cfg.Subjects = want->Subjects;
+	cfg.SubjectsLen = 1;
+	s = js_UpdateStream(NULL, st->a->js, &cfg, NULL, &jerr);
+	jsStreamInfo_Destroy(si);
+	if (s != NATS_OK) {
+		printf("  stream %s: subjects %s (want %s): cannot update: %s (%d)\n", label, had,
+		       want->Subjects[0], nats_GetLastError(NULL), jerr);
+		return 1;
+	}
+	printf("  stream %s: updated: subjects %s -> %s (made by an older evtap-fleet; nothing "
+	       "stored changes)\n",
+	       label, had, want->Subjects[0]);
+	return 0;
 }
 
 /* Absent: made; present: compared. Returns 0, or 1 when it differs or cannot be made. */
@@ -117,6 +167,13 @@ static int ensure(struct setup *st, const char *kind, const char *label, jsStrea
 		alone(st, label);
 	want->Replicas = st->replicas;
 	compare_stream(si->Config, want, why, sizeof(why));
+	if (!*why && !same_subjects(si->Config, want) && widens(si->Config, want))
+		return widen(st, si, want, label);
+	if (!same_subjects(si->Config, want))
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%ssubjects %s (want %s)",
+			 *why ? ", " : "",
+			 si->Config->SubjectsLen ? si->Config->Subjects[0] : "none",
+			 want->Subjects[0]);
 	jsStreamInfo_Destroy(si);
 	if (!*why) {
 		printf("  %s %s: unchanged\n", kind, label);

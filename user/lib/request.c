@@ -23,6 +23,7 @@ static const char *const op_names[REQ_OP_MAX] = {
 	[REQ_FLEET_FORGET] = "fleet-forget",
 	[REQ_FLEET_POLICY] = "fleet-policy",
 	[REQ_FLEET_HEALTH] = "fleet-health",
+	[REQ_ACCESS_LOG] = "access-log",
 };
 
 const char *request_op_name(enum request_op op)
@@ -91,7 +92,7 @@ static int parse_op(json_object *obj, struct request *req, char *err, size_t err
 	snprintf(err, errlen,
 		 "field \"op\": unknown operation (expected status, stats, devices, "
 		 "export, opt-out, opt-in, level, pause, forget, audit, forget-status, "
-		 "fleet-consent, fleet-forget, fleet-policy or fleet-health)");
+		 "fleet-consent, fleet-forget, fleet-policy, fleet-health or access-log)");
 	return -EINVAL;
 }
 
@@ -241,6 +242,7 @@ static int parse_args(json_object *obj, struct request *req, char *err, size_t e
 	case REQ_AUDIT:
 	case REQ_FORGET_STATUS:
 	case REQ_FLEET_HEALTH:
+	case REQ_ACCESS_LOG:
 	case REQ_OP_MAX:
 		return 0;
 	}

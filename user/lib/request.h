@@ -26,6 +26,7 @@ enum request_op {
 	REQ_FLEET_FORGET,  /* evtap-shipd only: a forget asked on another machine */
 	REQ_FLEET_POLICY,  /* evtap-shipd only: the fleet's policy, whole, as it now is */
 	REQ_FLEET_HEALTH,  /* evtap-shipd only: the counters for its heartbeat, over all users */
+	REQ_ACCESS_LOG,	   /* the fleet's releases and refusals of the caller's data */
 	REQ_OP_MAX,
 };
 

@@ -2,9 +2,9 @@
 /*
  * The loop's other steps. Each module gets the shipper (its connection sd->nc and sd->js,
  * its users) at start, a poll on every turn of the loop, which must not block, and a stop.
- * Consent sync, forget and the fleet's policy (docs/FLEET.md) see the shipper through one
- * struct sync_host, and run on a thread of their own; the heartbeat (heartbeat.c) runs on
- * another.
+ * Consent sync, forget, the fleet's policy and the access log's mirror (docs/FLEET.md) see
+ * the shipper through one struct sync_host, and run on a thread of their own; the heartbeat
+ * (heartbeat.c) runs on another.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "access_log.h"
 #include "clock.h"
 #include "consent_sync.h"
 #include "forget.h"
@@ -36,6 +37,7 @@ static struct sync_host host;
 static struct consent_sync *consent;
 static struct forget *forget;
 static struct policy_sync *policy;
+static struct access_log *access_log;
 static pthread_t worker;
 static atomic_bool quit, running;
 
@@ -103,6 +105,7 @@ static void *sync_main(void *arg)
 		consent_sync_poll(consent);
 		forget_poll(forget);
 		policy_sync_poll(policy);
+		access_log_poll(access_log);
 		nanosleep(&pause, NULL);
 	}
 	return NULL;
@@ -124,7 +127,7 @@ static int sync_start(struct shipd *sd)
 		.pseudonym_key = sd->pseudonym_key,
 	};
 	err = consent_sync_start(&consent, &host) ?: forget_start(&forget, &host) ?:
-	      policy_sync_start(&policy, &host);
+	      policy_sync_start(&policy, &host) ?: access_log_start(&access_log, &host);
 	if (!err)
 		err = -pthread_create(&worker, NULL, sync_main, NULL);
 	atomic_store(&running, !err);
@@ -149,9 +152,11 @@ static void sync_stop(struct shipd *sd)
 	consent_sync_stop(consent);
 	forget_stop(forget);
 	policy_sync_stop(policy);
+	access_log_stop(access_log);
 	consent = NULL;
 	forget = NULL;
 	policy = NULL;
+	access_log = NULL;
 }
 
 struct module {
