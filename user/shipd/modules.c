@@ -21,9 +21,8 @@
 #include "shipd.h"
 #include "store.h"
 
-#define EVTAPD_SOCKET "/run/evtap/evtap.sock"
-#define SYNC_TURN_NS  20000000L		  /* the sync thread's pause between polls */
-#define STOP_NS	      (10 * 1000000000LL) /* longer than evtapd takes to shred */
+#define SYNC_TURN_NS 20000000L		 /* the sync thread's pause between polls */
+#define STOP_NS	     (10 * 1000000000LL) /* longer than evtapd takes to shred */
 
 /*
  * Consent sync and forget run on a thread of their own: their KV round trips and evtapd calls
@@ -113,7 +112,7 @@ static int sync_start(struct shipd *sd)
 		.host = sd->host,
 		.data_dir = sd->data_dir,
 		.state_dir = sd->state_dir,
-		.socket = EVTAPD_SOCKET,
+		.socket = sd->evtapd_socket,
 		.accounts = shipd_accounts,
 		.stop_shipping = queue_stop,
 		.ctx = sd,
