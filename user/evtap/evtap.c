@@ -212,7 +212,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { .socket_path = "/run/evtap/evtap.sock", .format = "jsonl" };
+	struct cli cli = { .socket_path = REQUEST_SOCKET_DEFAULT, .format = "jsonl" };
 	int ret;
 
 	cli.req = json_object_new_object();

@@ -13,6 +13,7 @@
 #include "kpath.h"
 #include "metrics.h"
 #include "options.h"
+#include "request.h"
 #include "session.h"
 
 static int set_data_dir(struct daemon_config *cfg, const char *v)
@@ -291,7 +292,7 @@ void options_defaults(struct daemon_config *cfg)
 	fleet_conf_init(&cfg->fleet);
 	cfg->data_dir = "/var/lib/evtap";
 	cfg->key_dir = "/var/lib/evtap-keys";
-	cfg->socket_path = "/run/evtap/evtap.sock";
+	cfg->socket_path = REQUEST_SOCKET_DEFAULT;
 	cfg->user = "evtap";
 	cfg->level = EVTAP_LEVEL_CLASSES;
 	cfg->default_consent = EVTAP_DEFAULT_RECORD;

@@ -26,8 +26,11 @@ int outbox_open(const char *data_dir, gid_t ship_gid)
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* Again each start: a directory made before fleet mode, or by hand, is set right. */
-	if (fchown(fd, 0, ship_gid) || fchmod(fd, OUTBOX_MODE)) {
+	/*
+	 * Again each start: a directory made before fleet mode, or by hand, is set right. The owner
+	 * stays evtapd's user: after the privilege drop it could not give the directory to root.
+	 */
+	if (fchown(fd, (uid_t)-1, ship_gid) || fchmod(fd, OUTBOX_MODE)) {
 		int err = -errno;
 		close(fd);
 		return err;

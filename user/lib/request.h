@@ -9,6 +9,8 @@
 #include "purposes.h"
 
 #define REQUEST_MAX_BYTES 4096
+/* Where evtapd listens unless its socket key says otherwise. */
+#define REQUEST_SOCKET_DEFAULT "/run/evtap/evtap.sock"
 
 enum request_op {
 	REQ_STATUS,

@@ -100,7 +100,7 @@ int heartbeat_start(struct shipd *sd)
 {
 	int err;
 
-	host = (struct sync_host){ .nc = sd->nc, .host = sd->host, .socket = sd->socket };
+	host = (struct sync_host){ .nc = sd->nc, .host = sd->host, .socket = sd->evtapd_socket };
 	err = -pthread_create(&worker, NULL, heartbeat_main, NULL);
 	running = !err;
 	return err;

@@ -25,8 +25,8 @@
 #include "shipd.h"
 #include "store.h"
 
-#define SYNC_TURN_NS  20000000L		  /* the sync thread's pause between polls */
-#define STOP_NS	      (10 * 1000000000LL) /* longer than evtapd takes to shred */
+#define SYNC_TURN_NS 20000000L		 /* the sync thread's pause between polls */
+#define STOP_NS	     (10 * 1000000000LL) /* longer than evtapd takes to shred */
 
 /*
  * Consent sync and forget run on a thread of their own: their KV round trips and evtapd calls
@@ -120,7 +120,7 @@ static int sync_start(struct shipd *sd)
 		.host = sd->host,
 		.data_dir = sd->data_dir,
 		.state_dir = sd->state_dir,
-		.socket = sd->socket,
+		.socket = sd->evtapd_socket,
 		.accounts = shipd_accounts,
 		.stop_shipping = queue_stop,
 		.ctx = sd,

@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
+#include "request.h"
 #include "setup.h"
 
 static void usage(FILE *out)
@@ -24,7 +26,8 @@ static void usage(FILE *out)
 		"  --data-dir DIR      evtapd's store (/var/lib/evtap)\n"
 		"  --state-dir DIR     watermarks and status (the [fleet] ship-state-dir)\n"
 		"  --machine-id FILE   the host's id unless [fleet] host-id (/etc/machine-id)\n"
-		"  --socket PATH       evtapd's control socket (/run/evtap/evtap.sock)\n"
+		"  --socket PATH       evtapd's control socket (the file's [evtapd] socket, else\n"
+		"                      /run/evtap/evtap.sock)\n"
 		"  -v, --verbose       debug messages\n");
 }
 
@@ -44,8 +47,7 @@ int setup_options(struct setup_opts *o, int argc, char **argv)
 
 	*o = (struct setup_opts){ .config = "/etc/evtap/evtap.conf",
 				  .data_dir = "/var/lib/evtap",
-				  .machine_id = "/etc/machine-id",
-				  .socket = "/run/evtap/evtap.sock" };
+				  .machine_id = "/etc/machine-id" };
 	while ((c = getopt_long(argc, argv, "c:vh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -112,13 +114,56 @@ static int open_dirs(struct shipd *sd, char *err, size_t errlen)
 	return 0;
 }
 
+/* inih's handler for evtapd's section: its socket key, the one evtapd listens on. */
+static int on_evtapd_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct shipd *sd = user;
+
+	if (strcmp(section, "evtapd") || strcmp(name, "socket"))
+		return 1;
+	if (!*value || strlen(value) >= sizeof(sd->evtapd_socket))
+		return 0; /* ini_parse returns this line */
+	strcpy(sd->evtapd_socket, value);
+	return 1;
+}
+
+/*
+ * Where evtapd listens: the same file's [evtapd] socket, so that one setting moves both (two
+ * agents on one machine, in the VM suite), else evtapd's default.
+ */
+static int load_evtapd_socket(struct shipd *sd, const char *path, char *err, size_t errlen)
+{
+	int line;
+
+	strcpy(sd->evtapd_socket, REQUEST_SOCKET_DEFAULT);
+	line = ini_parse(path, on_evtapd_key, sd);
+	if (line < 0) {
+		snprintf(err, errlen, "%s: cannot read it again", path);
+		return -1;
+	}
+	if (line) {
+		snprintf(err, errlen,
+			 "%s:%d: bad value for socket: expected a path of 1 to %zu bytes", path,
+			 line, sizeof(sd->evtapd_socket) - 1);
+		return -1;
+	}
+	return 0;
+}
+
 static int load_conf(struct shipd *sd, const struct setup_opts *o, char *err, size_t errlen)
 {
 	char why[512];
 
 	fleet_conf_init(&sd->conf);
-	if (fleet_conf_load(&sd->conf, o->config, FLEET_NEED_PSEUDONYM_KEY, err, errlen))
+	if (fleet_conf_load(&sd->conf, o->config, FLEET_NEED_PSEUDONYM_KEY, err, errlen) ||
+	    load_evtapd_socket(sd, o->config, err, errlen))
 		return -1;
+	if (o->socket && snprintf(sd->evtapd_socket, sizeof(sd->evtapd_socket), "%s", o->socket) >=
+				 (int)sizeof(sd->evtapd_socket)) {
+		snprintf(err, errlen, "--socket: expected a path of 1 to %zu bytes",
+			 sizeof(sd->evtapd_socket) - 1);
+		return -1;
+	}
 	if (fleet_read_key(sd->conf.pseudonym_key, sd->pseudonym_key, why, sizeof(why))) {
 		snprintf(err, errlen, "pseudonym-key: %s", why);
 		return -1;
@@ -140,7 +185,6 @@ int setup_start(struct shipd *sd, const struct setup_opts *o, char *err, size_t 
 	if (sodium_init() < 0 || load_conf(sd, o, err, errlen))
 		return -1;
 	sd->data_dir = o->data_dir;
-	sd->socket = o->socket;
 	sd->state_dir = o->state_dir ? o->state_dir : sd->conf.ship_state_dir;
 	if (open_dirs(sd, err, errlen))
 		return -1;

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/un.h>
 #include <nats/nats.h>
 #include "fleet_conf.h"
 #include "fleet_names.h"
@@ -86,7 +87,8 @@ struct shipd {
 	struct fleet_conf conf;
 	const char *data_dir;
 	const char *state_dir;
-	const char *socket; /* evtapd's control socket */
+	/* evtapd's control socket: the config file's [evtapd] socket, as evtapd reads it */
+	char evtapd_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char host[FLEET_PSEUDONYM_LEN + 1];
 	unsigned char pseudonym_key[FLEET_KEY_LEN];
 	int data_fd, state_fd;
