@@ -168,6 +168,7 @@ include user/eraser/eraser.mk
 include user/central.mk
 include tests/fleet/sync.mk
 include tests/fleet/ship.mk
+include bench/fleet/fleet.mk
 
 demo:
 	./tests/deps.sh

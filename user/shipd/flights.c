@@ -87,6 +87,8 @@ static void settle_user(struct shipd *sd, struct ship_user *u)
 		u->fl_count--;
 		if (f.len)
 			sd->in_flight--;
+		if (f.len && sd->on_settled)
+			sd->on_settled(sd, &f);
 		if (f.state == FLIGHT_FAILED)
 			fail(sd, u, &f);
 		else

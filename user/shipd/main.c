@@ -7,10 +7,7 @@
 #include "log.h"
 #include "setup.h"
 
-#define SCAN_NS	  200000000LL  /* the data dir is listed again after this */
-#define REPORT_NS 1000000000LL /* status.json and metrics.prom */
-#define IDLE_NS	  20000000L    /* a turn that sent nothing sleeps this long */
-#define DRAIN_MS  3000	       /* at stop, for the acknowledgements still due */
+#define IDLE_NS 20000000L /* a turn that sent nothing sleeps this long */
 
 static volatile sig_atomic_t stopping;
 
@@ -28,36 +25,15 @@ static void catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/*
- * One turn: acknowledgements move the watermarks, the directories are looked at again now and
- * then, the sender sends what the bounds allow, the modules poll. Nothing here waits on the
- * network but a key's publish, which is bounded.
- */
 static void run(struct shipd *sd)
 {
-	int64_t next_scan = 0, next_report = 0, now;
 	struct timespec idle = { 0, IDLE_NS };
-	bool sent;
+	struct loop_times t = { 0 };
 
-	while (!stopping) {
-		now = clock_mono_ns();
-		flights_settle(sd, false);
-		if (now >= next_scan) {
-			users_scan(sd);
-			next_scan = now + SCAN_NS;
-		}
-		sent = publish_connected(sd) && send_all(sd, now);
-		modules_poll(sd, now);
-		if (now >= next_report) {
-			report_write(sd, false);
-			next_report = now + REPORT_NS;
-		}
-		if (!sent)
+	while (!stopping)
+		if (!loop_turn(sd, &t, clock_mono_ns()))
 			nanosleep(&idle, NULL);
-	}
-	publish_drain(sd, DRAIN_MS);
-	flights_settle(sd, true);
-	report_write(sd, true);
+	loop_finish(sd);
 }
 
 int main(int argc, char **argv)

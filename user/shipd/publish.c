@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "clock.h"
 #include "fleet_conn.h"
 #include "log.h"
 #include "shipd.h"
@@ -70,6 +71,7 @@ static void on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *
 		f = u ? flights_find(u, seq, off) : NULL;
 		if (f && f->state == FLIGHT_PENDING) {
 			f->state = pae ? FLIGHT_FAILED : FLIGHT_ACKED;
+			f->settled_ns = clock_mono_ns();
 			if (pae)
 				f->why = classify(pae->Err, pae->ErrCode);
 			if (pa && pa->Duplicate)
@@ -138,7 +140,9 @@ static struct flight *queue(struct shipd *sd, struct ship_user *u, uint64_t seq,
 	pthread_mutex_lock(&sd->lock);
 	f = flights_push(u);
 	if (f) {
-		*f = (struct flight){ .seq = seq, .off = b->offset, .len = b->len };
+		*f = (struct flight){
+			.seq = seq, .off = b->offset, .len = b->len, .sent_ns = clock_mono_ns()
+		};
 		sd->in_flight++;
 	}
 	pthread_mutex_unlock(&sd->lock);

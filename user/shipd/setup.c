@@ -171,17 +171,11 @@ static int load_conf(struct shipd *sd, const struct setup_opts *o, char *err, si
 	return host_pseudonym(sd, o->machine_id, err, errlen);
 }
 
-int setup_start(struct shipd *sd, const struct setup_opts *o, char *err, size_t errlen)
+int setup_ship(struct shipd *sd, const struct setup_opts *o, char *err, size_t errlen)
 {
 	memset(sd, 0, sizeof(*sd));
 	sd->data_fd = sd->state_fd = -1;
 	pthread_mutex_init(&sd->lock, NULL);
-	if (geteuid() == 0) {
-		snprintf(err, errlen,
-			 "refusing to run as root: run as the ship user, whom the "
-			 "store's key dir, consent and audit log are closed to");
-		return -1;
-	}
 	if (sodium_init() < 0 || load_conf(sd, o, err, errlen))
 		return -1;
 	sd->data_dir = o->data_dir;
@@ -194,7 +188,20 @@ int setup_start(struct shipd *sd, const struct setup_opts *o, char *err, size_t 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (publish_open(sd, err, errlen))
+	return publish_open(sd, err, errlen);
+}
+
+int setup_start(struct shipd *sd, const struct setup_opts *o, char *err, size_t errlen)
+{
+	if (geteuid() == 0) {
+		memset(sd, 0, sizeof(*sd));
+		sd->data_fd = sd->state_fd = -1;
+		snprintf(err, errlen,
+			 "refusing to run as root: run as the ship user, whom the "
+			 "store's key dir, consent and audit log are closed to");
+		return -1;
+	}
+	if (setup_ship(sd, o, err, errlen))
 		return -1;
 	if (modules_start(sd)) {
 		snprintf(err, errlen, "a module did not start");

@@ -19,6 +19,12 @@ int setup_options(struct setup_opts *o, int argc, char **argv);
 
 /* Everything up to a connection that is trying. Returns 0, or -1 with err saying why. */
 int setup_start(struct shipd *sd, const struct setup_opts *o, char *err, size_t errlen);
+/*
+ * What setup_start does but the root check and the modules (consent sync, forget): the
+ * shipping alone, for the fleet benchmark's simulated agents (bench/fleet/). setup_stop
+ * undoes it.
+ */
+int setup_ship(struct shipd *sd, const struct setup_opts *o, char *err, size_t errlen);
 void setup_stop(struct shipd *sd);
 
 #endif /* EVTAP_SHIPD_SETUP_H */

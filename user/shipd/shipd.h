@@ -44,6 +44,7 @@ struct flight {
 	uint32_t len; /* header and payload; 0 for a mark */
 	enum flight_state state;
 	enum ship_error why; /* when failed */
+	int64_t sent_ns, settled_ns; /* monotonic: handed to libnats, acknowledged or failed */
 };
 
 struct ship_pos {
@@ -105,6 +106,8 @@ struct shipd {
 	struct shipd_counters c;
 	uint8_t report_hash[16]; /* of what the status said when last written */
 	int64_t report_at;
+	/* Called by the loop for each block's flight it settles; NULL in evtap-shipd (the bench). */
+	void (*on_settled)(struct shipd *sd, const struct flight *f);
 };
 
 /* users.c: the data dir's users, their pseudonyms, segments and backlog. */
@@ -147,6 +150,14 @@ bool keyship_ready(struct shipd *sd, struct ship_user *u);
 void report_write(struct shipd *sd, bool final);
 /* The reason's name in status.json, the metrics and the heartbeat: "timeout", ... */
 const char *ship_error_name(enum ship_error e);
+
+/* loop.c: the loop's turn (false if it sent nothing: the caller idles), and its end. */
+struct loop_times {
+	int64_t next_scan, next_report; /* monotonic ns */
+};
+bool loop_turn(struct shipd *sd, struct loop_times *t, int64_t now);
+/* At stop: waits for the acknowledgements due, writes the watermarks and the final report. */
+void loop_finish(struct shipd *sd);
 
 /*
  * modules.c: steps other parts of shipd run in the loop over the same connection (consent
