@@ -4,7 +4,7 @@
 # forget, policy, the access log's mirror), and one evtapd over the kernel layer's double per
 # machine. Included by the top Makefile.
 
-SYNC_OBJS := $(call objs_of,user/shipd/sync.c user/shipd/consent_sync.c user/shipd/forget.c \\
+SYNC_OBJS := $(call objs_of,user/shipd/sync.c user/shipd/consent_sync.c user/shipd/forget.c \
 	user/shipd/policy_sync.c user/shipd/access_log.c)
 
 $(BUILD)/fleet-tests/evtap-syncdrive: tests/fleet/syncdrive.c $(SYNC_OBJS) \
@@ -33,5 +33,5 @@ test-fleet-policy: test-fleet-consent $(BUILD)/evtap-fleet $(BUILD)/fleet/evtap-
 # The fleet-health suite (tests/fleet/health.sh): the real shipper and evtap-fleet, one evtapd
 # over the double, and the stream's reader of the fleet-ship suite.
 .PHONY: test-fleet-health
-test-fleet-health: $(BUILD)/fleet-tests/evtap-test-hostd $(BUILD)/evtap-shipd $(BUILD)/evtap-fleet \\
+test-fleet-health: $(BUILD)/fleet-tests/evtap-test-hostd $(BUILD)/evtap-shipd $(BUILD)/evtap-fleet \
 \t\t   $(BUILD)/evtap $(BUILD)/tests/evtap-ship-check
