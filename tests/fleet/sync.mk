@@ -34,4 +34,4 @@ test-fleet-policy: test-fleet-consent $(BUILD)/evtap-fleet $(BUILD)/fleet/evtap-
 # over the double, and the stream's reader of the fleet-ship suite.
 .PHONY: test-fleet-health
 test-fleet-health: $(BUILD)/fleet-tests/evtap-test-hostd $(BUILD)/evtap-shipd $(BUILD)/evtap-fleet \
-\t\t   $(BUILD)/evtap $(BUILD)/tests/evtap-ship-check
+		   $(BUILD)/evtap $(BUILD)/tests/evtap-ship-check
