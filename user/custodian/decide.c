@@ -13,6 +13,7 @@
 #include "custodian.h"
 #include "evtap.h"
 #include "names.h"
+#include "policy.h"
 
 /* The value of key in bucket, or NULL when it has none; the caller frees it. */
 static char *kv_value(kvStore *kv, const char *key)
@@ -26,13 +27,18 @@ static char *kv_value(kvStore *kv, const char *key)
 	return v;
 }
 
-/* Whether purpose is a name in "name:description,name:description" (or a bare "name,..."). */
+/*
+ * Whether the fleet's policy declares purpose. The value is read with the policy's own parser,
+ * as evtap-fleet checked it: a value that does not parse declares nothing.
+ */
 static int purpose_declared(const char *list, const char *purpose)
 {
-	size_t n = strlen(purpose);
+	struct policy_values v = { 0 };
 
-	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (!strncmp(p, purpose, n) && (p[n] == ':' || p[n] == ',' || !p[n]))
+	if (!list || policy_parse(&v, POLICY_PURPOSES, list))
+		return 0;
+	for (int i = 0; i < v.npurposes; i++)
+		if (!strcmp(v.purposes[i].name, purpose))
 			return 1;
 	return 0;
 }
@@ -97,11 +103,14 @@ static const char *person_why(struct custodian *c, const struct release_req *r, 
 
 static int fleet_level(struct custodian *c)
 {
-	char *v = kv_value(c->policy, "level");
-	int level = v ? evtap_level_parse(v) : EVTAP_LEVEL_FULL;
+	struct policy_values v = { 0 };
+	char *value = kv_value(c->policy, "level");
+	int given = value != NULL, bad = given && policy_parse(&v, POLICY_LEVEL, value);
 
-	free(v);
-	return level < 0 ? EVTAP_LEVEL_OFF : level;
+	free(value);
+	if (bad)
+		return EVTAP_LEVEL_OFF; /* a level that does not parse releases nothing */
+	return given ? v.level : EVTAP_LEVEL_FULL;
 }
 
 const char *decide(struct custodian *c, const struct release_req *r, int *level)
