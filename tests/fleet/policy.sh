@@ -178,3 +178,12 @@ check policy_no_crash sh -c "kill -0 ${PIDS[1]} && kill -0 ${PIDS[3]}"
 fleet_stop
 sleep 1
 check policy_kept_while_the_broker_is_down setting A level full fleet
+
+# --- Stopped as SIGTERM stops them: clean, also under SANITIZE=1. ---
+for p in "${PIDS[@]}"; do
+	stop "$p"
+done
+PIDS=()
+cat "$W"/*.log >"$W/last"
+check policy_stops_cleanly sh -c "! grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' \
+	-e 'ERROR: LeakSanitizer' '$W/last'"
