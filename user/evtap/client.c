@@ -50,8 +50,11 @@ static int get_bool(json_object *o, const char *key)
 static void print_setting(const char *key, json_object *s)
 {
 	const char *source = get_str(s, "source"), *fleet = get_str(s, "fleet");
+	const char *unit = strcmp(key, "time-granularity") ? "" : " ms";
+	char value[64];
 
-	printf("  %-17s %-8s ", key, get_str(s, "value"));
+	snprintf(value, sizeof(value), "%s%s", get_str(s, "value"), unit);
+	printf("  %-17s %-8s ", key, value);
 	if (!strcmp(source, "fleet"))
 		printf("the fleet's (evtap-policy revision %s, %s)", get_str(s, "revision"),
 		       get_str(s, "time"));
@@ -60,7 +63,7 @@ static void print_setting(const char *key, json_object *s)
 	else
 		printf("evtapd's default");
 	if (get_bool(s, "lowered"))
-		printf(": lowers the fleet's %s", fleet);
+		printf(": lowers the fleet's %s%s", fleet, unit);
 	putchar('\n');
 }
 
