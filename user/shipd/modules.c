@@ -22,8 +22,8 @@
 #include "shipd.h"
 #include "store.h"
 
-#define SYNC_TURN_NS  20000000L		  /* the sync thread's pause between polls */
-#define STOP_NS	      (10 * 1000000000LL) /* longer than evtapd takes to shred */
+#define SYNC_TURN_NS 20000000L		 /* the sync thread's pause between polls */
+#define STOP_NS	     (10 * 1000000000LL) /* longer than evtapd takes to shred */
 
 /*
  * Consent sync and forget run on a thread of their own: their KV round trips and evtapd calls
