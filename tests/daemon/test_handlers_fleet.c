@@ -329,7 +329,8 @@ static void test_fleet_health(void)
 		CHECK(strstr(answer, "only evtap-shipd"), "as %u: %s", others[i], answer);
 		CHECK_EQ(h.d.stats.requests_refused, refused + 1);
 		harness_audit_last(&h, audit, sizeof(audit));
-		CHECK(strstr(audit, "\"op\":\"fleet-health\"") && !strstr(audit, "\"result\":\"ok\""),
+		CHECK(strstr(audit, "\"op\":\"fleet-health\"") &&
+			      !strstr(audit, "\"result\":\"ok\""),
 		      "%s", audit);
 	}
 	harness_stop(&h);

@@ -26,8 +26,12 @@ static json_object *build(json_object *evtapd)
 	struct heartbeat_in in = {
 		.interval_s = 30,
 		.evtapd = evtapd,
-		.c = { .shipped_blocks = 11, .shipped_bytes = 12, .reconnects = 13,
-		       .expired_segments = 14, .damaged = 15, .backlog_bytes = 16 },
+		.c = { .shipped_blocks = 11,
+		       .shipped_bytes = 12,
+		       .reconnects = 13,
+		       .expired_segments = 14,
+		       .damaged = 15,
+		       .backlog_bytes = 16 },
 		.in_flight = 17,
 		.connected = true,
 		.last_error = "timeout",
@@ -91,8 +95,9 @@ static void test_no_uid_or_name(void)
 {
 	json_object *e = json_tokener_parse(answer), *hb = build(e);
 	const char *text = json_object_to_json_string(hb);
-	static const char *const never[] = { "1000", "1001", "1002", "alice", "Alice", "uid",
-					     "user" };
+	static const char *const never[] = {
+		"1000", "1001", "1002", "alice", "Alice", "uid", "user"
+	};
 
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
 		CHECK(!strstr(text, never[i]), "'%s' in %s", never[i], text);

@@ -25,7 +25,8 @@ static const char *field_str(json_object *o, const char *a, const char *b)
 	json_object *v = NULL;
 
 	if (!o || !json_object_object_get_ex(o, a, &v) ||
-	    (b && !json_object_object_get_ex(v, b, &v)) || !json_object_is_type(v, json_type_string))
+	    (b && !json_object_object_get_ex(v, b, &v)) ||
+	    !json_object_is_type(v, json_type_string))
 		return "?";
 	return json_object_get_string(v);
 }

@@ -74,8 +74,8 @@ int fileio_replace(int dir_fd, const char *name, const void *buf, size_t len, mo
 	return replace(dir_fd, name, buf, len, mode, gid, true);
 }
 
-int fileio_replace_volatile(int dir_fd, const char *name, const void *buf, size_t len,
-			    mode_t mode, gid_t gid)
+int fileio_replace_volatile(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode,
+			    gid_t gid)
 {
 	return replace(dir_fd, name, buf, len, mode, gid, false);
 }

@@ -40,7 +40,7 @@ int fileio_replace(int dir_fd, const char *name, const void *buf, size_t len, mo
  * elsewhere: readers see the old file or the new one, never a torn one, but after a crash it
  * may hold an older content, or none. Returns 0 or a negative errno.
  */
-int fileio_replace_volatile(int dir_fd, const char *name, const void *buf, size_t len,
-			    mode_t mode, gid_t gid);
+int fileio_replace_volatile(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode,
+			    gid_t gid);
 
 #endif /* EVTAP_FILEIO_H */

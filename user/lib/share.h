@@ -14,10 +14,10 @@
 #include <sys/types.h>
 #include "keys.h"
 
-#define SHARE_KEY_NAME	"key.sealed"
+#define SHARE_KEY_NAME	   "key.sealed"
 #define SHARE_DURABLE_NAME "durable"
-#define SHARE_DIR_MODE	0750
-#define SHARE_FILE_MODE 0640
+#define SHARE_DIR_MODE	   0750
+#define SHARE_FILE_MODE	   0640
 
 struct store_share {
 	gid_t gid; /* the ship group */

@@ -384,8 +384,8 @@ static void user_settle_earlier_runs(struct store *st, struct store_user *u, int
 		seg_name(name, u->next_seq - 1);
 		fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0 || fileio.fsync(fd)) {
-			log_warn("store: %s/%" PRIu32 "/%s: %m: not shipped until it is", st->data_dir,
-				 u->uid, name);
+			log_warn("store: %s/%" PRIu32 "/%s: %m: not shipped until it is",
+				 st->data_dir, u->uid, name);
 			if (fd >= 0)
 				close(fd);
 			return;

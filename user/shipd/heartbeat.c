@@ -53,9 +53,10 @@ static int put(kvStore *kv, struct heartbeat_in *in)
 {
 	json_object *o = heartbeat_json(in);
 	uint64_t rev = 0;
-	natsStatus s = o ? kvStore_PutString(&rev, kv, host.host,
-					     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN))
-			 : NATS_NO_MEMORY;
+	natsStatus s =
+		o ? kvStore_PutString(&rev, kv, host.host,
+				      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN))
+		  : NATS_NO_MEMORY;
 
 	json_object_put(o);
 	if (s != NATS_OK)

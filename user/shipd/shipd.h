@@ -56,11 +56,11 @@ struct ship_user {
 	uint32_t uid;
 	char person[FLEET_PSEUDONYM_LEN + 1];
 	int dir_fd;
-	struct ship_pos wm;   /* everything before it is acknowledged, durably */
-	struct ship_pos next; /* the next block to send */
+	struct ship_pos wm;	 /* everything before it is acknowledged, durably */
+	struct ship_pos next;	 /* the next block to send */
 	struct ship_pos durable; /* evtapd's durable position (share.h): nothing beyond it */
-	int seg_fd;	      /* next.seq's segment, -1 until opened */
-	uint64_t *seqs;	      /* the user's segments at the last scan, ascending */
+	int seg_fd;		 /* next.seq's segment, -1 until opened */
+	uint64_t *seqs;		 /* the user's segments at the last scan, ascending */
 	size_t n_seqs;
 	char key_hash[33];	   /* of the sealed key last published, "" for none */
 	struct timespec key_mtime; /* key.sealed's when it was last found published */
