@@ -64,16 +64,16 @@ static int remember(struct access_log *al, uint64_t seq)
 static int load(struct access_log *al)
 {
 	FILE *f = fdopen(dup(al->fd), "r");
-	char line[ACCESS_LINE_MAX + 2], err[128];
 	struct access_entry e;
+	char *line = NULL, err[128];
+	size_t cap = 0;
 	off_t whole = 0;
-	size_t n;
+	ssize_t n;
 
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		n = strlen(line);
-		if (!n || line[n - 1] != '\n')
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] != '\n')
 			break;
 		whole += (off_t)n;
 		line[n - 1] = '\0';
@@ -83,6 +83,7 @@ static int load(struct access_log *al)
 		else if (!stored(al, e.seq) && remember(al, e.seq))
 			break;
 	}
+	free(line);
 	fclose(f);
 	return ftruncate(al->fd, whole) ? -errno : 0;
 }
