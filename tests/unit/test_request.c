@@ -35,6 +35,10 @@ static void test_valid_requests(void)
 	CHECK_EQ(req.since_ns, 5);
 	CHECK_EQ(req.until_ns, 9);
 	CHECK_EQ(req.all_users, 1);
+	CHECK_EQ(parse("{\"op\":\"access-log\",\"uid\":1000}", &req, err), 0);
+	CHECK_EQ(req.op, REQ_ACCESS_LOG);
+	CHECK_EQ(req.uid, 1000);
+	CHECK(!strcmp(request_op_name(REQ_ACCESS_LOG), "access-log"));
 }
 
 /* The fleet's requests: the whole choice with its time, for a named user; nothing missing. */

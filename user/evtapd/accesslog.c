@@ -37,11 +37,12 @@ static void print_entry(FILE *out, const struct access_entry *e)
 
 int accesslog_stream(FILE *out, const char *state_dir, uint32_t uid)
 {
-	char path[PATH_MAX], line[ACCESS_LINE_MAX + 2], err[128];
+	char path[PATH_MAX], *line = NULL, err[128];
 	struct access_entry e;
 	long long entries = 0;
+	size_t cap = 0;
+	ssize_t n;
 	FILE *in;
-	size_t n;
 	int bad;
 
 	snprintf(path, sizeof(path), "%s/%s", state_dir, ACCESS_FILE);
@@ -56,8 +57,7 @@ int accesslog_stream(FILE *out, const char *state_dir, uint32_t uid)
 		trailer(out, 0, NULL, strerror(-ret));
 		return ret;
 	}
-	while (fgets(line, sizeof(line), in)) {
-		n = strlen(line);
+	while ((n = getline(&line, &cap, in)) > 0) {
 		if (line[n - 1] != '\n')
 			break; /* being written, or not the shipper's: not an entry */
 		line[n - 1] = '\0';
@@ -69,6 +69,7 @@ int accesslog_stream(FILE *out, const char *state_dir, uint32_t uid)
 		}
 	}
 	bad = ferror(in);
+	free(line);
 	fclose(in);
 	trailer(out, entries, NULL, bad ? "read error" : NULL);
 	return bad ? -EIO : 0;

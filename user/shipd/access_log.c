@@ -64,16 +64,16 @@ static int remember(struct access_log *al, uint64_t seq)
 static int load(struct access_log *al)
 {
 	FILE *f = fdopen(dup(al->fd), "r");
-	char line[ACCESS_LINE_MAX + 2], err[128];
 	struct access_entry e;
+	char *line = NULL, err[128];
+	size_t cap = 0;
 	off_t whole = 0;
-	size_t n;
+	ssize_t n;
 
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		n = strlen(line);
-		if (!n || line[n - 1] != '\n')
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] != '\n')
 			break;
 		whole += (off_t)n;
 		line[n - 1] = '\0';
@@ -81,9 +81,14 @@ static int load(struct access_log *al)
 			log_warn("%s/%s: a line is not an entry (%s); skipped", al->h->state_dir,
 				 ACCESS_FILE, err);
 		else if (!stored(al, e.seq) && remember(al, e.seq))
+			n = -ENOMEM;
+		if (n < 0)
 			break;
 	}
+	free(line);
 	fclose(f);
+	if (n == -ENOMEM)
+		return -ENOMEM;
 	return ftruncate(al->fd, whole) ? -errno : 0;
 }
 
@@ -100,9 +105,11 @@ int access_log_start(struct access_log **out, const struct sync_host *h)
 	al->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	err = al->fd < 0 ? -errno : load(al);
 	if (err) {
-		log_err("%s: %s", path, strerror(-err));
-		access_log_stop(al);
-		return err;
+		/* Shipping goes on; the feed keeps the records until the file can be written. */
+		log_err("%s: %s: the access log is not mirrored", path, strerror(-err));
+		if (al->fd >= 0)
+			close(al->fd);
+		al->fd = -1;
 	}
 	*out = al;
 	return 0;
@@ -224,7 +231,7 @@ void access_log_poll(struct access_log *al)
 {
 	natsMsg *m = NULL;
 
-	if (!sync_connected(al->h) || (!al->sub && bind_feed(al)))
+	if (al->fd < 0 || !sync_connected(al->h) || (!al->sub && bind_feed(al)))
 		return;
 	for (int i = 0; i < BATCH; i++) {
 		if (natsSubscription_NextMsg(&m, al->sub, NEXT_WAIT_MS) != NATS_OK)

@@ -20,7 +20,11 @@
 
 struct access_log;
 
-/* Reads what the mirror holds (a torn last line is cut off). h must outlive the module. */
+/*
+ * Reads what the mirror holds (a torn last line is cut off). h must outlive the module.
+ * Returns 0, or -ENOMEM; a mirror that cannot be opened or read is logged and the module does
+ * nothing (the feed keeps the records for a later start).
+ */
 int access_log_start(struct access_log **out, const struct sync_host *h);
 void access_log_poll(struct access_log *al);
 void access_log_stop(struct access_log *al);
