@@ -155,11 +155,12 @@ eraser_start() {
 	fleet_bg ERASER "$FLEET_WORK/eraser.log" evtap-erase -c "$(fleet_role_conf eraser)"
 }
 
-# pull_run PURPOSE OUT: evtap-pull until 3 s without a message; its summary line in
-# $FLEET_WORK/pull.out, its exit status in PULL_RC.
+# pull_run PURPOSE OUT: evtap-pull until 10 s without a message (counted from its start, and
+# under TCG its connect alone can take seconds); its summary line in $FLEET_WORK/pull.out, its
+# exit status in PULL_RC.
 pull_run() {
 	mkdir -p "$2"
-	evtap-pull -c "$(fleet_role_conf pipeline)" --purpose "$1" --out "$2" --idle-exit 3 \
+	evtap-pull -c "$(fleet_role_conf pipeline)" --purpose "$1" --out "$2" --idle-exit 10 \
 		>"$FLEET_WORK/pull.out" 2>>"$FLEET_WORK/pull.log" 3>&-
 	PULL_RC=$?
 }
