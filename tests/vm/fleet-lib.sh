@@ -59,12 +59,13 @@ fleet_up() {
 	mkdir -p "$FLEET_WORK"
 	_hosts=
 	for h in "$@"; do _hosts="$_hosts --host $h"; done
-	evtap-fleet init --servers "$FLEET_URL" --dir "$FLEET_DIR" $_hosts >"$FLEET_WORK/init.out" 2>&1 ||
-		return 1
+	evtap-fleet init --servers "$FLEET_URL" --dir "$FLEET_DIR" $_hosts \
+		>"$FLEET_WORK/init.out" 2>&1 || return 1
 	cp "$FLEET_DIR/fleet-accounts.conf" "$FLEET_WORK/"
 	cat >"$FLEET_WORK/nats.conf" <<EOF
 server_name: guest
 listen: 127.0.0.1:4222
+http: 127.0.0.1:8222
 jetstream { store_dir: "$FLEET_WORK/js" }
 include "fleet-accounts.conf"
 EOF
@@ -128,8 +129,9 @@ agent_start() {
 # ship_user STATE-DIR UID: "SHIPPED BACKLOG IN-FLIGHT" of that user, from the shipper's
 # status.json.
 ship_user() {
-	sed -n "s/.*\"$2\":{\"shipped_blocks\":\([0-9]*\),\"shipped_bytes\":[0-9]*,\"backlog_bytes\":\([0-9]*\),\"in_flight\":\([0-9]*\).*/\1 \2 \3/p" \
-		"$1/status.json" 2>/dev/null
+	_n='\([0-9]*\)'
+	_re="\"$2\":{\"shipped_blocks\":$_n,\"shipped_bytes\":[0-9]*,\"backlog_bytes\":$_n"
+	sed -n "s/.*$_re,\"in_flight\":$_n.*/\1 \2 \3/p" "$1/status.json" 2>/dev/null
 }
 
 # shipped STATE-DIR UID: the shipper has sent all of that user's store, and all of it is
@@ -151,8 +153,10 @@ custodian_start() {
 	wait_for 60 "grep -q answering $FLEET_WORK/custodian.log"
 }
 
+# The eraser, once the server lists its connection (its monitoring port, connz).
 eraser_start() {
 	fleet_bg ERASER "$FLEET_WORK/eraser.log" evtap-erase -c "$(fleet_role_conf eraser)"
+	wait_for 60 "wget -qO- http://127.0.0.1:8222/connz | grep -q '\"name\": *\"evtap-erase\"'"
 }
 
 # pull_run PURPOSE OUT: evtap-pull until 10 s without a message (counted from its start, and

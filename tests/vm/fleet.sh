@@ -34,7 +34,8 @@ as() {
 seat() {
 	echo "$3" >"$1.tmp" && mv "$1.tmp" "$1"
 	if [ -n "$3" ]; then
-		wait_for 10 "evtap --socket $2 status --json --user $3 | grep -q '\"locked\": *false'"
+		wait_for 10 "evtap --socket $2 status --json --user $3 |
+			grep -q '\"locked\": *false'"
 	else
 		wait_for 10 "! evtap --socket $2 status --json --user 1000 | grep -q '\"seat\"'"
 	fi
@@ -81,7 +82,7 @@ HA=$(fleet_host machine-a) HB=$(fleet_host machine-b)
 echo 1001 >$SEAT_A
 : >$SEAT_B
 custodian_start || fail custodian "$(cat $FLEET_WORK/custodian.log)"
-eraser_start
+eraser_start || fail eraser "$(cat $FLEET_WORK/eraser.log)"
 for m in "A machine-a $DATA" "B machine-b $DATA_B $SOCK_B"; do
 	set -- $m
 	agent_start $1 $2 $3 "${4:-}" "file:/run/seat-$1" && continue
@@ -93,7 +94,8 @@ done
 # The shipper takes evtapd's socket from the [evtapd] section of its file, checked there.
 sed '1a socket =' /etc/evtap/A.conf >/etc/evtap/bad.conf
 check fleet-shipd-bad-socket-names-the-line sh -c "su -s /bin/sh evtap-ship -c \
-	'evtap-shipd -c /etc/evtap/bad.conf' 2>&1 | grep -q '/etc/evtap/bad.conf:2: bad value for socket'"
+	'evtap-shipd -c /etc/evtap/bad.conf' 2>&1 |
+	grep -q '/etc/evtap/bad.conf:2: bad value for socket'"
 check fleet-shipd-own-pid wait_for 10 "grep -qx evtap-shipd /proc/$SHIPD_B/comm"
 
 # --- The others, on A through uinput: bob types; carol and dave type, then carol opts out and
@@ -173,8 +175,8 @@ check_eq fleet-pull-under-her-pseudonym 0 \
 check_eq fleet-pull-at-her-level-full key "$(cat $OUT/$ALICE/*.jsonl |
 	sed 's/.*"kind":"\([a-z]*\)".*/\1/' | sort -u)"
 fleet_op admin dump EVTAP_AUDIT evtap.v1.audit.$ALICE >/tmp/audit.alice
-check fleet-release-audited-at-full grep -q "\"purpose\":\"$PURPOSE\".*\"released\":true,\"level\":\"full\"" \
-	/tmp/audit.alice
+check fleet-release-audited-at-full \
+	grep -q "\"purpose\":\"$PURPOSE\".*\"released\":true,\"level\":\"full\"" /tmp/audit.alice
 check_eq fleet-pull-bob "bob" "$(typed $OUT $BOB)"
 for p in "carol $CAROL opted out" "dave $DAVE purpose excluded"; do
 	set -- $p
@@ -182,7 +184,8 @@ for p in "carol $CAROL opted out" "dave $DAVE purpose excluded"; do
 	fleet_op admin dump EVTAP_AUDIT evtap.v1.audit.$2 >/tmp/audit.$1
 	name=$1
 	shift 2
-	check "fleet-refusal-audited-$name" grep -q "\"released\":false,\"why\":\"$*\"" /tmp/audit.$name
+	check "fleet-refusal-audited-$name" grep -q "\"released\":false,\"why\":\"$*\"" \
+		/tmp/audit.$name
 done
 
 # --- Forget: bob types more, which the pipeline has not read; alice forgets on A. ---
@@ -194,8 +197,10 @@ check fleet-bob-later-shipped wait_for 30 "shipped $STATE_A 1001"
 as alice A forget >/dev/null
 receipts() {
 	as alice "$1" forget --status --json | tr -d ' \n' >/tmp/forget.$1
-	grep -q '"purged":true' /tmp/forget.$1 && grep -q "\"machine\":\"$HA\",\"what\":\"local-shred\"" \
-		/tmp/forget.$1 && grep -q "\"machine\":\"$HB\",\"what\":\"local-shred\"" /tmp/forget.$1
+	for r in '"purged":true' "\"machine\":\"$HA\",\"what\":\"local-shred\"" \
+		"\"machine\":\"$HB\",\"what\":\"local-shred\""; do
+		grep -q "$r" /tmp/forget.$1 || return 1
+	done
 }
 timed fleet-forget-receipts-from-both-machines-and-the-purge 60 "receipts A"
 check fleet-forget-status-on-B receipts B
