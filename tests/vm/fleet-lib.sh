@@ -70,7 +70,7 @@ jetstream { store_dir: "$FLEET_WORK/js" }
 include "fleet-accounts.conf"
 EOF
 	fleet_bg NATS "$FLEET_WORK/nats.log" nats-server -c "$FLEET_WORK/nats.conf"
-	wait_for 60 "grep -q 'Server is ready' $FLEET_WORK/nats.log" || return 1
+	wait_for 120 "grep -q 'Server is ready' $FLEET_WORK/nats.log" || return 1
 	evtap-fleet init --servers "$FLEET_URL" --dir "$FLEET_DIR" >>"$FLEET_WORK/init.out" 2>&1
 }
 
