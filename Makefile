@@ -170,9 +170,10 @@ include tests/fleet/sync.mk
 include tests/fleet/ship.mk
 include bench/fleet/fleet.mk
 
+# The demo's fleet part reads the broker with the fleet suite's one-operation client.
 demo:
 	./tests/deps.sh
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/fleet/evtap-fleet-op
 	./vmtest/demo
 
 # The benchmark's programs, in build/bench/ so that the VM ships them on PATH; evtest is

@@ -129,6 +129,41 @@ static int op_dump(natsConnection *nc, jsCtx *js, char **argv)
 	return 0;
 }
 
+/*
+ * Prints each message of STREAM as "SEQ SUBJECT SIZE" and its headers as KEY=VALUE: what the
+ * broker sees besides the payload, for the VM suite's checks and the demo.
+ */
+static int op_list(natsConnection *nc, jsCtx *js, char **argv)
+{
+	jsStreamInfo *si = NULL;
+	uint64_t first, last;
+
+	if (js_GetStreamInfo(&si, js, argv[0], NULL, NULL) != NATS_OK)
+		return 1;
+	first = si->State.FirstSeq;
+	last = si->State.LastSeq;
+	jsStreamInfo_Destroy(si);
+	for (uint64_t seq = first; seq && seq <= last; seq++) {
+		natsMsg *m = NULL;
+		const char **keys = NULL;
+		const char *value;
+		int n = 0;
+
+		if (js_GetMsg(&m, js, argv[0], seq, NULL, NULL) != NATS_OK)
+			continue; /* purged */
+		printf("%llu %s %d", (unsigned long long)seq, natsMsg_GetSubject(m),
+		       natsMsg_GetDataLength(m));
+		if (natsMsgHeader_Keys(m, &keys, &n) == NATS_OK)
+			for (int i = 0; i < n; i++)
+				if (natsMsgHeader_Get(m, keys[i], &value) == NATS_OK)
+					printf(" %s=%s", keys[i], value);
+		printf("\n");
+		free((void *)keys);
+		natsMsg_Destroy(m);
+	}
+	return 0;
+}
+
 static int op_rmconsumer(natsConnection *nc, jsCtx *js, char **argv)
 {
 	return js_DeleteConsumer(js, argv[0], argv[1], NULL, NULL) == NATS_OK ? 0 : 1;
@@ -340,6 +375,7 @@ static const struct op ops[] = {
 	{ "get", 2, op_get, "STREAM SEQ", 0 },
 	{ "info", 1, op_info, "STREAM", 0 },
 	{ "dump", 2, op_dump, "STREAM SUBJECT", 0 },
+	{ "list", 1, op_list, "STREAM", 0 },
 	{ "rmconsumer", 2, op_rmconsumer, "STREAM DURABLE", 0 },
 	{ "purge", 2, op_purge, "STREAM SUBJECT|-", 0 },
 	{ "mkstream", 2, op_mkstream, "STREAM SUBJECT", 0 },

@@ -138,7 +138,7 @@ static int load_evtapd_socket(struct shipd *sd, const char *path, char *err, siz
 	strcpy(sd->evtapd_socket, REQUEST_SOCKET_DEFAULT);
 	line = ini_parse(path, on_evtapd_key, sd);
 	if (line < 0) {
-		snprintf(err, errlen, "%s: cannot read it again", path);
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
 	if (line) {
