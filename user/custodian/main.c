@@ -45,19 +45,36 @@ static int bind_all(struct custodian *c)
 	return 0;
 }
 
+/*
+ * Subscribes once the connection is up: a subscription asked for while the first connect is
+ * still being tried fails, and once made the library keeps it across reconnects.
+ */
+static int subscribe(struct custodian *c, natsSubscription **sub)
+{
+	if (*sub)
+		return 0;
+	if (natsConnection_SubscribeSync(sub, c->nc, FLEET_SUBJECT_RELEASE) != NATS_OK) {
+		*sub = NULL;
+		return -1;
+	}
+	log_info("answering %s", FLEET_SUBJECT_RELEASE);
+	return 0;
+}
+
 /* Requests wait in the subscription while the buckets are not bound yet. */
-static void run(struct custodian *c, natsSubscription *sub)
+static void run(struct custodian *c, natsSubscription **sub)
 {
 	natsMsg *m;
 
 	while (!stopping) {
-		if (natsConnection_Status(c->nc) != NATS_CONN_STATUS_CONNECTED || bind_all(c)) {
+		if (natsConnection_Status(c->nc) != NATS_CONN_STATUS_CONNECTED ||
+		    subscribe(c, sub) || bind_all(c)) {
 			nats_Sleep(POLL_MS);
 			continue;
 		}
 		forget_poll(c);
 		m = NULL;
-		if (natsSubscription_NextMsg(&m, sub, POLL_MS) == NATS_OK) {
+		if (natsSubscription_NextMsg(&m, *sub, POLL_MS) == NATS_OK) {
 			release_handle(c, m);
 			natsMsg_Destroy(m);
 		}
@@ -74,7 +91,7 @@ static int load_key(struct custodian *c, const char *path, char *err, size_t len
 	return crypto_scalarmult_base(c->pk, c->sk) ? -1 : 0;
 }
 
-static int setup(struct custodian *c, const char *conf, const char *key, natsSubscription **sub)
+static int setup(struct custodian *c, const char *conf, const char *key)
 {
 	struct fleet_conf fc;
 	char err[1024];
@@ -85,10 +102,6 @@ static int setup(struct custodian *c, const char *conf, const char *key, natsSub
 	      load_key(c, key, err, sizeof(err)) ||
 	      fleet_connect(&c->nc, &fc, "evtap-custodian", FLEET_CONNECT_RETRY, err, sizeof(err));
 	fleet_conf_free(&fc);
-	if (!ret && natsConnection_SubscribeSync(sub, c->nc, FLEET_SUBJECT_RELEASE) != NATS_OK) {
-		snprintf(err, sizeof(err), "cannot subscribe to %s", FLEET_SUBJECT_RELEASE);
-		ret = 1;
-	}
 	if (ret)
 		log_err("%s", err);
 	return ret;
@@ -134,12 +147,11 @@ int main(int argc, char **argv)
 	log_init("evtap-custodian", LOG_INFO);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (setup(&c, conf, key, &sub)) {
+	if (setup(&c, conf, key)) {
 		teardown(&c, sub);
 		return 1;
 	}
-	log_info("answering %s", FLEET_SUBJECT_RELEASE);
-	run(&c, sub);
+	run(&c, &sub);
 	log_info("stopping: %llu released, %llu refused", (unsigned long long)c.released,
 		 (unsigned long long)c.refused);
 	teardown(&c, sub);
