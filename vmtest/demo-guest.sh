@@ -55,5 +55,8 @@ echo "=== what was typed, rebuilt from the pipeline's output"
 cat "$OUT"/*/*.jsonl | grep '"value":1' | grep '"kind":"key"' |
 	sed 's/.*"name":"KEY_\([A-Z0-9]*\)".*/\1/' | tr '\n' ' '
 echo
-# The person's view of that release, `evtap access-log`, goes here.
+echo
+echo "=== the person's view: su alice -c 'evtap access-log' (every release and refusal of her data)"
+wait_for 30 "su alice -c 'evtap access-log --json' | grep -q '\"released\":true'"
+su alice -c 'evtap access-log'
 fleet_stop

@@ -188,6 +188,19 @@ for p in "carol $CAROL opted out" "dave $DAVE purpose excluded"; do
 		/tmp/audit.$name
 done
 
+# --- The person's view: each one's access log on A, through A's evtapd and its shipper's
+# mirror of A's audit feed: her release; dave's and carol's refusals, and only their own. ---
+check fleet-access-log-alice-release wait_for 30 "as alice A access-log --json |
+	grep -q '\"purpose\":\"$PURPOSE\",.*\"released\":true,\"level\":\"full\"'"
+check_eq fleet-access-log-alice-no-refusal 0 \
+	"$(as alice A access-log --json | grep -c '"released":false')"
+check fleet-access-log-dave-refusal wait_for 30 "as dave A access-log --json |
+	grep -q '\"released\":false,\"why\":\"purpose excluded\"'"
+check fleet-access-log-carol-refusal wait_for 30 "as carol A access-log --json |
+	grep -q '\"released\":false,\"why\":\"opted out\"'"
+check_eq fleet-access-log-carol-only-hers 0 \
+	"$(as carol A access-log --json | grep -c '"released":true\|purpose excluded')"
+
 # --- Forget: bob types more, which the pipeline has not read; alice forgets on A. ---
 seat $SEAT_B $SOCK_B ""
 seat $SEAT_A $SOCK 1001
