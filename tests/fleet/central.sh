@@ -24,16 +24,6 @@ W=$(mktemp -d /tmp/evtap-central.XXXXXX)
 DIR=$W/fleet
 OUT=$W/out
 PIDS=()
-stop() { # by its own pid, waited for; kill -9 after 5 s
-	local i
-	kill "$1" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do
@@ -48,8 +38,6 @@ FLEET_NODES=1
 SERVERS=$(fleet_servers)
 SENTENCE="the quick brown fox jumps"
 
-ok() { echo "PASS $1"; }
-bad() { echo "FAIL $1${2:+: $2}"; }
 check() { # check NAME CMD...
 	local name=$1
 	shift
@@ -230,15 +218,6 @@ start_driver() { # mid-a's shipper modules: connected as agent-HA, then run as t
 alog() { # alog UID ARGS...: evtap access-log as that user
 	setpriv --reuid "$1" --regid "$1" --clear-groups "$BUILD/evtap" --socket "$SOCK" \
 		access-log "${@:2}"
-}
-within() { # within TENTHS CMD...: CMD succeeds within TENTHS tenths of a second
-	local i n=$1
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 has() { alog "$1" --json >"$W/alog" 2>&1 && grep -q -- "$2" "$W/alog"; }
 start_driver

@@ -9,6 +9,7 @@
 # clients and routes, 14201-14203 and 14301-14303, and the fleet-ship suite's, from 14600).
 set -u
 cd "$(dirname "$0")/../.."
+. tests/fleet/lib.sh
 BUILD=${BUILD:-build}
 T=$BUILD/fleet-tests
 EVTAP=$BUILD/evtap
@@ -25,17 +26,6 @@ W=$(mktemp -d /tmp/evtap-consent.XXXXXX)
 chmod 0755 "$W"
 PIDS=()
 NATS_PID=
-# stop PID: by its own pid, waited for; kill -9 after 5 s.
-stop() {
-	local i
-	kill "$1" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
 cleanup() {
 	local p
 	for p in "${PIDS[@]}" $NATS_PID; do
@@ -45,24 +35,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "PASS $1"; }
-bad() { echo "FAIL $1${2:+: $2}"; }
 check() { # check NAME CMD...: PASS when CMD succeeds
 	local name=$1
 	shift
 	if "$@"; then ok "$name"; else bad "$name" "$(tail -c 400 "$W/last" 2>/dev/null)"; fi
-}
-# within TENTHS CMD...: CMD succeeds within TENTHS tenths of a second; TOOK says how long it
-# took, in ms.
-within() {
-	local i n=$1 t0
-	shift
-	t0=$(date +%s%N)
-	for ((i = 0; i < n; i++)); do
-		"$@" && TOOK=$((($(date +%s%N) - t0) / 1000000)) && return 0
-		sleep 0.1
-	done
-	return 1
 }
 # timed NAME TENTHS CMD...: check NAME that CMD succeeds within TENTHS, saying how long it took.
 timed() {

@@ -13,6 +13,7 @@
 # EVTAP_FLEET_PORT_BASE moves the port (default 14800, BASE+1).
 set -u
 cd "$(dirname "$0")/../.."
+. tests/fleet/lib.sh
 BUILD=${BUILD:-build}
 T=$BUILD/fleet-tests
 FLEET=$BUILD/evtap-fleet
@@ -33,18 +34,6 @@ chmod 0755 "$W"
 NATS_PID=
 HOSTD=
 SHIPD=
-# stop PID: by its own pid, waited for; kill -9 after 5 s.
-stop() {
-	local i
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
 cleanup() {
 	stop "$SHIPD"
 	stop "$HOSTD"
@@ -53,21 +42,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "PASS $1"; }
-bad() { echo "FAIL $1${2:+: $2}"; }
 check() { # check NAME CMD...: PASS when CMD succeeds
 	local name=$1
 	shift
 	if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$W/last" 2>/dev/null)"; fi
-}
-within() { # within TENTHS CMD...: CMD succeeds within TENTHS tenths of a second
-	local i n=$1
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # --- The fleet: init, one node with its accounts, init again for the streams and buckets. ---

@@ -1,9 +1,39 @@
 #!/bin/bash
-# The fleet test harness, sourced by tests/fleet/run.sh (and usable by later fleet suites):
-# a 1- or 3-node nats-server cluster on 127.0.0.1 that includes the accounts file made by
+# The fleet test harness, sourced by the fleet suites (tests/fleet/*.sh): PASS/FAIL lines,
+# bounded waits, stopping a process by its pid, and a 1- or 3-node nats-server cluster on 127.0.0.1 that includes the accounts file made by
 # evtap-fleet init. Ports come from EVTAP_FLEET_PORT_BASE (default 14200) so that parallel
 # runs do not collide: clients on BASE+1..BASE+N, routes on BASE+101..BASE+100+N. Every wait
 # is bounded; every server is stopped by its own pid (fleet_stop; run.sh traps it on exit).
+
+ok() { echo "PASS $1"; }
+bad() { echo "FAIL $1${2:+: $2}"; }
+
+# stop PID: one of the suite's processes, by its own pid (none: nothing), waited for; kill -9
+# after 5 s.
+stop() {
+	local i
+	[ -n "$1" ] || return 0
+	kill "$1" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# within TENTHS CMD...: CMD succeeds within TENTHS tenths of a second; TOOK says how long it
+# took, in ms.
+within() {
+	local i n=$1 t0
+	shift
+	t0=$(date +%s%N)
+	for ((i = 0; i < n; i++)); do
+		"$@" && TOOK=$((($(date +%s%N) - t0) / 1000000)) && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 FLEET_PORT_BASE=${EVTAP_FLEET_PORT_BASE:-14200}
 FLEET_PIDS=()

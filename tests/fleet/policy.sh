@@ -27,17 +27,6 @@ W=$(mktemp -d /tmp/evtap-policy.XXXXXX)
 chmod 0755 "$W"
 F=$W/fleet
 PIDS=()
-# stop PID: by its own pid, waited for; kill -9 after 5 s.
-stop() {
-	local i
-	kill "$1" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do
@@ -48,23 +37,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "PASS $1"; }
-bad() { echo "FAIL $1${2:+: $2}"; }
 check() { # check NAME CMD...: PASS when CMD succeeds
 	local name=$1
 	shift
 	if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$W/last" 2>/dev/null)"; fi
-}
-# within TENTHS CMD...: CMD succeeds within TENTHS tenths of a second; TOOK is how long, in ms.
-within() {
-	local i n=$1 t0
-	shift
-	t0=$(date +%s%N)
-	for ((i = 0; i < n; i++)); do
-		"$@" && TOOK=$((($(date +%s%N) - t0) / 1000000)) && return 0
-		sleep 0.1
-	done
-	return 1
 }
 timed() { # timed NAME TENTHS CMD...: check, saying how long it took
 	local name=$1

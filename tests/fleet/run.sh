@@ -20,8 +20,6 @@ NODES=${EVTAP_FLEET_NODES:-1}
 FLEET_NODES=$NODES
 SERVERS=$(fleet_servers)
 
-ok() { echo "PASS $1"; }
-bad() { echo "FAIL $1${2:+: $2}"; }
 # t NAME CMD...: PASS when CMD succeeds.
 t() {
 	local name=$1
