@@ -146,6 +146,7 @@ bool keyship_ready(struct shipd *sd, struct ship_user *u);
 void report_write(struct shipd *sd, bool final);
 
 /* loop.c: the loop's turn (false if it sent nothing: the caller idles), and its end. */
+#define LOOP_IDLE_NS 20000000L /* a turn that sent nothing is followed by this long a sleep */
 struct loop_times {
 	int64_t next_scan, next_report; /* monotonic ns */
 };
