@@ -137,8 +137,7 @@ static void tally(natsMsg *m, const struct host_index *hosts, size_t n, struct c
 		r->found++;
 }
 
-static int connect_admin(const char *servers, const char *creds, natsConnection **nc,
-			 jsCtx **js)
+static int connect_admin(const char *servers, const char *creds, natsConnection **nc, jsCtx **js)
 {
 	struct fleet_conf fc;
 	char err[512], *list = strdup(servers), *save = NULL;
@@ -159,8 +158,7 @@ static int connect_admin(const char *servers, const char *creds, natsConnection 
 	return bad ? -1 : 0;
 }
 
-static int read_stream(jsCtx *js, const struct host_index *hosts, size_t n,
-		       struct check_result *r)
+static int read_stream(jsCtx *js, const struct host_index *hosts, size_t n, struct check_result *r)
 {
 	natsSubscription *sub = NULL;
 	jsStreamInfo *si = NULL;
@@ -198,8 +196,8 @@ static int read_stream(jsCtx *js, const struct host_index *hosts, size_t n,
 	return read < r->stream_msgs ? -1 : 0;
 }
 
-int check_stream(const char *servers, const char *creds, const struct check_agent *agents,
-		 size_t n, struct check_result *r)
+int check_stream(const char *servers, const char *creds, const struct check_agent *agents, size_t n,
+		 struct check_result *r)
 {
 	struct host_index *hosts = calloc(n, sizeof(*hosts));
 	struct seg_reader *rd = seg_reader_new();

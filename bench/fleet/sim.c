@@ -111,8 +111,8 @@ static int write_conf(struct agent *a, const char *fleet, const char *servers, i
 	return fclose(f);
 }
 
-static int agent_start(struct agent *a, const char *fleet, const char *servers,
-		       const char *work, int i, int speed)
+static int agent_start(struct agent *a, const char *fleet, const char *servers, const char *work,
+		       int i, int speed)
 {
 	struct store_share sh = { .gid = getgid() };
 	struct store_opts so = { .share = &sh };
@@ -348,8 +348,8 @@ int main(int argc, char **argv)
 	if (pthread_create(&wt, NULL, writer, NULL))
 		return 1;
 	if (!run_until(keys_done, clock_mono_ns() + OPEN_WAIT_NS)) {
-		fprintf(stderr, "evtap-bench-fleet: %" PRIu64 " of %d keys published\n",
-			sum_keys(), n_agents);
+		fprintf(stderr, "evtap-bench-fleet: %" PRIu64 " of %d keys published\n", sum_keys(),
+			n_agents);
 		return 1;
 	}
 	counters(&dups0, &errs0, &rec0, &bytes0);
@@ -376,10 +376,9 @@ int main(int argc, char **argv)
 	ev = atomic_load(&events);
 	qsort(lat, n_lat, sizeof(*lat), cmp_i64);
 	printf("agents=%d speed=%d seconds=%d events=%" PRIu64 " events_all=%" PRIu64
-	       " records=%" PRIu64
-	       " store_errors=%" PRIu64 " drain_s=%.1f\n",
-	       n_agents, speed, seconds, ev, atomic_load(&events_all), atomic_load(&records), atomic_load(&store_errors),
-	       (t_drained - t_end) / 1e9);
+	       " records=%" PRIu64 " store_errors=%" PRIu64 " drain_s=%.1f\n",
+	       n_agents, speed, seconds, ev, atomic_load(&events_all), atomic_load(&records),
+	       atomic_load(&store_errors), (t_drained - t_end) / 1e9);
 	printf("wire_sent=%" PRIu64 " wire_received=%" PRIu64 " sockets=%u"
 	       " wire_bytes_per_event=%.2f wire_received_per_event=%.2f"
 	       " block_bytes_acked=%" PRIu64 " block_bytes_per_event=%.2f\n",

@@ -42,7 +42,7 @@ struct flight {
 	uint64_t off; /* of the block; for a mark, where the sender went on */
 	uint32_t len; /* header and payload; 0 for a mark */
 	enum flight_state state;
-	enum ship_error why; /* when failed */
+	enum ship_error why;	     /* when failed */
 	int64_t sent_ns, settled_ns; /* monotonic: handed to libnats, acknowledged or failed */
 };
 
@@ -102,7 +102,7 @@ struct shipd {
 	struct shipd_counters c;
 	uint8_t report_hash[16]; /* of what the status said when last written */
 	int64_t report_at;
-	/* Called by the loop for each block's flight it settles; NULL in evtap-shipd (the bench). */
+	/* The loop calls it for each block's flight it settles: the bench's hook; NULL here. */
 	void (*on_settled)(struct shipd *sd, const struct flight *f);
 };
 
