@@ -50,7 +50,7 @@ struct agent {
 };
 
 static struct agent *agents;
-static int n_agents;
+static int n_agents, speed;
 static atomic_bool window_open, writer_stop;
 static atomic_uint_fast64_t events, records, store_errors, events_all;
 static int64_t *lat;
@@ -112,7 +112,7 @@ static int write_conf(struct agent *a, const char *fleet, const char *servers, i
 }
 
 static int agent_start(struct agent *a, const char *fleet, const char *servers, const char *work,
-		       int i, int speed)
+		       int i)
 {
 	struct store_share sh = { .gid = getgid() };
 	struct store_opts so = { .share = &sh };
@@ -148,10 +148,6 @@ static int agent_start(struct agent *a, const char *fleet, const char *servers, 
 		return -1;
 	}
 	a->sd.on_settled = on_settled;
-	mix_init(&a->mix, UID, (unsigned int)i + 1, speed, clock_wall_ns());
-	/* Each agent's random phase in the mix, and its flushes spread over the second. */
-	a->mix.start_ns -= (int64_t)(rand() % 10000) * (MIX_CYCLE_NS / 10000 / speed);
-	a->next_flush = clock_mono_ns() + FLUSH_NS * i / n_agents;
 	return 0;
 }
 
@@ -180,8 +176,18 @@ static void write_agent(struct agent *a, int64_t wall, int64_t mono)
 static void *writer(void *arg)
 {
 	struct timespec tick = { 0, TICK_NS };
+	int64_t start = clock_wall_ns(), mono = clock_mono_ns();
 	double cpu0 = 0;
 	bool open = false;
+
+	/* Each agent at a random phase of the mix, its flushes spread over the second. */
+	for (int i = 0; i < n_agents; i++) {
+		struct agent *a = &agents[i];
+
+		mix_init(&a->mix, UID, (unsigned int)i + 1, speed, start);
+		a->mix.start_ns -= (int64_t)(rand() % 10000) * (MIX_CYCLE_NS / 10000 / speed);
+		a->next_flush = mono + FLUSH_NS * i / n_agents;
+	}
 
 	while (!atomic_load(&writer_stop)) {
 		int64_t wall = clock_wall_ns(), mono = clock_mono_ns();
@@ -319,7 +325,7 @@ int main(int argc, char **argv)
 	uint64_t dups0, errs0, rec0, bytes0, dups, errs, rec, bytes, ev;
 	int64_t t_open, t_end, t_drained;
 	double cpu0, cpu;
-	int seconds, speed, bad = 0;
+	int seconds, bad = 0;
 	pthread_t wt;
 	char admin[4096];
 
@@ -342,7 +348,7 @@ int main(int argc, char **argv)
 	srand(1);
 	agents = calloc((size_t)n_agents, sizeof(*agents));
 	for (int i = 0; agents && i < n_agents; i++)
-		if (agent_start(&agents[i], fleet, servers, work, i, speed))
+		if (agent_start(&agents[i], fleet, servers, work, i))
 			return 1;
 	proc_status("connected");
 	if (pthread_create(&wt, NULL, writer, NULL))
