@@ -38,11 +38,15 @@
 #define WIRE_EVERY_NS 200000000LL
 #define OPEN_WAIT_NS  120000000000LL /* for every key published */
 #define DRAIN_WAIT_NS 180000000000LL /* for every backlog shipped after the window */
+#define SETUP_THREADS 4
 
 struct agent {
 	struct shipd sd; /* first: on_settled finds the agent from it */
 	struct loop_times lt;
-	int64_t next_turn; /* monotonic: as evtap-shipd idles after a turn that sent nothing */
+	pthread_t loop;
+	int64_t *lat; /* ack latencies of the window's blocks, ns */
+	size_t n_lat, cap_lat;
+	uint64_t acked, failed;
 	struct store *st;
 	struct mix mix;
 	int64_t next_flush; /* monotonic */
@@ -51,11 +55,13 @@ struct agent {
 
 static struct agent *agents;
 static int n_agents, speed;
-static atomic_bool window_open, writer_stop;
+static atomic_bool window_open, writer_stop, loops_stop, setup_failed;
+struct setup_job {
+	const char *fleet, *servers, *work;
+	int first;
+};
+
 static atomic_uint_fast64_t events, records, store_errors, events_all;
-static int64_t *lat;
-static size_t n_lat, cap_lat;
-static uint64_t acked, failed;
 static double writer_cpu; /* the writer's CPU seconds within the window */
 
 static double cpu_s(int who)
@@ -67,24 +73,27 @@ static double cpu_s(int who)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
+/* On the agent's own loop thread. */
 static void on_settled(struct shipd *sd, const struct flight *f)
 {
+	struct agent *a = (struct agent *)sd;
+
 	if (!atomic_load(&window_open))
 		return;
 	if (f->state != FLIGHT_ACKED) {
-		failed++;
+		a->failed++;
 		return;
 	}
-	acked++;
-	if (n_lat == cap_lat) {
-		cap_lat = cap_lat ? 2 * cap_lat : 1 << 16;
-		lat = realloc(lat, cap_lat * sizeof(*lat));
-		if (!lat) {
+	a->acked++;
+	if (a->n_lat == a->cap_lat) {
+		a->cap_lat = a->cap_lat ? 2 * a->cap_lat : 256;
+		a->lat = realloc(a->lat, a->cap_lat * sizeof(*a->lat));
+		if (!a->lat) {
 			perror("latency samples");
 			exit(1);
 		}
 	}
-	lat[n_lat++] = f->settled_ns - f->sent_ns;
+	a->lat[a->n_lat++] = f->settled_ns - f->sent_ns;
 }
 
 /* The [fleet] section evtap-fleet init's agent.conf gives, with this agent's own files. */
@@ -208,22 +217,19 @@ static void *writer(void *arg)
 }
 
 /*
- * A turn of each agent that is due, paced as evtap-shipd's own loop: at once again after a
- * turn that sent, LOOP_IDLE_NS later after one that did not. Returns when the next is due.
+ * Each agent's loop on a thread of its own, as evtap-shipd's main loop runs in its own process:
+ * a connection that blocks (libnats holds its lock while it reconnects) holds up that agent
+ * alone.
  */
-static int64_t turn_due(void)
+static void *agent_loop(void *arg)
 {
-	int64_t now = clock_mono_ns(), next = now + LOOP_IDLE_NS;
+	struct timespec idle = { 0, LOOP_IDLE_NS };
+	struct agent *a = arg;
 
-	for (int i = 0; i < n_agents; i++) {
-		struct agent *a = &agents[i];
-
-		if (now >= a->next_turn)
-			a->next_turn = loop_turn(&a->sd, &a->lt, now) ? now : now + LOOP_IDLE_NS;
-		if (a->next_turn < next)
-			next = a->next_turn;
-	}
-	return next;
+	while (!atomic_load(&loops_stop))
+		if (!loop_turn(&a->sd, &a->lt, clock_mono_ns()))
+			nanosleep(&idle, NULL);
+	return NULL;
 }
 
 static uint64_t sum_keys(void)
@@ -243,26 +249,16 @@ static bool all_shipped(void)
 	return true;
 }
 
-/* Runs the agents' loops until done() or the deadline, sampling the sockets. */
+/* Until done() or the deadline (the agents' loops run on), sampling the sockets. */
 static bool run_until(bool (*done)(void), int64_t deadline)
 {
-	int64_t next_wire = 0, now, next;
+	struct timespec pause = { 0, WIRE_EVERY_NS };
 
-	while ((now = clock_mono_ns()) < deadline) {
+	while (clock_mono_ns() < deadline) {
 		if (done && done())
 			return true;
-		if (now >= next_wire) {
-			wire_sample();
-			next_wire = now + WIRE_EVERY_NS;
-		}
-		next = turn_due();
-		if (next > next_wire)
-			next = next_wire;
-		if (next > now) {
-			struct timespec pause = { 0, next - now };
-
-			nanosleep(&pause, NULL);
-		}
+		wire_sample();
+		nanosleep(&pause, NULL);
 	}
 	return !done;
 }
@@ -306,6 +302,32 @@ static void counters(uint64_t *dups, uint64_t *errs, uint64_t *reconnects, uint6
 	}
 }
 
+/* Agents k, k + SETUP_THREADS, ...: connects overlap, as a fleet's do, a few at a time. */
+static void *setup_some(void *arg)
+{
+	struct setup_job *job = arg;
+
+	for (int i = job->first; i < n_agents && !atomic_load(&setup_failed); i += SETUP_THREADS)
+		if (agent_start(&agents[i], job->fleet, job->servers, job->work, i))
+			atomic_store(&setup_failed, true);
+	return NULL;
+}
+
+static int setup_all(const char *fleet, const char *servers, const char *work)
+{
+	struct setup_job jobs[SETUP_THREADS];
+	pthread_t t[SETUP_THREADS];
+
+	for (int k = 0; k < SETUP_THREADS; k++) {
+		jobs[k] = (struct setup_job){ fleet, servers, work, k };
+		if (pthread_create(&t[k], NULL, setup_some, &jobs[k]))
+			return -1;
+	}
+	for (int k = 0; k < SETUP_THREADS; k++)
+		pthread_join(t[k], NULL);
+	return atomic_load(&setup_failed) ? -1 : 0;
+}
+
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -322,7 +344,9 @@ int main(int argc, char **argv)
 	struct wire_totals w0, w1;
 	struct check_result cr;
 	struct check_agent *ca;
-	uint64_t dups0, errs0, rec0, bytes0, dups, errs, rec, bytes, ev;
+	uint64_t dups0, errs0, rec0, bytes0, dups, errs, rec, bytes, ev, acked = 0, failed = 0;
+	int64_t *lat;
+	size_t n_lat = 0;
 	int64_t t_open, t_end, t_drained;
 	double cpu0, cpu;
 	int seconds, bad = 0;
@@ -347,10 +371,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	srand(1);
 	agents = calloc((size_t)n_agents, sizeof(*agents));
-	for (int i = 0; agents && i < n_agents; i++)
-		if (agent_start(&agents[i], fleet, servers, work, i))
-			return 1;
+	if (!agents || setup_all(fleet, servers, work))
+		return 1;
 	proc_status("connected");
+	for (int i = 0; i < n_agents; i++)
+		if (pthread_create(&agents[i].loop, NULL, agent_loop, &agents[i]))
+			return 1;
 	if (pthread_create(&wt, NULL, writer, NULL))
 		return 1;
 	if (!run_until(keys_done, clock_mono_ns() + OPEN_WAIT_NS)) {
@@ -370,6 +396,7 @@ int main(int argc, char **argv)
 	pthread_join(wt, NULL);
 	t_end = clock_mono_ns();
 	printf("window_s=%.2f\n", (t_end - t_open) / 1e9);
+	fflush(stdout);
 	/* What the writer flushed last is found by the next scans. */
 	run_until(NULL, t_end + 500000000LL);
 	if (!run_until(all_shipped, t_end + DRAIN_WAIT_NS))
@@ -378,8 +405,21 @@ int main(int argc, char **argv)
 	w1 = wire_sample();
 	cpu = cpu_s(RUSAGE_SELF) - cpu0 - writer_cpu;
 	proc_status("end");
+	atomic_store(&loops_stop, true);
+	for (int i = 0; i < n_agents; i++)
+		pthread_join(agents[i].loop, NULL);
 	counters(&dups, &errs, &rec, &bytes);
 	ev = atomic_load(&events);
+	for (int i = 0; i < n_agents; i++) {
+		acked += agents[i].acked;
+		failed += agents[i].failed;
+		n_lat += agents[i].n_lat;
+	}
+	lat = malloc((n_lat + 1) * sizeof(*lat));
+	for (size_t i = 0, n = 0; lat && i < (size_t)n_agents; n += agents[i++].n_lat)
+		memcpy(lat + n, agents[i].lat, agents[i].n_lat * sizeof(*lat));
+	if (!lat)
+		return 1;
 	qsort(lat, n_lat, sizeof(*lat), cmp_i64);
 	printf("agents=%d speed=%d seconds=%d events=%" PRIu64 " events_all=%" PRIu64
 	       " records=%" PRIu64 " store_errors=%" PRIu64 " drain_s=%.1f\n",
@@ -420,6 +460,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n_agents; i++) {
 		setup_stop(&agents[i].sd);
 		store_close(agents[i].st);
+		free(agents[i].lat);
 	}
 	free(ca);
 	free(agents);
