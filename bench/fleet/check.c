@@ -14,8 +14,9 @@
 #include "fleet_pseudonym.h"
 #include "segment.h"
 
-#define FETCH_BATCH 512
-#define FETCH_MS    5000
+#define FETCH_BATCH   512
+#define FETCH_MS      5000
+#define CONNECT_TRIES 20
 
 struct block {
 	uint32_t agent;
@@ -148,7 +149,13 @@ static int connect_admin(const char *servers, const char *creds, natsConnection 
 	     s = strtok_r(NULL, ",", &save))
 		fc.servers[fc.nservers++] = strdup(s);
 	fc.credentials = strdup(creds);
-	bad = fleet_connect(nc, &fc, "evtap-bench-check", 0, err, sizeof(err));
+	/* A loaded server may take longer than the connect timeout over the bcrypt check. */
+	for (int i = 0; i < CONNECT_TRIES; i++) {
+		bad = fleet_connect(nc, &fc, "evtap-bench-check", 0, err, sizeof(err));
+		if (!bad)
+			break;
+		sleep(1);
+	}
 	if (bad)
 		fprintf(stderr, "check: %s\n", err);
 	else
