@@ -65,7 +65,7 @@ for name, fn, target in rows:
     cells = []
     for v in runs:
         try:
-            cells.append(fn(v))
+            cells.append(str(fn(v)))
         except (TypeError, ValueError, ZeroDivisionError):
             cells.append("-")
     print("| %s | %s | %s |" % (name, " | ".join(cells), target))
