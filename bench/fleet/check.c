@@ -14,8 +14,9 @@
 #include "fleet_pseudonym.h"
 #include "segment.h"
 
-#define FETCH_BATCH 512
-#define FETCH_MS    5000
+#define FETCH_BATCH   512
+#define FETCH_MS      5000
+#define CONNECT_TRIES 20
 
 struct block {
 	uint32_t agent;
@@ -137,8 +138,7 @@ static void tally(natsMsg *m, const struct host_index *hosts, size_t n, struct c
 		r->found++;
 }
 
-static int connect_admin(const char *servers, const char *creds, natsConnection **nc,
-			 jsCtx **js)
+static int connect_admin(const char *servers, const char *creds, natsConnection **nc, jsCtx **js)
 {
 	struct fleet_conf fc;
 	char err[512], *list = strdup(servers), *save = NULL;
@@ -149,7 +149,13 @@ static int connect_admin(const char *servers, const char *creds, natsConnection 
 	     s = strtok_r(NULL, ",", &save))
 		fc.servers[fc.nservers++] = strdup(s);
 	fc.credentials = strdup(creds);
-	bad = fleet_connect(nc, &fc, "evtap-bench-check", 0, err, sizeof(err));
+	/* A loaded server may take longer than the connect timeout over the bcrypt check. */
+	for (int i = 0; i < CONNECT_TRIES; i++) {
+		bad = fleet_connect(nc, &fc, "evtap-bench-check", 0, err, sizeof(err));
+		if (!bad)
+			break;
+		sleep(1);
+	}
 	if (bad)
 		fprintf(stderr, "check: %s\n", err);
 	else
@@ -159,8 +165,7 @@ static int connect_admin(const char *servers, const char *creds, natsConnection 
 	return bad ? -1 : 0;
 }
 
-static int read_stream(jsCtx *js, const struct host_index *hosts, size_t n,
-		       struct check_result *r)
+static int read_stream(jsCtx *js, const struct host_index *hosts, size_t n, struct check_result *r)
 {
 	natsSubscription *sub = NULL;
 	jsStreamInfo *si = NULL;
@@ -198,8 +203,8 @@ static int read_stream(jsCtx *js, const struct host_index *hosts, size_t n,
 	return read < r->stream_msgs ? -1 : 0;
 }
 
-int check_stream(const char *servers, const char *creds, const struct check_agent *agents,
-		 size_t n, struct check_result *r)
+int check_stream(const char *servers, const char *creds, const struct check_agent *agents, size_t n,
+		 struct check_result *r)
 {
 	struct host_index *hosts = calloc(n, sizeof(*hosts));
 	struct seg_reader *rd = seg_reader_new();

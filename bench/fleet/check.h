@@ -28,7 +28,7 @@ struct check_result {
  * comma-separated list, creds: the admin's credentials file). Returns 0 with r filled, or -1
  * with a message on stderr.
  */
-int check_stream(const char *servers, const char *creds, const struct check_agent *agents,
-		 size_t n, struct check_result *r);
+int check_stream(const char *servers, const char *creds, const struct check_agent *agents, size_t n,
+		 struct check_result *r);
 
 #endif /* EVTAP_BENCH_CHECK_H */

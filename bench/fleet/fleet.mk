@@ -17,3 +17,10 @@ bench-fleet-agents: $(BENCH_FLEET) $(BUILD)/evtap-fleet $(BUILD)/fleet/evtap-fle
 	./bench/fleet/run.sh
 
 bench-fleet: bench-fleet-agents
+
+# Its unit test (in UNIT_TESTS by the tests/unit wildcard), with the mix it checks.
+$(BUILD)/tests/test_bench_mix: tests/unit/test_bench_mix.c tests/check.h bench/fleet/mix.c \
+			       bench/fleet/mix.h $(BUILD)/libevtap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LIB_INC) -Itests -Ibench/fleet -o $@ $< bench/fleet/mix.c \
+		$(BUILD)/libevtap.a $(LDFLAGS) $(LIB_LIBS)

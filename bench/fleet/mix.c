@@ -11,12 +11,20 @@ static const uint16_t letters[] = { 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 30, 
 #define N_LETTERS (sizeof(letters) / sizeof(letters[0]))
 
 static const struct evtap_device keyboard = {
-	.index = MIX_KEYBOARD, .bus = 3, .vendor = 0x46d, .product = 0xc31c,
-	.class = EVTAP_DEV_KEYBOARD, .name = "Logitech USB Keyboard",
+	.index = MIX_KEYBOARD,
+	.bus = 3,
+	.vendor = 0x46d,
+	.product = 0xc31c,
+	.class = EVTAP_DEV_KEYBOARD,
+	.name = "Logitech USB Keyboard",
 };
 static const struct evtap_device mouse = {
-	.index = MIX_MOUSE, .bus = 3, .vendor = 0x46d, .product = 0xc077,
-	.class = EVTAP_DEV_MOUSE, .name = "Logitech USB Optical Mouse",
+	.index = MIX_MOUSE,
+	.bus = 3,
+	.vendor = 0x46d,
+	.product = 0xc077,
+	.class = EVTAP_DEV_MOUSE,
+	.name = "Logitech USB Optical Mouse",
 };
 
 const struct evtap_device *mix_device(uint32_t index)
@@ -44,23 +52,23 @@ static void make_cycle(struct mix *m)
 		uint16_t k = i % 6 == 5 ? KEY_SPACE : letters[rand_r(&m->seed) % N_LETTERS];
 
 		for (int v = 1; v >= 0; v--) {
-			struct mix_entry *e = add(m, &n, v ? t : t + hold, MIX_KEYBOARD,
-						  EVTAP_KIND_KEY, 3);
+			struct mix_entry *e =
+				add(m, &n, v ? t : t + hold, MIX_KEYBOARD, EVTAP_KIND_KEY, 3);
 
 			e->rec.code = k;
 			e->rec.value = v;
 		}
 	}
 	for (int i = 0; i < 250; i++) {
-		struct mix_entry *e = add(m, &n, 6000 * MS + i * 8 * MS, MIX_MOUSE,
-					  EVTAP_KIND_MOTION, 3);
+		struct mix_entry *e =
+			add(m, &n, 6000 * MS + i * 8 * MS, MIX_MOUSE, EVTAP_KIND_MOTION, 3);
 
 		e->rec.value = (int)(rand_r(&m->seed) % 17) - 8;
 		e->rec.value2 = (int)(rand_r(&m->seed) % 17) - 8;
 	}
 	for (int v = 1; v >= 0; v--) {
-		struct mix_entry *e = add(m, &n, (v ? 9000 : 9090) * MS, MIX_MOUSE,
-					  EVTAP_KIND_BUTTON, 2);
+		struct mix_entry *e =
+			add(m, &n, (v ? 9000 : 9090) * MS, MIX_MOUSE, EVTAP_KIND_BUTTON, 2);
 
 		e->rec.code = BTN_LEFT;
 		e->rec.value = v;

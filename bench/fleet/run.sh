@@ -5,6 +5,9 @@
 # input mix at SPEED times its rate for SECONDS, the EVTAP_DATA leader killed with SIGKILL
 # halfway through and restarted 5 s later; then the broker's disk bytes and one results table.
 # Ports: EVTAP_BENCH_FLEET_PORT_BASE (default 23000): clients BASE+1..3, routes BASE+101..103.
+# The agents' stores and state dirs are on tmpfs (EVTAP_BENCH_FLEET_AGENT_DIR, default /dev/shm):
+# a thousand agents' fsyncs on one virtual disk would measure the disk, not the shipper (on a
+# real fleet each has its own); the servers' stores are on disk, under /tmp.
 # The fleet directory is kept in build/bench-fleet/fleet-AGENTS: init's bcrypt hash per host
 # (about 60 ms each) is paid once. Every server is stopped by its own pid.
 set -u
@@ -22,11 +25,12 @@ SPEEDS=${*:-1 10}
 OUT=$BUILD/bench-fleet
 FLEET_DIR=$(realpath -m "$OUT/fleet-$AGENTS")
 W=$(mktemp -d /tmp/evtap-bench-fleet.XXXXXX)
+A=$(mktemp -d "${EVTAP_BENCH_FLEET_AGENT_DIR:-/dev/shm}/evtap-bench-fleet.XXXXXX")
 SIM_PID=
 cleanup() {
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
 	fleet_stop
-	[ -n "${EVTAP_BENCH_FLEET_KEEP:-}" ] || rm -rf "$W"
+	[ -n "${EVTAP_BENCH_FLEET_KEEP:-}" ] || rm -rf "$W" "$A"
 }
 trap cleanup EXIT
 FLEET_NODES=3
@@ -34,11 +38,16 @@ SERVERS=$(fleet_servers)
 mkdir -p "$OUT"
 
 if [ ! -f "$FLEET_DIR/fleet-accounts.conf" ]; then
+	# init takes at most 256 --host at a time, and hashes every user again each time.
 	echo "fleet: evtap-fleet init with $AGENTS hosts (a bcrypt hash each)..."
-	hosts=()
-	for ((i = 0; i < AGENTS; i++)); do hosts+=(--host "bench-host-$i"); done
-	"$BUILD/evtap-fleet" init --servers "$SERVERS" --dir "$FLEET_DIR" "${hosts[@]}" \
-		>"$W/init.log" 2>&1
+	for ((first = 0; first < AGENTS; first += 256)); do
+		hosts=()
+		for ((i = first; i < first + 256 && i < AGENTS; i++)); do
+			hosts+=(--host "bench-host-$i")
+		done
+		"$BUILD/evtap-fleet" init --servers "$SERVERS" --dir "$FLEET_DIR" "${hosts[@]}" \
+			>>"$W/init.log" 2>&1
+	done
 	[ -f "$FLEET_DIR/fleet-accounts.conf" ] || { cat "$W/init.log"; exit 1; }
 fi
 
@@ -81,8 +90,8 @@ run() {
 	"$BUILD/evtap-fleet" init --servers "$SERVERS" --dir "$FLEET_DIR" >"$work/init.log" 2>&1 ||
 		{ cat "$work/init.log"; return 1; }
 	echo "fleet: x$speed: connecting $AGENTS agents (load $(cut -d' ' -f1-3 /proc/loadavg))"
-	mkdir -p "$W/agents-$speed"
-	"$SIM" "$FLEET_DIR" "$SERVERS" "$W/agents-$speed" "$AGENTS" "$SECONDS_RUN" "$speed" \
+	mkdir -p "$A/agents-$speed"
+	"$SIM" "$FLEET_DIR" "$SERVERS" "$A/agents-$speed" "$AGENTS" "$SECONDS_RUN" "$speed" \
 		>"$W/sim-$speed.out" 2>"$W/sim-$speed.err" &
 	SIM_PID=$!
 	if ! wait_for "window open" "$W/sim-$speed.out" 900 "$SIM_PID"; then
@@ -118,7 +127,7 @@ run() {
 	} >"$res"
 	cat "$res"
 	fleet_stop
-	[ -n "${EVTAP_BENCH_FLEET_KEEP:-}" ] || rm -rf "$work" "$W/agents-$speed"
+	[ -n "${EVTAP_BENCH_FLEET_KEEP:-}" ] || rm -rf "$work" "$A/agents-$speed"
 	return "$status"
 }
 

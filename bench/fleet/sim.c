@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * evtap-bench-fleet FLEET_DIR SERVERS WORK AGENTS SECONDS SPEED: AGENTS simulated agents in
- * one process, each a real evtap-shipd (its own setup_ship, connection, users, flights and
- * loop turn: user/shipd/) shipping a real store (user/lib/store.c: codec, sealed blocks,
- * segments, a key per person sealed to the custodian) that a writer thread fills with the
- * input mix of mix.h at SPEED times its rate, appending every 50 ms and flushing each store
- * once a second, as evtapd does (flush-interval 1 s). Agent i is host "bench-host-i" with the
- * credentials `evtap-fleet init --host bench-host-i` made in FLEET_DIR; its files are under
- * WORK/i. The window of SECONDS opens once every agent published its person's key (it prints
- * "window open"); then the writer stops, the shipper drains what is left, and it prints one
- * line of key=value results (docs/BENCHMARKS.md, "Fleet") and checks the stream
- * (check.h). Exit 0 if nothing was lost.
+ * one process, each a real evtap-shipd (its own setup_ship, connection, users, flights, and
+ * its loop of loop_turn on a thread of its own: user/shipd/) shipping a real store
+ * (user/lib/store.c: codec, sealed blocks, segments, a key per person sealed to the custodian) that
+ * a writer thread fills with the input mix of mix.h at SPEED times its rate, appending every 50 ms
+ * and flushing each store once a second, as evtapd does (flush-interval 1 s). Agent i is host
+ * "bench-host-i" with the credentials `evtap-fleet init --host bench-host-i` made in FLEET_DIR; its
+ * files are under WORK/i. The window of SECONDS opens once every agent published its person's key
+ * (it prints "window open"); then the writer stops, the shipper drains what is left, and it prints
+ * one line of key=value results (docs/BENCHMARKS.md, "Fleet") and checks the stream (check.h). Exit
+ * 0 if nothing was lost.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -36,12 +36,17 @@
 #define TICK_NS	      50000000LL
 #define FLUSH_NS      1000000000LL
 #define WIRE_EVERY_NS 200000000LL
-#define OPEN_WAIT_NS  120000000000LL /* for every key published */
+#define OPEN_WAIT_NS  300000000000LL /* for every key published */
 #define DRAIN_WAIT_NS 180000000000LL /* for every backlog shipped after the window */
+#define SETUP_THREADS 4
 
 struct agent {
 	struct shipd sd; /* first: on_settled finds the agent from it */
 	struct loop_times lt;
+	pthread_t loop;
+	int64_t *lat; /* ack latencies of the window's blocks, ns */
+	size_t n_lat, cap_lat;
+	uint64_t acked, failed;
 	struct store *st;
 	struct mix mix;
 	int64_t next_flush; /* monotonic */
@@ -49,12 +54,14 @@ struct agent {
 };
 
 static struct agent *agents;
-static int n_agents;
-static atomic_bool window_open, writer_stop;
-static atomic_uint_fast64_t events, records, store_errors;
-static int64_t *lat;
-static size_t n_lat, cap_lat;
-static uint64_t acked, failed;
+static int n_agents, speed;
+static atomic_bool window_open, writer_stop, loops_stop, setup_failed;
+struct setup_job {
+	const char *fleet, *servers, *work;
+	int first;
+};
+
+static atomic_uint_fast64_t events, records, store_errors, events_all;
 static double writer_cpu; /* the writer's CPU seconds within the window */
 
 static double cpu_s(int who)
@@ -66,24 +73,27 @@ static double cpu_s(int who)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
+/* On the agent's own loop thread. */
 static void on_settled(struct shipd *sd, const struct flight *f)
 {
+	struct agent *a = (struct agent *)sd;
+
 	if (!atomic_load(&window_open))
 		return;
 	if (f->state != FLIGHT_ACKED) {
-		failed++;
+		a->failed++;
 		return;
 	}
-	acked++;
-	if (n_lat == cap_lat) {
-		cap_lat = cap_lat ? 2 * cap_lat : 1 << 16;
-		lat = realloc(lat, cap_lat * sizeof(*lat));
-		if (!lat) {
+	a->acked++;
+	if (a->n_lat == a->cap_lat) {
+		a->cap_lat = a->cap_lat ? 2 * a->cap_lat : 256;
+		a->lat = realloc(a->lat, a->cap_lat * sizeof(*a->lat));
+		if (!a->lat) {
 			perror("latency samples");
 			exit(1);
 		}
 	}
-	lat[n_lat++] = f->settled_ns - f->sent_ns;
+	a->lat[a->n_lat++] = f->settled_ns - f->sent_ns;
 }
 
 /* The [fleet] section evtap-fleet init's agent.conf gives, with this agent's own files. */
@@ -110,8 +120,8 @@ static int write_conf(struct agent *a, const char *fleet, const char *servers, i
 	return fclose(f);
 }
 
-static int agent_start(struct agent *a, const char *fleet, const char *servers,
-		       const char *work, int i, int speed)
+static int agent_start(struct agent *a, const char *fleet, const char *servers, const char *work,
+		       int i)
 {
 	struct store_share sh = { .gid = getgid() };
 	struct store_opts so = { .share = &sh };
@@ -147,10 +157,6 @@ static int agent_start(struct agent *a, const char *fleet, const char *servers,
 		return -1;
 	}
 	a->sd.on_settled = on_settled;
-	mix_init(&a->mix, UID, (unsigned int)i + 1, speed, clock_wall_ns());
-	/* Each agent's random phase in the mix, and its flushes spread over the second. */
-	a->mix.start_ns -= (int64_t)(rand() % 10000) * (MIX_CYCLE_NS / 10000 / speed);
-	a->next_flush = clock_mono_ns() + FLUSH_NS * i / n_agents;
 	return 0;
 }
 
@@ -162,6 +168,7 @@ static void write_agent(struct agent *a, int64_t wall, int64_t mono)
 	while (mix_next(&a->mix, wall, &rec, &ev)) {
 		if (store_append(a->st, &rec, mix_device(rec.dev)))
 			atomic_fetch_add(&store_errors, 1);
+		atomic_fetch_add(&events_all, ev);
 		if (atomic_load(&window_open)) {
 			atomic_fetch_add(&events, ev);
 			atomic_fetch_add(&records, 1);
@@ -174,20 +181,49 @@ static void write_agent(struct agent *a, int64_t wall, int64_t mono)
 	}
 }
 
-/* evtapd's part: appends what the mix made since the last tick, flushes once a second. */
+/* Each agent at a random phase of the mix from now, its flushes spread over the second. */
+static void start_mixes(void)
+{
+	int64_t start = clock_wall_ns(), mono = clock_mono_ns();
+
+	for (int i = 0; i < n_agents; i++) {
+		struct agent *a = &agents[i];
+
+		mix_init(&a->mix, UID, (unsigned int)i + 1, speed, start);
+		a->mix.start_ns -= (int64_t)(rand() % 10000) * (MIX_CYCLE_NS / 10000 / speed);
+		a->next_flush = mono + FLUSH_NS * i / n_agents;
+	}
+}
+
+/*
+ * evtapd's part. Before the window, one record per store, so that each person has a key for
+ * the agents to publish (the warm-up); from the window on, what the mix made since the last
+ * tick, appended every tick, each store flushed once a second.
+ */
 static void *writer(void *arg)
 {
 	struct timespec tick = { 0, TICK_NS };
-	double cpu0 = 0;
-	bool open = false;
+	double cpu0;
 
+	start_mixes();
+	for (int i = 0; i < n_agents; i++) {
+		struct evtap_record rec;
+		unsigned int ev;
+
+		while (!mix_next(&agents[i].mix, INT64_MAX, &rec, &ev))
+			;
+		if (store_append(agents[i].st, &rec, mix_device(rec.dev)) ||
+		    store_flush(agents[i].st))
+			atomic_fetch_add(&store_errors, 1);
+		atomic_fetch_add(&events_all, ev);
+	}
+	while (!atomic_load(&window_open) && !atomic_load(&writer_stop))
+		nanosleep(&tick, NULL);
+	cpu0 = cpu_s(RUSAGE_THREAD);
+	start_mixes();
 	while (!atomic_load(&writer_stop)) {
 		int64_t wall = clock_wall_ns(), mono = clock_mono_ns();
 
-		if (!open && atomic_load(&window_open)) {
-			open = true;
-			cpu0 = cpu_s(RUSAGE_THREAD);
-		}
 		for (int i = 0; i < n_agents; i++)
 			write_agent(&agents[i], wall, mono);
 		nanosleep(&tick, NULL);
@@ -199,15 +235,20 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-/* One turn of every agent's loop; true if any sent. */
-static bool turn_all(void)
+/*
+ * Each agent's loop on a thread of its own, as evtap-shipd's main loop runs in its own process:
+ * a connection that blocks (libnats holds its lock while it reconnects) holds up that agent
+ * alone.
+ */
+static void *agent_loop(void *arg)
 {
-	int64_t now = clock_mono_ns();
-	bool sent = false;
+	struct timespec idle = { 0, LOOP_IDLE_NS };
+	struct agent *a = arg;
 
-	for (int i = 0; i < n_agents; i++)
-		sent |= loop_turn(&agents[i].sd, &agents[i].lt, now);
-	return sent;
+	while (!atomic_load(&loops_stop))
+		if (!loop_turn(&a->sd, &a->lt, clock_mono_ns()))
+			nanosleep(&idle, NULL);
+	return NULL;
 }
 
 static uint64_t sum_keys(void)
@@ -227,21 +268,16 @@ static bool all_shipped(void)
 	return true;
 }
 
-/* Runs the agents' loops until done() or the deadline, sampling the sockets. */
+/* Until done() or the deadline (the agents' loops run on), sampling the sockets. */
 static bool run_until(bool (*done)(void), int64_t deadline)
 {
-	struct timespec idle = { 0, 20000000L };
-	int64_t next_wire = 0, now;
+	struct timespec pause = { 0, WIRE_EVERY_NS };
 
-	while ((now = clock_mono_ns()) < deadline) {
+	while (clock_mono_ns() < deadline) {
 		if (done && done())
 			return true;
-		if (now >= next_wire) {
-			wire_sample();
-			next_wire = now + WIRE_EVERY_NS;
-		}
-		if (!turn_all())
-			nanosleep(&idle, NULL);
+		wire_sample();
+		nanosleep(&pause, NULL);
 	}
 	return !done;
 }
@@ -285,6 +321,32 @@ static void counters(uint64_t *dups, uint64_t *errs, uint64_t *reconnects, uint6
 	}
 }
 
+/* Agents k, k + SETUP_THREADS, ...: connects overlap, as a fleet's do, a few at a time. */
+static void *setup_some(void *arg)
+{
+	struct setup_job *job = arg;
+
+	for (int i = job->first; i < n_agents && !atomic_load(&setup_failed); i += SETUP_THREADS)
+		if (agent_start(&agents[i], job->fleet, job->servers, job->work, i))
+			atomic_store(&setup_failed, true);
+	return NULL;
+}
+
+static int setup_all(const char *fleet, const char *servers, const char *work)
+{
+	struct setup_job jobs[SETUP_THREADS];
+	pthread_t t[SETUP_THREADS];
+
+	for (int k = 0; k < SETUP_THREADS; k++) {
+		jobs[k] = (struct setup_job){ fleet, servers, work, k };
+		if (pthread_create(&t[k], NULL, setup_some, &jobs[k]))
+			return -1;
+	}
+	for (int k = 0; k < SETUP_THREADS; k++)
+		pthread_join(t[k], NULL);
+	return atomic_load(&setup_failed) ? -1 : 0;
+}
+
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -301,10 +363,12 @@ int main(int argc, char **argv)
 	struct wire_totals w0, w1;
 	struct check_result cr;
 	struct check_agent *ca;
-	uint64_t dups0, errs0, rec0, bytes0, dups, errs, rec, bytes, ev;
+	uint64_t dups0, errs0, rec0, bytes0, dups, errs, rec, bytes, ev, acked = 0, failed = 0;
+	int64_t *lat;
+	size_t n_lat = 0;
 	int64_t t_open, t_end, t_drained;
 	double cpu0, cpu;
-	int seconds, speed, bad = 0;
+	int seconds, bad = 0;
 	pthread_t wt;
 	char admin[4096];
 
@@ -326,15 +390,17 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	srand(1);
 	agents = calloc((size_t)n_agents, sizeof(*agents));
-	for (int i = 0; agents && i < n_agents; i++)
-		if (agent_start(&agents[i], fleet, servers, work, i, speed))
-			return 1;
+	if (!agents || setup_all(fleet, servers, work))
+		return 1;
 	proc_status("connected");
+	for (int i = 0; i < n_agents; i++)
+		if (pthread_create(&agents[i].loop, NULL, agent_loop, &agents[i]))
+			return 1;
 	if (pthread_create(&wt, NULL, writer, NULL))
 		return 1;
 	if (!run_until(keys_done, clock_mono_ns() + OPEN_WAIT_NS)) {
-		fprintf(stderr, "evtap-bench-fleet: %" PRIu64 " of %d keys published\n",
-			sum_keys(), n_agents);
+		fprintf(stderr, "evtap-bench-fleet: %" PRIu64 " of %d keys published\n", sum_keys(),
+			n_agents);
 		return 1;
 	}
 	counters(&dups0, &errs0, &rec0, &bytes0);
@@ -348,6 +414,8 @@ int main(int argc, char **argv)
 	atomic_store(&writer_stop, true);
 	pthread_join(wt, NULL);
 	t_end = clock_mono_ns();
+	printf("window_s=%.2f\n", (t_end - t_open) / 1e9);
+	fflush(stdout);
 	/* What the writer flushed last is found by the next scans. */
 	run_until(NULL, t_end + 500000000LL);
 	if (!run_until(all_shipped, t_end + DRAIN_WAIT_NS))
@@ -356,13 +424,26 @@ int main(int argc, char **argv)
 	w1 = wire_sample();
 	cpu = cpu_s(RUSAGE_SELF) - cpu0 - writer_cpu;
 	proc_status("end");
+	atomic_store(&loops_stop, true);
+	for (int i = 0; i < n_agents; i++)
+		pthread_join(agents[i].loop, NULL);
 	counters(&dups, &errs, &rec, &bytes);
 	ev = atomic_load(&events);
+	for (int i = 0; i < n_agents; i++) {
+		acked += agents[i].acked;
+		failed += agents[i].failed;
+		n_lat += agents[i].n_lat;
+	}
+	lat = malloc((n_lat + 1) * sizeof(*lat));
+	for (size_t i = 0, n = 0; lat && i < (size_t)n_agents; n += agents[i++].n_lat)
+		memcpy(lat + n, agents[i].lat, agents[i].n_lat * sizeof(*lat));
+	if (!lat)
+		return 1;
 	qsort(lat, n_lat, sizeof(*lat), cmp_i64);
-	printf("agents=%d speed=%d seconds=%d events=%" PRIu64 " records=%" PRIu64
-	       " store_errors=%" PRIu64 " drain_s=%.1f\n",
-	       n_agents, speed, seconds, ev, atomic_load(&records), atomic_load(&store_errors),
-	       (t_drained - t_end) / 1e9);
+	printf("agents=%d speed=%d seconds=%d events=%" PRIu64 " events_all=%" PRIu64
+	       " records=%" PRIu64 " store_errors=%" PRIu64 " drain_s=%.1f\n",
+	       n_agents, speed, seconds, ev, atomic_load(&events_all), atomic_load(&records),
+	       atomic_load(&store_errors), (t_drained - t_end) / 1e9);
 	printf("wire_sent=%" PRIu64 " wire_received=%" PRIu64 " sockets=%u"
 	       " wire_bytes_per_event=%.2f wire_received_per_event=%.2f"
 	       " block_bytes_acked=%" PRIu64 " block_bytes_per_event=%.2f\n",
@@ -395,13 +476,11 @@ int main(int argc, char **argv)
 		       cr.changed, cr.unknown);
 		bad = cr.missing || cr.twice || cr.changed || cr.stream_msgs != cr.blocks;
 	}
-	for (int i = 0; i < n_agents; i++) {
-		setup_stop(&agents[i].sd);
+	/*
+	 * The stores are closed (flushed); the agents' connections are left to exit: destroying
+	 * a thousand libnats connections joins their thousands of threads one by one, minutes.
+	 */
+	for (int i = 0; i < n_agents; i++)
 		store_close(agents[i].st);
-	}
-	free(ca);
-	free(agents);
-	free(lat);
-	nats_Close();
 	return bad;
 }

@@ -7,8 +7,6 @@
 #include "log.h"
 #include "setup.h"
 
-#define IDLE_NS 20000000L /* a turn that sent nothing sleeps this long */
-
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
@@ -27,7 +25,7 @@ static void catch_signals(void)
 
 static void run(struct shipd *sd)
 {
-	struct timespec idle = { 0, IDLE_NS };
+	struct timespec idle = { 0, LOOP_IDLE_NS };
 	struct loop_times t = { 0 };
 
 	while (!stopping)

@@ -43,7 +43,7 @@ struct flight {
 	uint64_t off; /* of the block; for a mark, where the sender went on */
 	uint32_t len; /* header and payload; 0 for a mark */
 	enum flight_state state;
-	enum ship_error why; /* when failed */
+	enum ship_error why;	     /* when failed */
 	int64_t sent_ns, settled_ns; /* monotonic: handed to libnats, acknowledged or failed */
 };
 
@@ -106,7 +106,7 @@ struct shipd {
 	struct shipd_counters c;
 	uint8_t report_hash[16]; /* of what the status said when last written */
 	int64_t report_at;
-	/* Called by the loop for each block's flight it settles; NULL in evtap-shipd (the bench). */
+	/* The loop calls it for each block's flight it settles: the bench's hook; NULL here. */
 	void (*on_settled)(struct shipd *sd, const struct flight *f);
 };
 
@@ -152,6 +152,7 @@ void report_write(struct shipd *sd, bool final);
 const char *ship_error_name(enum ship_error e);
 
 /* loop.c: the loop's turn (false if it sent nothing: the caller idles), and its end. */
+#define LOOP_IDLE_NS 20000000L /* a turn that sent nothing is followed by this long a sleep */
 struct loop_times {
 	int64_t next_scan, next_report; /* monotonic ns */
 };
