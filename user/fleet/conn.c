@@ -7,7 +7,11 @@
 #include "fleet_creds.h"
 #include "log.h"
 
-#define CONNECT_TIMEOUT_MS  2000
+/*
+ * Longer than a server's password check under load: a timeout shorter than it makes every
+ * client of a restarted node try again while its first check is still running.
+ */
+#define CONNECT_TIMEOUT_MS  5000
 #define RECONNECT_WAIT_MS   2000
 #define RECONNECT_JITTER_MS 1000
 #define COMMAND_RECONNECTS  3
@@ -39,6 +43,22 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus s, vo
 	log_warn("NATS: %s", text && *text ? text : natsStatus_GetText(s));
 }
 
+int64_t fleet_reconnect_delay_ms(int attempts, uint32_t random)
+{
+	int64_t ceiling = FLEET_RECONNECT_BASE_MS;
+
+	for (int i = 1; i < attempts && ceiling < FLEET_RECONNECT_MAX_MS; i++)
+		ceiling *= 2;
+	if (ceiling > FLEET_RECONNECT_MAX_MS)
+		ceiling = FLEET_RECONNECT_MAX_MS;
+	return ceiling / 2 + (int64_t)(random % (uint32_t)(ceiling / 2 + 1));
+}
+
+static int64_t reconnect_delay(natsConnection *nc, int attempts, void *closure)
+{
+	return fleet_reconnect_delay_ms(attempts, randombytes_random());
+}
+
 static natsStatus set_options(natsOptions *o, const struct fleet_conf *c,
 			      const struct fleet_creds *cr, const char *name, unsigned int flags)
 {
@@ -58,6 +78,9 @@ static natsStatus set_options(natsOptions *o, const struct fleet_conf *c,
 		s = natsOptions_SetReconnectWait(o, RECONNECT_WAIT_MS);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectJitter(o, RECONNECT_JITTER_MS, RECONNECT_JITTER_MS);
+	/* A daemon backs off: a fleet failing together must not come back in one wave. */
+	if (s == NATS_OK && retry)
+		s = natsOptions_SetCustomReconnectDelay(o, reconnect_delay, NULL);
 	if (s == NATS_OK)
 		s = natsOptions_SetMaxReconnect(o, retry ? -1 : COMMAND_RECONNECTS);
 	/* With a callback, a first connect that fails goes on in the background. */

@@ -2,13 +2,15 @@
 /*
  * A NATS connection as a fleet role: the servers as an array (libnats rejects a comma list in
  * one URL), the user and password of the credentials file, reconnects with jitter so that a
- * fleet does not return in step after a broker restart, and the role's own inbox prefix, to
- * which its permissions confine replies.
+ * fleet does not return in step after a broker restart (a daemon's wait also grows with each
+ * round of failed tries), and the role's own inbox prefix, to which its permissions confine
+ * replies.
  */
 #ifndef EVTAP_FLEET_CONN_H
 #define EVTAP_FLEET_CONN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <nats/nats.h>
 #include "fleet_conf.h"
 
@@ -17,6 +19,15 @@
  * first connect must succeed within the timeout and reconnects are few (a command).
  */
 #define FLEET_CONNECT_RETRY 1u
+
+/*
+ * A daemon's wait before its next round of reconnect tries, after attempts rounds failed (1
+ * the first): uniform in [c/2, c] with c = BASE * 2^(attempts - 1), at most MAX ("equal
+ * jitter"), random being a uniform 32-bit value. Commands wait a fixed 2 s (with jitter).
+ */
+#define FLEET_RECONNECT_BASE_MS 2000
+#define FLEET_RECONNECT_MAX_MS	30000
+int64_t fleet_reconnect_delay_ms(int attempts, uint32_t random);
 
 /*
  * Connects as the credentials in c. name is the client name the servers log. Returns 0 with
