@@ -26,8 +26,8 @@ static const char *const expected[POLICY_KEYS] = {
 	[POLICY_DEFAULT_CONSENT] = "record or skip",
 	[POLICY_TIME_GRANULARITY] = "milliseconds, an integer from 0 to 60000",
 	[POLICY_RETENTION] = "DAYSd, from 1d to 3650d",
-	[POLICY_PURPOSES] = "1 to 16 comma-separated NAME[:DESCRIPTION], NAME of a-z, 0-9 and '-' "
-			    "(at most 32), DESCRIPTION printable (at most 80, no comma or quote)",
+	[POLICY_PURPOSES] = ("1 to 16 comma-separated NAME[:DESCRIPTION], NAME of a-z, 0-9 and '-' "
+			     "(at most 32), DESCRIPTION printable (at most 80, no comma or quote)"),
 };
 
 const char *policy_key_name(enum policy_key k)
