@@ -4,16 +4,12 @@
  * came, with --json), and a log that is cut short or misses entries exits
  * EXIT_EXPORT_INCOMPLETE. client_call runs against a socket that serves a given body.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
-#include "client.h"
+#include "fake_daemon.h"
 
 #define H "66fc66f2575a06af5f464345a49885be"
 #define RELEASE                                                                                    \
@@ -28,31 +24,6 @@
 
 static char dir[64], sock_path[96], out_path[96], err_path[96];
 
-/* Serves one connection: reads the request line, answers ok, then sends body. */
-static pid_t serve(const char *body)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int lfd = socket(AF_UNIX, SOCK_STREAM, 0), fd;
-	size_t len = strlen(body);
-	char req[4096];
-	pid_t pid;
-
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock_path);
-	unlink(sock_path);
-	CHECK(!bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) && !listen(lfd, 1), "%s",
-	      sock_path);
-	pid = fork();
-	if (pid == 0) {
-		fd = accept(lfd, NULL, NULL);
-		if (read(fd, req, sizeof(req)) <= 0 || write(fd, "{\"ok\":true}\n", 12) != 12 ||
-		    write(fd, body, len) != (ssize_t)len)
-			_exit(1);
-		_exit(0);
-	}
-	close(lfd);
-	return pid;
-}
-
 static void slurp(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
@@ -66,27 +37,9 @@ static void slurp(const char *path, char *buf, size_t len)
 /* The CLI's exit status for body; what it printed into out, its messages into err. */
 static int cli(const char *body, int raw, char *out, char *err, size_t len)
 {
-	json_object *req = json_object_new_object();
-	int saved_out = dup(1), saved_err = dup(2), fd, ret, status;
-	pid_t pid = serve(body);
+	int ret = fake_daemon_call(sock_path, "access-log", "jsonl", raw, body, strlen(body),
+				   out_path, err_path);
 
-	fflush(stdout);
-	fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	dup2(fd, 1);
-	close(fd);
-	fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	dup2(fd, 2);
-	close(fd);
-	json_object_object_add(req, "op", json_object_new_string("access-log"));
-	ret = client_call(sock_path, "access-log", req, "jsonl", raw);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, 1);
-	dup2(saved_err, 2);
-	close(saved_out);
-	close(saved_err);
-	json_object_put(req);
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status));
 	slurp(out_path, out, len);
 	slurp(err_path, err, len);
 	return ret;

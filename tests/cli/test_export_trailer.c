@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
+#include "fake_daemon.h"
 #include "client.h"
 #include "codec.h"
 #include "export.h"
@@ -111,56 +112,15 @@ static const char *last_line(const char *body)
 	return p;
 }
 
-/* Serves one connection: reads the request line, answers ok, then sends body. */
-static pid_t serve(const char *body, size_t len)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int lfd = socket(AF_UNIX, SOCK_STREAM, 0), fd;
-	char req[4096];
-	pid_t pid;
-
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock_path);
-	unlink(sock_path);
-	CHECK(!bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) && !listen(lfd, 1), "%s",
-	      sock_path);
-	pid = fork();
-	if (pid == 0) {
-		fd = accept(lfd, NULL, NULL);
-		if (read(fd, req, sizeof(req)) <= 0 || write(fd, "{\"ok\":true}\n", 12) != 12 ||
-		    write(fd, body, len) != (ssize_t)len)
-			_exit(1);
-		_exit(0);
-	}
-	close(lfd);
-	return pid;
-}
-
 /* The CLI's exit status for body; what it printed goes to out_path, its messages to *err. */
 static int cli_export(const char *body, size_t len, const char *format, char *err, size_t errlen)
 {
-	json_object *req = json_object_new_object();
-	int saved_out = dup(1), saved_err = dup(2), fd, ret, status;
 	char err_path[160];
-	pid_t pid = serve(body, len);
+	int ret;
 	FILE *f;
 
 	snprintf(err_path, sizeof(err_path), "%s.err", out_path);
-	fflush(stdout);
-	fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	dup2(fd, 1);
-	close(fd);
-	fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	dup2(fd, 2);
-	close(fd);
-	json_object_object_add(req, "op", json_object_new_string("export"));
-	ret = client_call(sock_path, "export", req, format, 0);
-	fflush(stdout);
-	dup2(saved_out, 1);
-	dup2(saved_err, 2);
-	close(saved_out);
-	close(saved_err);
-	json_object_put(req);
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status));
+	ret = fake_daemon_call(sock_path, "export", format, 0, body, len, out_path, err_path);
 	f = fopen(err_path, "r");
 	err[0] = 0;
 	if (f && !fgets(err, (int)errlen, f))

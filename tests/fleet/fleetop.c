@@ -107,17 +107,26 @@ static int op_get(natsConnection *nc, jsCtx *js, char **argv)
 	return s == NATS_OK ? 0 : 1;
 }
 
+/* The first and last sequence STREAM holds; 0, or -1 when it cannot be had. */
+static int stream_range(jsCtx *js, const char *stream, uint64_t *first, uint64_t *last)
+{
+	jsStreamInfo *si = NULL;
+
+	if (js_GetStreamInfo(&si, js, stream, NULL, NULL) != NATS_OK)
+		return -1;
+	*first = si->State.FirstSeq;
+	*last = si->State.LastSeq;
+	jsStreamInfo_Destroy(si);
+	return 0;
+}
+
 /* Prints the data of each message of STREAM on SUBJECT, one a line (small test streams). */
 static int op_dump(natsConnection *nc, jsCtx *js, char **argv)
 {
-	jsStreamInfo *si = NULL;
 	uint64_t first, last;
 
-	if (js_GetStreamInfo(&si, js, argv[0], NULL, NULL) != NATS_OK)
+	if (stream_range(js, argv[0], &first, &last))
 		return 1;
-	first = si->State.FirstSeq;
-	last = si->State.LastSeq;
-	jsStreamInfo_Destroy(si);
 	for (uint64_t seq = first; seq && seq <= last; seq++) {
 		natsMsg *m = NULL;
 
@@ -135,14 +144,10 @@ static int op_dump(natsConnection *nc, jsCtx *js, char **argv)
  */
 static int op_list(natsConnection *nc, jsCtx *js, char **argv)
 {
-	jsStreamInfo *si = NULL;
 	uint64_t first, last;
 
-	if (js_GetStreamInfo(&si, js, argv[0], NULL, NULL) != NATS_OK)
+	if (stream_range(js, argv[0], &first, &last))
 		return 1;
-	first = si->State.FirstSeq;
-	last = si->State.LastSeq;
-	jsStreamInfo_Destroy(si);
 	for (uint64_t seq = first; seq && seq <= last; seq++) {
 		natsMsg *m = NULL;
 		const char **keys = NULL;

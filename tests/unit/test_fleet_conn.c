@@ -14,10 +14,12 @@ static void test_bounds(void)
 		for (unsigned int i = 0; i < sizeof(randoms) / sizeof(randoms[0]); i++) {
 			int64_t d = fleet_reconnect_delay_ms(attempts, randoms[i]);
 
-			CHECK(d >= ceiling / 2 && d <= ceiling, "attempt %d: %lld not in [%lld, %lld]",
-			      attempts, (long long)d, (long long)ceiling / 2, (long long)ceiling);
+			CHECK(d >= ceiling / 2 && d <= ceiling,
+			      "attempt %d: %lld not in [%lld, %lld]", attempts, (long long)d,
+			      (long long)ceiling / 2, (long long)ceiling);
 		}
-		ceiling = ceiling * 2 > FLEET_RECONNECT_MAX_MS ? FLEET_RECONNECT_MAX_MS : ceiling * 2;
+		ceiling =
+			ceiling * 2 > FLEET_RECONNECT_MAX_MS ? FLEET_RECONNECT_MAX_MS : ceiling * 2;
 	}
 }
 

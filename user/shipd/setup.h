@@ -10,7 +10,7 @@ struct setup_opts {
 	const char *data_dir;
 	const char *state_dir; /* NULL: [fleet] ship-state-dir */
 	const char *machine_id;
-	const char *socket;    /* NULL: the file's [evtapd] socket */
+	const char *socket; /* NULL: the file's [evtapd] socket */
 	int verbose;
 };
 
