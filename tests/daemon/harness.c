@@ -91,7 +91,7 @@ int harness_restart(struct harness *h)
 	return ret;
 }
 
-static int write_file(const char *dir, const char *name, const char *text, size_t len)
+int harness_write_file(const char *dir, const char *name, const char *text, size_t len)
 {
 	char path[128];
 	FILE *f;
@@ -110,8 +110,9 @@ int harness_fleet_files(char *dir, char *conf, size_t len)
 
 	snprintf(dir, 64, "/tmp/evtap-harness-fleet-XXXXXX");
 	if (!mkdtemp(dir) ||
-	    write_file(dir, "agent.auth", "user = a\npassword = p\ninbox = _I\n", 32) ||
-	    write_file(dir, "pseudonym.key", key, 32) || write_file(dir, "custodian.pub", key, 32))
+	    harness_write_file(dir, "agent.auth", "user = a\npassword = p\ninbox = _I\n", 32) ||
+	    harness_write_file(dir, "pseudonym.key", key, 32) ||
+	    harness_write_file(dir, "custodian.pub", key, 32))
 		return -1;
 	snprintf(conf, len,
 		 HARNESS_NO_INTERVALS

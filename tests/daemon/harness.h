@@ -55,6 +55,8 @@ int harness_restart(struct harness *h);
  * conf: ship-user nobody (uid 65534), ship-state-dir dir. Returns 0 or -1.
  */
 int harness_fleet_files(char *dir, char *conf, size_t len);
+/* Writes len bytes of text to DIR/NAME (made anew); 0, or -1. */
+int harness_write_file(const char *dir, const char *name, const char *text, size_t len);
 /* Shuts the daemon down, frees it and removes the directory. */
 void harness_stop(struct harness *h);
 /* Replaces the config file's keys, for a reload. */

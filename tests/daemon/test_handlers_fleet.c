@@ -25,19 +25,6 @@ static char answer[1 << 14];
 static char files[64]; /* the [fleet] section's files, made once */
 static char conf[1024];
 
-static int write_file(const char *name, const char *text, size_t len)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", files, name);
-	f = fopen(path, "we");
-	if (!f)
-		return -1;
-	fwrite(text, 1, len, f);
-	return fclose(f);
-}
-
 /* A [fleet] section that no test connects with: evtapd itself has no network. */
 static int make_fleet_files(void)
 {
@@ -362,7 +349,7 @@ static void test_forget_status(void)
 		"],"
 		"\"purged\":true}}}";
 
-	CHECK(!write_file("forget-receipts.json", receipts, sizeof(receipts) - 1));
+	CHECK(!harness_write_file(files, "forget-receipts.json", receipts, sizeof(receipts) - 1));
 	START();
 	CHECK(harness_call(&h, HARNESS_ALICE, "{\"op\":\"forget-status\"}", answer,
 			   sizeof(answer)) > 0);
@@ -400,7 +387,7 @@ static void test_access_log(void)
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		strcat(mirror, lines[i]);
-	CHECK(!write_file("access-log.jsonl", mirror, strlen(mirror)));
+	CHECK(!harness_write_file(files, "access-log.jsonl", mirror, strlen(mirror)));
 	START();
 	CHECK(call(HARNESS_ALICE, "{\"op\":\"access-log\"}") > 0);
 	CHECK(!strcmp(answer, "{\"ok\":true}\n"
